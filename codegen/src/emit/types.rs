@@ -1,0 +1,186 @@
+//! Types: structs, string enums, unions and aliases.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc_attrs, ident, type_tokens};
+use crate::ir::{StringEnum, Struct, TypeDef, TypeKind, Union};
+
+/// The serde derives, reached through the runtime so generated code needs no
+/// dependency but `gusset`.
+fn serde_attrs() -> TokenStream {
+    quote! {
+        #[serde(crate = "::gusset::__private::serde")]
+    }
+}
+
+pub(super) fn emit_type(def: &TypeDef) -> TokenStream {
+    let docs = doc_attrs(&def.docs);
+    let deprecated = def.deprecated.then(|| quote!(#[deprecated]));
+    let name = ident(&def.name);
+    match &def.kind {
+        TypeKind::Struct(s) => emit_struct(&name, s, docs, deprecated),
+        TypeKind::Enum(e) => emit_enum(&name, e, docs, deprecated),
+        TypeKind::Union(u) => emit_union(&name, u, docs, deprecated),
+        TypeKind::Alias(ty) => {
+            let ty = type_tokens(ty);
+            quote! {
+                #docs
+                #deprecated
+                pub type #name = #ty;
+            }
+        }
+    }
+}
+
+fn emit_struct(name: &proc_macro2::Ident, s: &Struct, docs: TokenStream, deprecated: Option<TokenStream>) -> TokenStream {
+    let serde = serde_attrs();
+    let default = s.default.then(|| quote!(Default,));
+    let fields = s.fields.iter().map(|f| {
+        let docs = doc_attrs(&f.docs);
+        let field = ident(&f.name);
+        let ty = type_tokens(&f.ty);
+        let wire = &f.wire;
+        let rename = (f.name != f.wire).then(|| quote!(#[serde(rename = #wire)]));
+        let skip = f.skip_if_none.then(|| quote!(#[serde(default, skip_serializing_if = "::core::option::Option::is_none")]));
+        let deprecated = f.deprecated.then(|| quote!(#[deprecated]));
+        quote! {
+            #docs
+            #deprecated
+            #rename
+            #skip
+            pub #field: #ty,
+        }
+    });
+    let additional = s.additional.as_ref().map(|(field, ty)| {
+        let field = ident(field);
+        let ty = type_tokens(ty);
+        quote! {
+            /// Properties beyond the ones listed above.
+            #[serde(flatten)]
+            pub #field: ::std::collections::BTreeMap<String, #ty>,
+        }
+    });
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone, PartialEq, #default ::gusset::__private::serde::Serialize, ::gusset::__private::serde::Deserialize)]
+        #serde
+        pub struct #name {
+            #(#fields)*
+            #additional
+        }
+    }
+}
+
+/// A string enum with a catch-all variant: a value the server adds later
+/// decodes into it instead of failing the whole response.
+fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, deprecated: Option<TokenStream>) -> TokenStream {
+    let other = ident(&e.other);
+    let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
+    let values: Vec<&String> = e.variants.iter().map(|v| &v.value).collect();
+    let variant_docs = e.variants.iter().map(|v| {
+        let docs = doc_attrs(&v.docs);
+        let value = format!(" `{}`", v.value.replace('`', "'"));
+        if v.docs.lines.is_empty() { quote!(#[doc = #value]) } else { docs }
+    });
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variant_docs #variants,)*
+            /// A value this client does not know, kept as sent.
+            #other(String),
+        }
+
+        impl #name {
+            /// The value as it is sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#variants => #values,)*
+                    Self::#other(value) => value,
+                }
+            }
+        }
+
+        impl ::core::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#values => Self::#variants,)*
+                    other => Self::#other(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::core::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::gusset::__private::serde::Serialize for #name {
+            fn serialize<S: ::gusset::__private::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::gusset::__private::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_str()))
+            }
+        }
+    }
+}
+
+fn emit_union(name: &proc_macro2::Ident, u: &Union, docs: TokenStream, deprecated: Option<TokenStream>) -> TokenStream {
+    let serde = serde_attrs();
+    let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.name)).collect();
+    let types: Vec<_> = u.variants.iter().map(|v| type_tokens(&v.ty)).collect();
+    let (Some(tag), Some(other)) = (&u.discriminator, &u.other) else {
+        return quote! {
+            #docs
+            #deprecated
+            #[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize, ::gusset::__private::serde::Deserialize)]
+            #serde
+            #[serde(untagged)]
+            pub enum #name {
+                #(#variants(#types),)*
+            }
+        };
+    };
+    // With a discriminator, the tag picks the variant (so similar variants
+    // cannot be confused), and an unknown tag is kept rather than rejected.
+    let other = ident(other);
+    let arms = u.variants.iter().zip(&variants).map(|(v, variant)| {
+        let tags = &v.tags;
+        quote! {
+            #(Some(#tags))|* => ::gusset::__private::serde_json::from_value(value).map(Self::#variant).map_err(D::Error::custom),
+        }
+    });
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
+        #serde
+        #[serde(untagged)]
+        pub enum #name {
+            #(#variants(#types),)*
+            /// A variant this client does not know, kept as sent.
+            #other(::gusset::__private::serde_json::Value),
+        }
+
+        impl<'de> ::gusset::__private::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                use ::gusset::__private::serde::de::Error as _;
+                let value = <::gusset::__private::serde_json::Value as ::gusset::__private::serde::Deserialize>::deserialize(deserializer)?;
+                let tag = value.get(#tag).and_then(|tag| tag.as_str()).map(str::to_owned);
+                match tag.as_deref() {
+                    #(#arms)*
+                    _ => Ok(Self::#other(value)),
+                }
+            }
+        }
+    }
+}

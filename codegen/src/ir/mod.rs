@@ -1,0 +1,289 @@
+//! The model the emitter reads. `lower` builds it; `emit` only reads it.
+//!
+//! Every name here is already a legal, collision-free Rust identifier (see
+//! `naming`), every list is in a stable order, and nothing refers back to the
+//! parsed document, so emission cannot fail and the document model never
+//! leaks past `lower`.
+
+/// A whole client.
+#[derive(Debug, Clone)]
+pub(crate) struct Api {
+    /// `info.title`.
+    pub(crate) title: String,
+    /// `info.description` and friends, for the module docs.
+    pub(crate) docs: Docs,
+    /// The version sent on every request (`API_VERSION`).
+    pub(crate) api_version: String,
+    /// The header that carries it, when the document declares one.
+    pub(crate) version_header: Option<String>,
+    /// Server URLs with variables replaced by their defaults.
+    pub(crate) servers: Vec<String>,
+    pub(crate) security_schemes: Vec<SecurityScheme>,
+    /// Types sorted by name.
+    pub(crate) types: Vec<TypeDef>,
+    /// Operations sorted by method name.
+    pub(crate) operations: Vec<Operation>,
+}
+
+/// Doc text, one entry per line, already cleaned (no control characters, code
+/// fences marked as text so rustdoc never runs them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Docs {
+    pub(crate) lines: Vec<String>,
+}
+
+/// A named type.
+#[derive(Debug, Clone)]
+pub(crate) struct TypeDef {
+    pub(crate) name: String,
+    pub(crate) docs: Docs,
+    pub(crate) deprecated: bool,
+    pub(crate) kind: TypeKind,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum TypeKind {
+    /// An object with known properties.
+    Struct(Struct),
+    /// A string enum with a catch-all for values added after generation.
+    Enum(StringEnum),
+    /// `oneOf`/`anyOf`.
+    Union(Union),
+    /// Another name for a type (`pub type Tags = Vec<Tag>;`).
+    Alias(TypeRef),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Struct {
+    pub(crate) fields: Vec<Field>,
+    /// `additionalProperties` next to properties: a flattened map.
+    pub(crate) additional: Option<(String, TypeRef)>,
+    /// Every field is optional, so `Default` is derived.
+    pub(crate) default: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub(crate) name: String,
+    /// The property name on the wire.
+    pub(crate) wire: String,
+    /// The full type, already wrapped in `Option`/`Box` as needed.
+    pub(crate) ty: TypeRef,
+    /// Absent when `None` (optional fields) rather than `null`.
+    pub(crate) skip_if_none: bool,
+    pub(crate) docs: Docs,
+    pub(crate) deprecated: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct StringEnum {
+    pub(crate) variants: Vec<Variant>,
+    /// Name of the catch-all variant holding unknown values.
+    pub(crate) other: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Variant {
+    pub(crate) name: String,
+    pub(crate) value: String,
+    pub(crate) docs: Docs,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Union {
+    /// The tag property, when the document gives a discriminator.
+    pub(crate) discriminator: Option<String>,
+    pub(crate) variants: Vec<UnionVariant>,
+    /// With a discriminator: the variant that keeps values with a tag this
+    /// client does not know yet.
+    pub(crate) other: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct UnionVariant {
+    pub(crate) name: String,
+    pub(crate) ty: TypeRef,
+    /// Tag values that select this variant (with a discriminator).
+    pub(crate) tags: Vec<String>,
+}
+
+/// A use of a type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum TypeRef {
+    Named(String),
+    Bool,
+    I32,
+    I64,
+    U32,
+    U64,
+    F32,
+    F64,
+    String,
+    DateTime,
+    Date,
+    Uuid,
+    /// `format: byte`: base64 text.
+    Base64,
+    /// A raw body (`format: binary` outside JSON).
+    Bytes,
+    /// Any JSON value.
+    Value,
+    /// A free-form JSON object.
+    Object,
+    /// An empty body.
+    Unit,
+    Vec(Box<TypeRef>),
+    Map(Box<TypeRef>),
+    Option(Box<TypeRef>),
+    Box(Box<TypeRef>),
+}
+
+impl TypeRef {
+    pub(crate) fn option(self) -> TypeRef {
+        match self {
+            TypeRef::Option(_) => self,
+            other => TypeRef::Option(Box::new(other)),
+        }
+    }
+
+    /// Whether values have `Eq` (no floats or JSON values inside).
+    pub(crate) fn is_optional(&self) -> bool {
+        matches!(self, TypeRef::Option(_))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Put => "put",
+            Method::Post => "post",
+            Method::Delete => "delete",
+            Method::Options => "options",
+            Method::Head => "head",
+            Method::Patch => "patch",
+            Method::Trace => "trace",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Operation {
+    /// The document's `operationId` (or the synthesised one).
+    pub(crate) id: String,
+    pub(crate) method_name: String,
+    pub(crate) method: Method,
+    /// The path template as written in the document.
+    pub(crate) path: String,
+    pub(crate) docs: Docs,
+    pub(crate) deprecated: bool,
+    /// Positional parameters in order: path parameters in template order,
+    /// then required query, header and cookie parameters.
+    pub(crate) params: Vec<Param>,
+    /// Optional parameters, gathered in a struct passed last.
+    pub(crate) optional: Option<ParamsStruct>,
+    pub(crate) body: Option<Body>,
+    pub(crate) success: Response,
+    pub(crate) error: Response,
+    /// The document asks for an idempotency key on every call.
+    pub(crate) idempotent: bool,
+    /// Alternatives of security scheme names; empty means no auth.
+    pub(crate) security: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ParamsStruct {
+    pub(crate) name: String,
+    pub(crate) params: Vec<Param>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Location {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    Form,
+    Simple,
+    Label,
+    Matrix,
+    DeepObject,
+    SpaceDelimited,
+    PipeDelimited,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Param {
+    pub(crate) name: String,
+    pub(crate) wire: String,
+    pub(crate) location: Location,
+    /// The value type, without the `Option` of an optional parameter.
+    pub(crate) ty: TypeRef,
+    pub(crate) style: Style,
+    pub(crate) explode: bool,
+    pub(crate) docs: Docs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    Json,
+    Form,
+    Bytes,
+    Text,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Body {
+    pub(crate) content_type: String,
+    pub(crate) kind: BodyKind,
+    pub(crate) ty: TypeRef,
+}
+
+/// How a response body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decode {
+    Json,
+    /// JSON if it parses, else the text, else null: for undocumented errors.
+    Value,
+    Empty,
+    Bytes,
+    Text,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Response {
+    pub(crate) ty: TypeRef,
+    pub(crate) decode: Decode,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SecurityScheme {
+    pub(crate) name: String,
+    pub(crate) kind: SchemeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SchemeKind {
+    Bearer,
+    Basic,
+    ApiKey { location: Location, name: String },
+    OAuth2 { token_url: Option<String> },
+    OpenIdConnect,
+    Unsupported,
+}

@@ -1,0 +1,162 @@
+//! Gusset's code generator: an OpenAPI 3.0 or 3.1 document in, a typed,
+//! resilient Rust client out.
+//!
+//! Most users never call this crate directly: they reach it from `build.rs`
+//! through [`Builder`], through the `gusset::generate!` and
+//! `#[gusset::client]` macros, or through `cargo gusset generate`. The
+//! generated code depends only on the `gusset` runtime crate.
+//!
+//! # From a build script
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     gusset_codegen::Builder::new("openapi/orders.yaml").generate()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! and in `src/lib.rs`: `gusset::include_client!("orders");`.
+//!
+//! # As a library
+//!
+//! ```no_run
+//! let out = gusset_codegen::generate("openapi/orders.yaml", &gusset_codegen::Settings::new())?;
+//! for warning in out.warnings() {
+//!     eprintln!("{warning}");
+//! }
+//! std::fs::write("src/orders.rs", out.code())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # How it works
+//!
+//! One pipeline, one direction: `load` (bytes to document, version gate,
+//! 3.1 normalisation, `$ref` bundling, source positions) → `lower` (all
+//! validation and naming, into an intermediate model of our own) → `emit`
+//! (model to tokens with `quote!`, infallible) → `format` (prettyplease).
+//! Every problem is a [`Diagnostic`] with a JSON pointer, and all of a
+//! document's problems are reported in one run.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod builder;
+mod diagnostic;
+mod emit;
+mod format;
+mod ir;
+mod load;
+mod lower;
+mod naming;
+mod settings;
+
+use std::path::{Path, PathBuf};
+
+use proc_macro2::TokenStream;
+
+pub use builder::{BuildError, Builder, write_if_changed};
+pub use diagnostic::{Diagnostic, Error, Location, Severity, pointer};
+pub use settings::Settings;
+
+/// A generated client.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    name: String,
+    tokens: TokenStream,
+    code: Option<String>,
+    warnings: Vec<Diagnostic>,
+    inputs: Vec<PathBuf>,
+}
+
+impl Generated {
+    /// The name derived from the document's file name (`orders` for
+    /// `openapi/orders.yaml`), used for `$OUT_DIR/<name>.rs` and crate names.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The formatted Rust source (empty when made by [`generate_tokens`]).
+    pub fn code(&self) -> &str {
+        self.code.as_deref().unwrap_or_default()
+    }
+
+    /// The unformatted tokens.
+    pub fn tokens(&self) -> &TokenStream {
+        &self.tokens
+    }
+
+    /// Problems that did not stop generation, each with its JSON pointer.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// Every file that was read: the document and any file reached through
+    /// `$ref`. Build scripts and macros track these for rebuilds.
+    pub fn inputs(&self) -> &[PathBuf] {
+        &self.inputs
+    }
+}
+
+/// Generates the formatted client for the document at `path`.
+pub fn generate(path: impl AsRef<Path>, settings: &Settings) -> Result<Generated, Error> {
+    run(load::Input::File(path.as_ref()), settings, true)
+}
+
+/// Like [`generate`] but skips formatting: what the macros use, since the
+/// compiler reads tokens directly.
+pub fn generate_tokens(path: impl AsRef<Path>, settings: &Settings) -> Result<Generated, Error> {
+    run(load::Input::File(path.as_ref()), settings, false)
+}
+
+/// Generates from a document held in memory. `file_name` names it in
+/// messages and decides JSON or YAML by extension; `$ref`s to other files
+/// are resolved relative to its directory.
+pub fn generate_from_str(file_name: impl AsRef<Path>, text: &str, settings: &Settings) -> Result<Generated, Error> {
+    run(load::Input::Text { name: file_name.as_ref(), text }, settings, true)
+}
+
+/// Every problem in the document at `path`, errors and warnings, without
+/// emitting code. An empty list means the document generates cleanly.
+pub fn check(path: impl AsRef<Path>, settings: &Settings) -> Vec<Diagnostic> {
+    match run(load::Input::File(path.as_ref()), settings, false) {
+        Ok(generated) => generated.warnings,
+        Err(error) => error.diagnostics().to_vec(),
+    }
+}
+
+/// The name a document gets from its file name: the stem in snake case
+/// (`openapi/Pet-Store.v2.yaml` → `pet_store_v2`).
+pub fn name_from_path(path: &Path) -> String {
+    naming::module_name_from_path(path)
+}
+
+fn run(input: load::Input<'_>, settings: &Settings, format: bool) -> Result<Generated, Error> {
+    let name = naming::module_name_from_path(input.path());
+    let loaded = load::load(input).map_err(Error::new)?;
+    let mut diagnostics = loaded.warnings.clone();
+    let lowered = lower::lower(&loaded.document, settings, &name);
+    diagnostics.extend(lowered.diagnostics);
+    for d in &mut diagnostics {
+        if d.location.is_none() {
+            d.location = loaded.sources.locate(&d.pointer);
+        }
+    }
+    let Some(api) = lowered.api.filter(|_| !diagnostics.iter().any(Diagnostic::is_error)) else {
+        diagnostics.sort_by_key(|d| std::cmp::Reverse(d.severity));
+        return Err(Error::new(diagnostics));
+    };
+    let tokens = emit::emit(&api);
+    let code = if format {
+        match format::format(&tokens, &api, settings) {
+            Ok(code) => Some(code),
+            Err(message) => {
+                diagnostics.push(Diagnostic::error("", message));
+                diagnostics.sort_by_key(|d| std::cmp::Reverse(d.severity));
+                return Err(Error::new(diagnostics));
+            }
+        }
+    } else {
+        None
+    };
+    Ok(Generated { name, tokens, code, warnings: diagnostics, inputs: loaded.files })
+}

@@ -1,0 +1,120 @@
+//! Bytes to document: JSON or YAML, the version gate, 3.1 normalised to the
+//! 3.0 model, `$ref`s to other files bundled in, and a source map from JSON
+//! pointers to line:column.
+//!
+//! The order matters: parse → version gate (before anything else reads the
+//! document) → bundle other files → normalise 3.1 and fix known mistakes in
+//! one walk → check local `$ref`s (errors) → deserialize, repairing what
+//! fails (warnings).
+
+mod normalize;
+mod parse;
+mod refs;
+mod repair;
+mod source_map;
+mod version;
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::Diagnostic;
+
+pub(crate) use source_map::SourceMap;
+
+/// Where the document comes from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Input<'a> {
+    /// A file on disk.
+    File(&'a Path),
+    /// Text in memory; `name` decides JSON or YAML by extension, names the
+    /// document in messages, and anchors relative `$ref`s.
+    Text { name: &'a Path, text: &'a str },
+}
+
+impl Input<'_> {
+    /// The document's path as the user named it.
+    pub(crate) fn path(&self) -> &Path {
+        match self {
+            Input::File(path) => path,
+            Input::Text { name, .. } => name,
+        }
+    }
+}
+
+/// A loaded document, ready for `lower`.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    /// The document in the 3.0 model, self-contained (no `$ref` leaves it).
+    pub(crate) document: openapiv3::OpenAPI,
+    /// Pointers into `document` mapped to files and line:column.
+    pub(crate) sources: SourceMap,
+    /// Every warning found while loading, with pointers and locations.
+    pub(crate) warnings: Vec<Diagnostic>,
+    /// Every file read, the document first, as the user named them.
+    pub(crate) files: Vec<PathBuf>,
+}
+
+/// Loads, checks, normalises and bundles a document. `Err` holds every
+/// error found (with the warnings seen on the way, errors first).
+pub(crate) fn load(input: Input<'_>) -> Result<Loaded, Vec<Diagnostic>> {
+    let path = input.path().to_path_buf();
+    let text: Arc<str> = match input {
+        Input::Text { text, .. } => Arc::from(text),
+        Input::File(file) => match std::fs::read_to_string(file) {
+            Ok(text) => Arc::from(text),
+            Err(e) => return Err(vec![Diagnostic::error("", format!("cannot read `{}`: {e}", file.display()))]),
+        },
+    };
+    let (mut document, format) = parse::parse(&path, &text)?;
+    let mut sources = SourceMap::default();
+    let root = sources.add_file(path.clone(), text, format);
+    sources.mount("", root, "");
+    let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    let mut files = vec![path.clone()];
+
+    let version = match version::check(&mut document, &mut warnings) {
+        Ok(version) => version,
+        Err(e) => return Err(finish_errors(vec![e], warnings, &sources)),
+    };
+    refs::Bundler::new(&path, &mut sources, &mut files, &mut errors).bundle(&mut document);
+    normalize::normalize_document(&mut document, version, &mut warnings);
+    // One walk does all per-object work: big documents have a million nodes.
+    let mut local_refs = Vec::new();
+    walk::walk(&mut document, walk::Kind::Document, &mut String::new(), &mut |kind, pointer, value| {
+        if kind == walk::Kind::Schema {
+            normalize::normalize_schema(pointer, value, &mut warnings);
+        }
+        repair::fix_known(kind, pointer, value, &mut warnings);
+        if let Some(serde_json::Value::String(reference)) = value.get("$ref") {
+            local_refs.push(refs::Found { kind, at: pointer.to_owned(), reference: reference.clone() });
+        }
+    });
+    refs::check_local(&mut document, local_refs, &mut errors);
+    if !errors.is_empty() {
+        return Err(finish_errors(errors, warnings, &sources));
+    }
+    let document = match repair::into_model(document, &mut warnings) {
+        Ok(document) => document,
+        Err(e) => return Err(finish_errors(vec![e], warnings, &sources)),
+    };
+    locate_all(&mut warnings, &sources);
+    Ok(Loaded { document, sources, warnings, files })
+}
+
+/// Errors then warnings, each located.
+fn finish_errors(mut errors: Vec<Diagnostic>, warnings: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnostic> {
+    errors.extend(warnings);
+    locate_all(&mut errors, sources);
+    errors
+}
+
+fn locate_all(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
+    for d in diagnostics.iter_mut().filter(|d| d.location.is_none()) {
+        d.location = sources.locate(&d.pointer);
+    }
+}

@@ -1,0 +1,105 @@
+//! Document to model: all validation, naming and de-duplication happen here.
+//!
+//! `lower` is the only stage that judges a document. It never stops at the
+//! first problem: each one becomes a [`Diagnostic`] with a JSON pointer, and a
+//! construct that cannot be typed precisely degrades to `serde_json::Value`
+//! with a warning, so one bad schema or operation never sinks the document.
+
+mod docs;
+mod operation;
+mod recursion;
+mod schema;
+mod security;
+
+use std::collections::BTreeMap;
+
+use openapiv3::OpenAPI;
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::{Api, TypeDef};
+use crate::naming::Namespace;
+use crate::settings::Settings;
+
+pub(crate) use docs::docs;
+
+/// What lowering produced: a model when the document could be turned into
+/// one, and every problem found either way.
+#[derive(Debug)]
+pub(crate) struct Lowered {
+    pub(crate) api: Option<Api>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// Names that generated code uses unqualified or defines itself, so no
+/// document type may take them.
+const RESERVED_TYPES: &[&str] = &["Client", "Option", "Result", "Vec", "String", "Box"];
+
+/// Shared state of one lowering run.
+pub(crate) struct Cx<'a> {
+    pub(crate) doc: &'a OpenAPI,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The type namespace of the generated module.
+    pub(crate) names: Namespace,
+    /// Component schema name → generated type name (assigned before any
+    /// schema is lowered, so forward and circular `$ref`s resolve).
+    pub(crate) components: BTreeMap<String, String>,
+    /// Finished types by generated name.
+    pub(crate) types: BTreeMap<String, TypeDef>,
+    /// How many `lower_use` calls are under way (see `schema::MAX_DEPTH`).
+    pub(crate) depth: usize,
+}
+
+impl<'a> Cx<'a> {
+    pub(crate) fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::warning(pointer, message));
+    }
+
+}
+
+pub(crate) fn lower(doc: &OpenAPI, settings: &Settings, _module: &str) -> Lowered {
+    let mut cx = Cx {
+        doc,
+        diagnostics: Vec::new(),
+        names: Namespace::with_reserved(RESERVED_TYPES),
+        components: BTreeMap::new(),
+        types: BTreeMap::new(),
+        depth: 0,
+    };
+
+    // Every component gets its name first, in sorted order: component names
+    // win over names derived from context, and the result does not depend on
+    // the order of keys in the document.
+    let mut component_names: Vec<&String> =
+        doc.components.as_ref().map(|c| c.schemas.keys().collect()).unwrap_or_default();
+    component_names.sort();
+    for name in component_names {
+        let type_name = cx.names.claim(crate::naming::type_name(name));
+        cx.components.insert(name.clone(), type_name);
+    }
+    schema::lower_components(&mut cx);
+
+    let security_schemes = security::lower_schemes(&mut cx);
+    let (operations, version_header) = operation::lower_operations(&mut cx, &security_schemes);
+
+    let api_version = settings
+        .api_version
+        .clone()
+        .or_else(|| version_header.as_ref().map(|(_, value)| value.clone()))
+        .unwrap_or_else(|| doc.info.version.clone());
+    let version_header = settings.version_header.clone().or(version_header.map(|(name, _)| name));
+
+    let mut types: Vec<TypeDef> = std::mem::take(&mut cx.types).into_values().collect();
+    recursion::box_cycles(&mut types);
+
+    let api = Api {
+        title: doc.info.title.clone(),
+        docs: docs(&[Some(doc.info.title.as_str()), doc.info.description.as_deref()]),
+        api_version,
+        version_header,
+        servers: security::lower_servers(&mut cx),
+        security_schemes,
+        types,
+        operations,
+    };
+    Lowered { api: Some(api), diagnostics: cx.diagnostics }
+}

@@ -1,0 +1,72 @@
+//! Security schemes and servers: the parts of a document the client builder
+//! needs.
+
+use openapiv3::{APIKeyLocation, ReferenceOr, SecurityScheme as Scheme};
+
+use super::Cx;
+use crate::diagnostic::join;
+use crate::ir::{Location, SchemeKind, SecurityScheme};
+
+pub(super) fn lower_schemes(cx: &mut Cx<'_>) -> Vec<SecurityScheme> {
+    let Some(components) = &cx.doc.components else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut names: Vec<&String> = components.security_schemes.keys().collect();
+    names.sort();
+    for name in names {
+        let pointer = join("/components/securitySchemes", name);
+        let Some(scheme) = components.security_schemes.get(name) else { continue };
+        let kind = match scheme {
+            ReferenceOr::Reference { reference } => {
+                cx.warn(&pointer, format!("security scheme `{name}` is a reference (`{reference}`), which is not supported; it is ignored"));
+                SchemeKind::Unsupported
+            }
+            ReferenceOr::Item(Scheme::HTTP { scheme, .. }) => match scheme.to_ascii_lowercase().as_str() {
+                "bearer" => SchemeKind::Bearer,
+                "basic" => SchemeKind::Basic,
+                other => {
+                    cx.warn(join(&pointer, "scheme"), format!("http auth scheme `{other}` is not supported; set the header yourself with `default_header`"));
+                    SchemeKind::Unsupported
+                }
+            },
+            ReferenceOr::Item(Scheme::APIKey { location, name: key_name, .. }) => SchemeKind::ApiKey {
+                location: match location {
+                    APIKeyLocation::Header => Location::Header,
+                    APIKeyLocation::Query => Location::Query,
+                    APIKeyLocation::Cookie => Location::Cookie,
+                },
+                name: key_name.clone(),
+            },
+            ReferenceOr::Item(Scheme::OAuth2 { flows, .. }) => SchemeKind::OAuth2 {
+                token_url: flows
+                    .client_credentials
+                    .as_ref()
+                    .map(|f| f.token_url.clone())
+                    .or_else(|| flows.authorization_code.as_ref().map(|f| f.token_url.clone())),
+            },
+            ReferenceOr::Item(Scheme::OpenIDConnect { .. }) => SchemeKind::OpenIdConnect,
+        };
+        out.push(SecurityScheme { name: name.clone(), kind });
+    }
+    out
+}
+
+/// Server URLs with each `{variable}` replaced by its default.
+pub(super) fn lower_servers(cx: &mut Cx<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, server) in cx.doc.servers.iter().enumerate() {
+        let mut url = server.url.clone();
+        if let Some(vars) = &server.variables {
+            for (name, var) in vars {
+                url = url.replace(&format!("{{{name}}}"), &var.default);
+            }
+        }
+        if url.contains('{') {
+            cx.warn(format!("/servers/{i}/url"), format!("server url `{url}` has a variable without a default; it is left out"));
+            continue;
+        }
+        if !out.contains(&url) {
+            out.push(url);
+        }
+    }
+    out
+}

@@ -1,0 +1,47 @@
+//! What a user can choose about the generated client.
+
+/// Options for one generation run. Built with chained setters:
+///
+/// ```
+/// let settings = gusset_codegen::Settings::new().api_version_header("X-Api-Version");
+/// assert_eq!(settings.version_header(), Some("X-Api-Version"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub(crate) api_version: Option<String>,
+    pub(crate) version_header: Option<String>,
+    pub(crate) header_comment: bool,
+}
+
+impl Settings {
+    /// The defaults: the API version comes from the document.
+    pub fn new() -> Self {
+        Settings { header_comment: true, ..Settings::default() }
+    }
+
+    /// Overrides the API version sent on every request (by default the
+    /// single value of a version header parameter, else `info.version`).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = Some(version.into());
+        self
+    }
+
+    /// The header that carries the API version (by default the document's
+    /// version header parameter, if it declares one).
+    pub fn api_version_header(mut self, name: impl Into<String>) -> Self {
+        self.version_header = Some(name.into());
+        self
+    }
+
+    /// Whether the formatted output starts with the `@generated` comment
+    /// (on by default; the macro route turns it off since nobody reads it).
+    pub fn header_comment(mut self, on: bool) -> Self {
+        self.header_comment = on;
+        self
+    }
+
+    /// The configured version header, if any.
+    pub fn version_header(&self) -> Option<&str> {
+        self.version_header.as_deref()
+    }
+}
