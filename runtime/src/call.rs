@@ -1,0 +1,135 @@
+//! [`Call`]: what every generated method returns. Per-call settings are chained on it; awaiting
+//! it (or [`Call::send`]) runs the call.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::client::Client;
+use crate::clock::BoxFuture;
+use crate::decode::{Decoder, finish};
+use crate::error::Error;
+use crate::execute::{CallOptions, RawParts, execute, prepare};
+use crate::private::Request;
+use crate::response::Response;
+use crate::retry::RetryPolicy;
+
+/// A call that has not been sent yet. Await it (or its [`send`](Call::send)) to get a
+/// [`Response<T>`] or an [`Error<E>`], where `E` is the operation's typed error body.
+///
+/// ```no_run
+/// # async fn demo(call: gusset::Call<'_, String, ()>) -> Result<(), gusset::Error<()>> {
+/// use std::time::Duration;
+/// let response = call
+///     .idempotency_key("order-42")
+///     .correlation_id("checkout-7")
+///     .timeout(Duration::from_secs(5))
+///     .retry(gusset::RetryPolicy::default().max_attempts(5))
+///     .header("X-Tenant", "acme")
+///     .await?;
+/// println!("{} after {} attempts", response.status(), response.attempts());
+/// # Ok(()) }
+/// ```
+#[must_use = "a call does nothing until it is awaited"]
+pub struct Call<'a, T, E> {
+    client: &'a Client,
+    request: Request,
+    options: CallOptions,
+    ok: Decoder<T>,
+    err: Decoder<E>,
+}
+
+impl<'a, T, E> Call<'a, T, E> {
+    pub(crate) fn new(client: &'a Client, request: Request, ok: Decoder<T>, err: Decoder<E>) -> Self {
+        Self { client, request, options: CallOptions::default(), ok, err }
+    }
+
+    /// Uses this idempotency key instead of a generated one (and sends it even where none would
+    /// be generated). Use one key per logical operation, for example an order id.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.options.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Uses this correlation id instead of the ambient or a generated one.
+    pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.options.correlation_id = Some(id.into());
+        self
+    }
+
+    /// The timeout of the whole call, retries and waits included.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy of this call.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+
+    /// An extra header (replacing one of the same name). An invalid name or a value with CR, LF
+    /// or NUL is reported as [`Error::InvalidRequest`] when the call is sent.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends the call; the same as awaiting it.
+    pub fn send(self) -> CallFuture<'a, T, E> {
+        self.into_future()
+    }
+}
+
+impl<T, E> fmt::Debug for Call<'_, T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call").field("operation", &self.request.op.id).field("options", &self.options).finish()
+    }
+}
+
+impl<'a, T, E> IntoFuture for Call<'a, T, E> {
+    type Output = Result<Response<T>, Error<E>>;
+    type IntoFuture = CallFuture<'a, T, E>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let Call { client, request, mut options, ok, err } = self;
+        let operation = request.op.id;
+        // One allocation per call, the boxed future; its code is the same non-generic code for
+        // every operation, so a client with many operations does not compile it many times.
+        let inner = Box::pin(async move {
+            let prepared = prepare(client, request, &mut options)?;
+            execute(client, prepared, &options).await
+        });
+        CallFuture { inner, operation, ok, err }
+    }
+}
+
+/// The future of a [`Call`]. `Send` whatever `T` and `E` are (they are only produced at the end).
+pub struct CallFuture<'a, T, E> {
+    inner: BoxFuture<'a, Result<RawParts, Error<std::convert::Infallible>>>,
+    operation: &'static str,
+    ok: Decoder<T>,
+    err: Decoder<E>,
+}
+
+impl<T, E> fmt::Debug for CallFuture<'_, T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallFuture").field("operation", &self.operation).finish_non_exhaustive()
+    }
+}
+
+impl<T, E> Future for CallFuture<'_, T, E> {
+    type Output = Result<Response<T>, Error<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match this.inner.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(raw)) => Poll::Ready(finish(this.operation, raw, this.ok, this.err)),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e.widen())),
+        }
+    }
+}

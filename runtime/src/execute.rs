@@ -1,0 +1,532 @@
+//! The request path: turn a generated [`Request`] into a [`PreparedRequest`] once, then run the
+//! attempt loop (auth, per-attempt headers, breaker, timeouts, retry decisions, budget, waits).
+//!
+//! Everything here is non-generic on purpose: a client with a thousand operations compiles this
+//! once, and generated methods only add a decoding step (see `decode::finish`).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use tokio::time::Instant;
+use tracing::Instrument as _;
+use tracing::field::Empty;
+
+use crate::breaker::is_failure_status;
+use crate::client::{Client, Inner};
+use crate::correlation;
+use crate::error::{ContextFields, Error, ErrorContext, TimeoutKind};
+use crate::interceptor::AttemptInfo;
+use crate::params::has_dot_segment;
+use crate::prepared::PreparedRequest;
+use crate::private::{Idempotency, Request};
+use crate::response::CallMeta;
+use crate::retry::{Decision, Outcome, RetryPolicy};
+
+/// Per-call settings from [`Call`](crate::Call).
+#[derive(Debug, Default)]
+pub(crate) struct CallOptions {
+    pub(crate) idempotency_key: Option<String>,
+    pub(crate) correlation_id: Option<String>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) headers: Vec<(String, String)>,
+}
+
+/// The final response of a call, before decoding.
+#[derive(Debug)]
+pub(crate) struct RawParts {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) meta: CallMeta,
+}
+
+type Failure = Error<Infallible>;
+
+const ATTEMPT_HEADER: HeaderName = HeaderName::from_static("gusset-attempt");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+
+/// Builds the prepared request: URL, the headers common to all attempts, ids. Nothing is sent.
+#[allow(clippy::result_large_err)] // the call's error type; see `decode::finish`
+pub(crate) fn prepare(client: &Client, request: Request, options: &mut CallOptions) -> Result<PreparedRequest, Failure> {
+    let inner = &*client.inner;
+    let op = request.op;
+    let correlation_id = options
+        .correlation_id
+        .take()
+        .or_else(correlation::current)
+        .unwrap_or_else(|| inner.ids.correlation_id());
+    let invalid = |message: String, correlation_id: &str| Error::InvalidRequest {
+        message,
+        context: ErrorContext(Box::new(ContextFields {
+            operation_id: op.id,
+            correlation_id: correlation_id.to_owned(),
+            server_request_id: None,
+            idempotency_key: None,
+            attempts: 0,
+            may_have_reached_server: false,
+        })),
+    };
+    if let Some(message) = request.error {
+        return Err(invalid(message, &correlation_id));
+    }
+
+    let url = build_url(&inner.base_url, op.path, &request.path_params, &request.query)
+        .map_err(|message| invalid(message, &correlation_id))?;
+
+    let mut headers = inner.default_headers.clone();
+    merge(&mut headers, request.headers);
+    if !request.cookies.is_empty() {
+        let mut value = HeaderValue::try_from(request.cookies)
+            .map_err(|_| invalid("a cookie parameter has a control character".into(), &correlation_id))?;
+        value.set_sensitive(true);
+        headers.insert(header::COOKIE, value);
+    }
+    let body = request.body.map(|(content_type, body)| {
+        headers.insert(header::CONTENT_TYPE, content_type);
+        body
+    });
+    for (name, value) in options.headers.drain(..) {
+        let header_name = HeaderName::try_from(name.as_str())
+            .map_err(|_| invalid(format!("header `{}` has an invalid name", name.escape_debug()), &correlation_id))?;
+        let value = HeaderValue::try_from(value)
+            .map_err(|_| invalid(format!("header `{name}` has a value with a control character"), &correlation_id))?;
+        headers.insert(header_name, value);
+    }
+
+    // A key set on the call wins, then one the generated code passed as a header parameter, then a
+    // fresh one when the operation calls for it.
+    let key_header = &inner.idempotency_header;
+    let idempotency_key = match options.idempotency_key.take() {
+        Some(key) => Some(key),
+        None => match headers.get(key_header) {
+            Some(value) => Some(String::from_utf8_lossy(value.as_bytes()).into_owned()),
+            None => {
+                let wanted = op.idempotency == Idempotency::Always
+                    || op.method == http::Method::POST
+                    || op.method == http::Method::PATCH;
+                (inner.auto_idempotency && wanted).then(|| inner.ids.idempotency_key())
+            }
+        },
+    };
+    if let Some(key) = &idempotency_key {
+        let value = HeaderValue::try_from(key.as_str())
+            .map_err(|_| invalid("the idempotency key has a control character".into(), &correlation_id))?;
+        headers.insert(key_header.clone(), value);
+    }
+    let value = HeaderValue::try_from(correlation_id.as_str())
+        .map_err(|_| invalid("the correlation id has a control character".into(), &correlation_id))?;
+    headers.insert(inner.correlation_header.clone(), value);
+
+    Ok(PreparedRequest { operation: op, url, headers, body, idempotency_key, correlation_id })
+}
+
+/// `base` + the template with `{name}`s substituted + `?query`.
+fn build_url(base: &str, template: &str, params: &[(String, String)], query: &str) -> Result<reqwest::Url, String> {
+    let mut url = String::with_capacity(base.len() + template.len() + query.len() + 32);
+    url.push_str(base);
+    let path_start = url.len();
+    if !template.starts_with('/') {
+        url.push('/');
+    }
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else { break };
+        url.push_str(&rest[..open]);
+        let name = &rest[open + 1..close];
+        let value = params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .ok_or_else(|| format!("missing path parameter `{name}`"))?;
+        url.push_str(value);
+        rest = &rest[close + 1..];
+    }
+    url.push_str(rest);
+    if has_dot_segment(url.get(path_start..).unwrap_or_default()) {
+        return Err(format!("a path parameter of `{template}` makes a `.` or `..` segment"));
+    }
+    if !query.is_empty() {
+        url.push(if url[path_start..].contains('?') { '&' } else { '?' });
+        url.push_str(query);
+    }
+    reqwest::Url::parse(&url).map_err(|e| format!("the url `{url}` is invalid: {e}"))
+}
+
+/// Moves `from` into `to`, replacing same-named headers (multi-valued ones stay multi-valued).
+fn merge(to: &mut HeaderMap, from: HeaderMap) {
+    let mut last: Option<HeaderName> = None;
+    for (name, value) in from {
+        match name {
+            Some(name) => {
+                to.insert(name.clone(), value);
+                last = Some(name);
+            }
+            None => {
+                if let Some(name) = &last {
+                    to.append(name.clone(), value);
+                }
+            }
+        }
+    }
+}
+
+/// Why a call ended without a usable response; the context is added at the end.
+#[derive(Debug)]
+enum Failed {
+    Transport(reqwest::Error),
+    Timeout(TimeoutKind),
+    Auth(String),
+    Invalid(String),
+    Budget(Option<StatusCode>),
+    CircuitOpen,
+    TooLong { status: StatusCode, wait: Duration, cap: Duration },
+    TooLarge { status: StatusCode, limit: usize },
+}
+
+/// What the loop learnt, kept outside the loop's future so it survives a call timeout.
+#[derive(Debug, Default)]
+struct State {
+    attempts: u32,
+    reached: bool,
+    server_request_id: Option<String>,
+}
+
+struct Final {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// Runs the attempts of one call.
+pub(crate) async fn execute(client: &Client, prepared: PreparedRequest, options: &CallOptions) -> Result<RawParts, Failure> {
+    let inner = &*client.inner;
+    let policy = options.retry.as_ref().unwrap_or(&inner.retry);
+    let call_timeout = options.timeout.or(inner.call_timeout);
+    let deadline = call_timeout.and_then(|t| Instant::now().checked_add(t));
+    let op = prepared.operation;
+    let span = tracing::info_span!(
+        "gusset.call",
+        otel.name = op.id,
+        "http.request.method" = %op.method,
+        "url.template" = op.path,
+        "server.address" = prepared.url.host_str().unwrap_or_default(),
+        "gusset.operation_id" = op.id,
+        "gusset.correlation_id" = %prepared.correlation_id,
+        "http.response.status_code" = Empty,
+        "gusset.attempts" = Empty,
+    );
+    let mut state = State::default();
+    let run = attempts(inner, &prepared, policy, deadline, &mut state).instrument(span.clone());
+    let result = match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, run).await.unwrap_or(Err(Failed::Timeout(TimeoutKind::Call))),
+        None => run.await,
+    };
+    span.record("gusset.attempts", state.attempts);
+    let PreparedRequest { idempotency_key, correlation_id, .. } = prepared;
+    match result {
+        Ok(Final { status, headers, body }) => {
+            span.record("http.response.status_code", status.as_u16());
+            let meta = CallMeta {
+                correlation_id,
+                server_request_id: state.server_request_id,
+                idempotency_key,
+                attempts: state.attempts,
+            };
+            Ok(RawParts { status, headers, body, meta })
+        }
+        Err(failed) => {
+            tracing::debug!(parent: &span, error = ?failed, "call failed");
+            let context = ErrorContext(Box::new(ContextFields {
+                operation_id: op.id,
+                correlation_id,
+                server_request_id: state.server_request_id,
+                idempotency_key,
+                attempts: state.attempts,
+                may_have_reached_server: state.reached,
+            }));
+            Err(match failed {
+                Failed::Transport(source) => Error::Transport { source, context },
+                Failed::Timeout(kind) => Error::Timeout { kind, context },
+                Failed::Auth(message) => Error::Auth { message, context },
+                Failed::Invalid(message) => Error::InvalidRequest { message, context },
+                Failed::Budget(status) => Error::BudgetExhausted { status, context },
+                Failed::CircuitOpen => Error::CircuitOpen { host: inner.host.clone(), context },
+                Failed::TooLong { status, wait, cap } => Error::RetryAfterTooLong { status, wait, cap, context },
+                Failed::TooLarge { status, limit } => Error::ResponseTooLarge { status, limit, context },
+            })
+        }
+    }
+}
+
+/// One attempt's result.
+enum Attempt {
+    Response(Final),
+    Failed { failed: Failed, reached: bool, retryable: bool, host_failure: bool },
+}
+
+impl Attempt {
+    fn fatal(failed: Failed, reached: bool) -> Self {
+        Attempt::Failed { failed, reached, retryable: false, host_failure: false }
+    }
+}
+
+/// Whether a final status shows the server coping (so the budget is replenished).
+fn healthy(status: StatusCode) -> bool {
+    !(status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT)
+}
+
+async fn attempts(
+    inner: &Inner,
+    prepared: &PreparedRequest,
+    policy: &RetryPolicy,
+    deadline: Option<Instant>,
+    state: &mut State,
+) -> Result<Final, Failed> {
+    let resend_safe = prepared.operation.method.is_idempotent() || prepared.idempotency_key.is_some();
+    let trace_id =
+        correlation::trace_id_of(&prepared.correlation_id).unwrap_or_else(|| inner.ids.trace_id());
+    let mut max = policy.attempts();
+    let mut counted = 0; // attempts the retry policy counts (a 401 token refresh is not one)
+    let mut last_cost = 0;
+    let mut refresh = false;
+    let mut refreshed = false;
+    loop {
+        let permit = match &inner.breaker {
+            Some(breaker) => Some(breaker.acquire(&inner.host, inner.clock.now()).ok_or(Failed::CircuitOpen)?),
+            None => None,
+        };
+        state.attempts += 1;
+        counted += 1;
+        let info = AttemptInfo { number: state.attempts, max };
+        let span = tracing::info_span!(
+            "gusset.attempt",
+            "http.request.resend_count" = state.attempts - 1,
+            "http.response.status_code" = Empty,
+        );
+        let mut used_provider = false;
+        let outcome = attempt(inner, prepared, info, trace_id, refresh, &mut used_provider).instrument(span.clone()).await;
+        refresh = false;
+        let now = inner.clock.now();
+        let (decision, last) = match outcome {
+            Attempt::Response(response) => {
+                span.record("http.response.status_code", response.status.as_u16());
+                state.reached = true;
+                if let Some(id) = inner
+                    .server_request_id_headers
+                    .iter()
+                    .find_map(|name| response.headers.get(name))
+                    .and_then(|v| v.to_str().ok())
+                {
+                    state.server_request_id = Some(id.to_owned());
+                }
+                if let Some(permit) = permit {
+                    permit.record(is_failure_status(response.status.as_u16()), now);
+                }
+                if response.status == StatusCode::UNAUTHORIZED && used_provider && !refreshed {
+                    // The token may have been revoked or expired early: ask the provider once more
+                    // and resend at once. The server rejected the request, so resending is safe
+                    // for any method, and it does not use up a retry.
+                    refreshed = true;
+                    refresh = true;
+                    counted -= 1;
+                    max += 1;
+                    continue;
+                }
+                let outcome = Outcome::Status { status: response.status, headers: &response.headers };
+                let decision = policy.decide(counted, &outcome, resend_safe, now);
+                (decision, Ok(response))
+            }
+            Attempt::Failed { failed, reached, retryable, host_failure } => {
+                state.reached |= reached;
+                if let Some(permit) = permit {
+                    if host_failure {
+                        permit.record(true, now);
+                    }
+                }
+                if !retryable {
+                    return Err(failed);
+                }
+                let decision = policy.decide(counted, &Outcome::Transport { reached_server: reached }, resend_safe, now);
+                (decision, Err(failed))
+            }
+        };
+        let delay = match decision {
+            Decision::Stop => {
+                if let (Some(budget), Ok(response)) = (&inner.budget, &last) {
+                    if healthy(response.status) {
+                        budget.succeeded(last_cost);
+                    }
+                }
+                return last;
+            }
+            Decision::TooLong(wait) => {
+                let status = last.as_ref().map_or(StatusCode::SERVICE_UNAVAILABLE, |r| r.status);
+                return Err(Failed::TooLong { status, wait, cap: policy.retry_after_cap() });
+            }
+            Decision::RetryAfter(wait) => wait,
+            Decision::Backoff => policy.delay(counted, inner.ids.next_u64()),
+        };
+        // Waiting past the call's deadline would only end in a timeout: return what we have.
+        if deadline.is_some_and(|d| Instant::now().checked_add(delay).is_none_or(|wake| wake >= d)) {
+            return last;
+        }
+        if let Some(budget) = &inner.budget {
+            let after_timeout = matches!(last, Err(Failed::Timeout(_)));
+            match budget.acquire(after_timeout) {
+                Some(cost) => last_cost = cost,
+                None => return Err(Failed::Budget(last.ok().map(|r| r.status))),
+            }
+        }
+        tracing::debug!(attempt = state.attempts, delay_ms = delay.as_millis(), "retrying");
+        inner.sleeper.sleep(delay).await;
+    }
+}
+
+/// Sends one attempt and reads its response.
+async fn attempt(
+    inner: &Inner,
+    prepared: &PreparedRequest,
+    info: AttemptInfo,
+    trace_id: u128,
+    refresh: bool,
+    used_provider: &mut bool,
+) -> Attempt {
+    let mut headers = prepared.headers.clone();
+    let mut url = prepared.url.clone();
+    match inner.credentials.apply(inner.api, prepared.operation, &mut headers, &mut url, &*inner.clock, refresh).await {
+        Ok(used) => *used_provider = used,
+        Err(message) => return Attempt::fatal(Failed::Auth(message), false),
+    }
+    let traceparent = correlation::traceparent(trace_id, inner.ids.span_id());
+    let attempt = format!("{}; max={}", info.number, info.max);
+    match (HeaderValue::try_from(traceparent), HeaderValue::try_from(attempt)) {
+        (Ok(traceparent), Ok(attempt)) => {
+            headers.insert(TRACEPARENT, traceparent);
+            headers.insert(ATTEMPT_HEADER, attempt);
+        }
+        _ => return Attempt::fatal(Failed::Invalid("per-attempt headers could not be built".into()), false),
+    }
+    if !inner.interceptors.is_empty() {
+        let mut extra = HeaderMap::new();
+        for interceptor in &inner.interceptors {
+            interceptor.before_attempt(prepared, info, &mut extra);
+        }
+        merge(&mut headers, extra);
+    }
+    let mut request = reqwest::Request::new(prepared.operation.method.clone(), url);
+    *request.headers_mut() = headers;
+    if let Some(body) = &prepared.body {
+        *request.body_mut() = Some(body.clone().into());
+    }
+    let exchange = async {
+        let mut response = match inner.http.execute(request).await {
+            Ok(response) => response,
+            Err(e) => return transport_failure(e),
+        };
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        for interceptor in &inner.interceptors {
+            interceptor.after_response(prepared, info, status, &headers);
+        }
+        match read_body(&mut response, inner.max_response_bytes).await {
+            Ok(Some(body)) => Attempt::Response(Final { status, headers, body }),
+            Ok(None) => Attempt::fatal(Failed::TooLarge { status, limit: inner.max_response_bytes }, true),
+            // A truncated or reset body: the request reached the server, the response is lost.
+            Err(e) => Attempt::Failed {
+                failed: Failed::Transport(e.without_url()),
+                reached: true,
+                retryable: true,
+                host_failure: true,
+            },
+        }
+    };
+    match inner.attempt_timeout {
+        Some(limit) => tokio::time::timeout(limit, exchange).await.unwrap_or(Attempt::Failed {
+            failed: Failed::Timeout(TimeoutKind::Attempt),
+            // The request may have been sent before the time ran out.
+            reached: true,
+            retryable: true,
+            host_failure: true,
+        }),
+        None => exchange.await,
+    }
+}
+
+fn transport_failure(e: reqwest::Error) -> Attempt {
+    // The URL may carry an API key in its query: never keep it in an error.
+    let e = e.without_url();
+    if e.is_builder() {
+        return Attempt::fatal(Failed::Invalid(format!("the request could not be built: {e}")), false);
+    }
+    // A connect error means nothing was sent, so any method can be retried.
+    let reached = !e.is_connect();
+    let failed = if e.is_timeout() {
+        Failed::Timeout(if e.is_connect() { TimeoutKind::Connect } else { TimeoutKind::Attempt })
+    } else {
+        Failed::Transport(e)
+    };
+    Attempt::Failed { failed, reached, retryable: true, host_failure: true }
+}
+
+/// Reads the body up to `limit` bytes; `Ok(None)` when it is larger. A body in one chunk (the
+/// common case for small JSON) is returned without copying.
+async fn read_body(response: &mut reqwest::Response, limit: usize) -> Result<Option<Bytes>, reqwest::Error> {
+    if response.content_length().is_some_and(|len| len > limit as u64) {
+        return Ok(None);
+    }
+    let Some(first) = response.chunk().await? else { return Ok(Some(Bytes::new())) };
+    if first.len() > limit {
+        return Ok(None);
+    }
+    let Some(second) = response.chunk().await? else { return Ok(Some(first)) };
+    let expected = response.content_length().map_or(0, |len| usize::try_from(len).unwrap_or(limit));
+    let mut buf = BytesMut::with_capacity(expected.max(first.len() + second.len()).min(limit));
+    buf.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
+        if buf.len().saturating_add(chunk.len()) > limit {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk);
+        next = response.chunk().await?;
+    }
+    Ok(Some(buf.freeze()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+    }
+
+    #[test]
+    fn urls() {
+        let u = |base, template, p: &[(&str, &str)], q| build_url(base, template, &params(p), q).map(|u| u.to_string());
+        assert_eq!(u("http://h/v1", "/pets/{id}", &[("id", "7")], "").unwrap(), "http://h/v1/pets/7");
+        assert_eq!(u("http://h", "pets/{a}/{b}.json", &[("a", "x"), ("b", "y")], "q=1").unwrap(), "http://h/pets/x/y.json?q=1");
+        assert_eq!(u("http://h", "/search?type=a", &[], "q=1").unwrap(), "http://h/search?type=a&q=1");
+        assert_eq!(u("http://h", "/p/{id}", &[("id", "..%2Fadmin")], "").unwrap(), "http://h/p/..%2Fadmin");
+        assert_eq!(u("http://h", "/p/{id}", &[], "").unwrap_err(), "missing path parameter `id`");
+        assert!(u("http://h", "/p/{id}", &[("id", "..")], "").unwrap_err().contains("segment"));
+        assert_eq!(u("http://h", "/odd{", &[], "").unwrap(), "http://h/odd%7B");
+    }
+
+    #[test]
+    fn merge_replaces_and_keeps_multi_values() {
+        let mut to = HeaderMap::new();
+        to.insert("a", HeaderValue::from_static("old"));
+        to.insert("b", HeaderValue::from_static("keep"));
+        let mut from = HeaderMap::new();
+        from.append("a", HeaderValue::from_static("1"));
+        from.append("a", HeaderValue::from_static("2"));
+        merge(&mut to, from);
+        let a: Vec<_> = to.get_all("a").iter().collect();
+        assert_eq!(a, ["1", "2"]);
+        assert_eq!(to.get("b").unwrap(), "keep");
+    }
+}

@@ -1,0 +1,42 @@
+//! Hooks for what users need beyond the built-in behaviour: custom signing headers, metrics,
+//! logging. Deliberately small (two synchronous hooks), unlike smithy-rs's nineteen.
+
+use http::{HeaderMap, StatusCode};
+
+use crate::prepared::PreparedRequest;
+
+/// Which attempt of a call is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptInfo {
+    /// 1 for the first attempt.
+    pub number: u32,
+    /// The most attempts this call may make.
+    pub max: u32,
+}
+
+/// Called around every attempt of every call of a client.
+///
+/// ```
+/// use gusset::{AttemptInfo, Interceptor, PreparedRequest};
+/// use http::{HeaderMap, HeaderValue, StatusCode};
+///
+/// #[derive(Debug)]
+/// struct Tenant(&'static str);
+/// impl Interceptor for Tenant {
+///     fn before_attempt(&self, _request: &PreparedRequest, _attempt: AttemptInfo, headers: &mut HeaderMap) {
+///         headers.insert("x-tenant", HeaderValue::from_static(self.0));
+///     }
+/// }
+/// ```
+pub trait Interceptor: Send + Sync + 'static {
+    /// Before each attempt is sent: `headers` are added to (and override) this attempt's headers.
+    fn before_attempt(&self, request: &PreparedRequest, attempt: AttemptInfo, headers: &mut HeaderMap) {
+        let _ = (request, attempt, headers);
+    }
+
+    /// After each response arrives, before its body is read and before any retry decision.
+    fn after_response(&self, request: &PreparedRequest, attempt: AttemptInfo, status: StatusCode, headers: &HeaderMap) {
+        let _ = (request, attempt, status, headers);
+    }
+}

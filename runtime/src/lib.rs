@@ -1,0 +1,137 @@
+//! The runtime of Gusset's generated OpenAPI clients.
+//!
+//! You rarely call this crate directly: `gusset-codegen` (from `build.rs`), `cargo gusset` or the
+//! [`generate!`] macro write a typed client for your OpenAPI document, and that client calls this
+//! crate. What you get from it is resilience with nothing to wire by hand: every generated call
+//! carries an idempotency key, a correlation id, the API version and a descriptive `User-Agent`,
+//! and is retried with jittered backoff when that is safe.
+//!
+//! # A first call
+//!
+//! With a client generated from a pet-store document (`gusset::include_client!("petstore")` in
+//! your `lib.rs`, or one of the other two routes):
+//!
+//! ```ignore
+//! use std::time::Duration;
+//!
+//! let client = petstore::Client::builder("https://api.example.com")
+//!     .bearer_auth("my-token")                                   // or TokenSource::provider(..)
+//!     .retry(gusset::RetryPolicy::default().max_attempts(4))
+//!     .attempt_timeout(Duration::from_secs(10))
+//!     .build()?;
+//!
+//! let pet = client
+//!     .create_pet(&NewPet { name: "Rex".into(), tag: None })
+//!     .idempotency_key("order-42")                               // optional: generated when absent
+//!     .await?;                                                   // or `.send().await`
+//! println!("{} {} after {} attempt(s)", pet.status(), pet.correlation_id(), pet.attempts());
+//! let pet: Pet = pet.into_inner();
+//! ```
+//!
+//! # What every call does
+//!
+//! * **Idempotency keys**: POST and PATCH calls (and operations the document marks idempotent)
+//!   send `Idempotency-Key: <uuid>`, created once per call and identical on every retry. A key set
+//!   with [`Call::idempotency_key`] wins. Configure with [`ClientBuilder::idempotency`].
+//! * **Retries** ([`RetryPolicy`]): 3 attempts, full-jitter exponential backoff from 0.5 s to 8 s,
+//!   on connection errors, timeouts, 408, 429, 500, 502, 503 and 504. `Retry-After` (seconds or a
+//!   date) and `retry-after-ms` are honoured up to 60 s, above which the call ends with
+//!   [`Error::RetryAfterTooLong`]. A server's `x-should-retry: true|false` overrides. A POST or
+//!   PATCH that may have reached the server is retried only when it carries an idempotency key.
+//! * **Retry budget** ([`RetryBudget`]): a token bucket shared by the client's calls bounds the
+//!   retries a failing server receives ([`Error::BudgetExhausted`]).
+//! * **Circuit breaker** ([`CircuitBreaker`], opt-in): fails fast with [`Error::CircuitOpen`]
+//!   while a host is failing.
+//! * **Correlation**: one id per call, `X-Request-Id` and a W3C `traceparent` on every attempt;
+//!   [`correlation::scope`] sets an ambient id; the server's request id is captured. Both are on
+//!   every [`Response`] and [`Error`].
+//! * **Headers**: `User-Agent: <client>/<version> gusset/<version>`, the API version under the
+//!   document's version header, and `Gusset-Attempt: 2; max=3`.
+//! * **Timeouts**: connect (10 s), per attempt (60 s) and per call including waits (5 min).
+//! * **Auth**: bearer (static or a refreshing [`TokenProvider`]), basic, and API keys in a header,
+//!   query or cookie, as the document's security schemes say. Secrets never appear in `Debug`
+//!   output, logs or errors.
+//! * **Observability**: a `tracing` span per call (`gusset.call`) and per attempt
+//!   (`gusset.attempt`) with OpenTelemetry HTTP field names.
+//! * **Hooks**: an [`Interceptor`] sees every attempt and response.
+//!
+//! # Errors
+//!
+//! One error type, [`Error<E>`], where `E` is the operation's documented error body:
+//!
+//! ```no_run
+//! # async fn demo(call: gusset::Call<'_, String, serde_json::Value>) {
+//! match call.await {
+//!     Ok(response) => println!("{}", *response),
+//!     Err(gusset::Error::Api { status, body, .. }) => eprintln!("{status}: {body}"),
+//!     Err(e) if e.may_have_reached_server() => eprintln!("unknown outcome: {e}"),
+//!     Err(e) => eprintln!("not sent: {e}"),
+//! }
+//! # }
+//! ```
+//!
+//! # Testing your code
+//!
+//! [`clock::RecordingSleeper`] and [`clock::ManualClock`] replace waiting with recording, and
+//! [`ClientBuilder::id_seed`] makes ids reproducible, so tests of retry behaviour are fast and
+//! deterministic.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod auth;
+mod breaker;
+mod budget;
+mod call;
+mod client;
+pub mod clock;
+pub mod correlation;
+mod decode;
+mod error;
+mod execute;
+mod interceptor;
+mod multipart;
+mod params;
+mod prepared;
+mod response;
+mod retry;
+mod values;
+
+pub use auth::{Token, TokenError, TokenProvider, TokenSource};
+pub use breaker::{CircuitBreaker, CircuitState};
+pub use budget::RetryBudget;
+pub use call::{Call, CallFuture};
+pub use client::{Client, ClientBuilder, IdempotencyConfig};
+pub use error::{BuildError, Error, ErrorContext, TimeoutKind};
+pub use interceptor::{AttemptInfo, Interceptor};
+pub use prepared::PreparedRequest;
+pub use response::Response;
+pub use retry::{Jitter, RetryPolicy, backoff, parse_retry_after};
+pub use values::{Base64, Date, DateTime, ParseValueError};
+
+/// The HTTP types in this crate's API.
+pub use http;
+/// The HTTP client this crate uses (for [`ClientBuilder::reqwest_client`]).
+pub use reqwest;
+
+#[cfg(feature = "macros")]
+pub use gusset_macros::{client, generate};
+
+mod private;
+
+/// What generated code calls; not public API (its shape is a contract with `gusset-codegen`).
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::private::*;
+}
+
+/// Includes a client generated by `gusset-codegen` in `build.rs` (`$OUT_DIR/<name>.rs`).
+///
+/// ```ignore
+/// gusset::include_client!("petstore");
+/// ```
+#[macro_export]
+macro_rules! include_client {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}
