@@ -1,0 +1,220 @@
+//! `cargo gusset` as users run it: the real binary, real files, and the
+//! generated crate compiled by a real `cargo check`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+
+const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(MANIFEST_DIR).join("fixtures").join(name)
+}
+
+/// The directory cargo builds into (`<target>` of `<target>/debug/deps/cli-*`).
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).unwrap().to_path_buf()
+}
+
+/// The `cargo-gusset` binary, built once. Cargo only builds binaries of the
+/// package under test, and this one lives in another package.
+fn binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let output = StdCommand::new(env!("CARGO"))
+            .args(["build", "--offline", "--quiet", "-p", "cargo-gusset", "--bin", "cargo-gusset"])
+            .arg("--message-format=json")
+            .arg("--target-dir")
+            .arg(target_dir())
+            .current_dir(MANIFEST_DIR)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "building cargo-gusset failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+            .expect("cargo reported no executable for cargo-gusset")
+    })
+}
+
+/// `cargo-gusset gusset <args>`, as cargo runs it for `cargo gusset <args>`.
+fn cargo_gusset() -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.arg("gusset").env_remove("NO_COLOR");
+    cmd
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn generated_crate_compiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("orders-client");
+    let runtime = Path::new(MANIFEST_DIR).join("../runtime");
+    let output = cargo_gusset()
+        .arg("generate")
+        .arg(fixture("orders.yaml"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--gusset-path")
+        .arg(&runtime)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("2 files written"), "{}", stderr(&output));
+
+    let manifest = std::fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"orders-client\"\nversion = \"0.1.0\"\nedition = \"2024\""), "{manifest}");
+    let lib = std::fs::read_to_string(out.join("src/lib.rs")).unwrap();
+    assert!(lib.starts_with("//! Typed client for the API described by `orders.yaml`."), "{lib}");
+    assert!(lib.contains("pub struct Client"), "no client in:\n{lib}");
+    // The only absolute path written is the runtime path the test passed.
+    let runtime_line = format!("gusset = {{ path = \"{}\" }}", runtime.display());
+    assert!(manifest.contains(&runtime_line), "{manifest}");
+    for file in [&manifest.replace(&runtime_line, ""), &lib] {
+        assert!(!file.contains(MANIFEST_DIR) && !file.contains("/tmp"), "an absolute path leaked into a written file");
+    }
+
+    // The workspace's lock file keeps the offline build to the crate
+    // versions already downloaded; the shared target dir keeps it quick.
+    let lock = Path::new(MANIFEST_DIR).join("../Cargo.lock");
+    if lock.is_file() {
+        std::fs::copy(&lock, out.join("Cargo.lock")).unwrap();
+    }
+    let check = StdCommand::new(env!("CARGO"))
+        .args(["check", "--offline", "--quiet", "--manifest-path"])
+        .arg(out.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target_dir().join("gusset-cli-tests"))
+        .output()
+        .unwrap();
+    let check_err = stderr(&check);
+    assert!(check.status.success(), "the generated crate does not compile:\n{check_err}");
+    assert!(!check_err.contains("`orders-client` (lib) generated"), "the generated crate has warnings:\n{check_err}");
+}
+
+#[test]
+fn check_flag_passes_when_unchanged_and_fails_after_the_document_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let document = dir.path().join("orders.yaml");
+    std::fs::copy(fixture("orders.yaml"), &document).unwrap();
+    let out = dir.path().join("client");
+    let generate = |check: bool| {
+        let mut cmd = cargo_gusset();
+        cmd.args(["generate", "orders.yaml", "--out", "client", "--name", "shop", "--version", "2.1.0"]);
+        if check {
+            cmd.arg("--check");
+        }
+        cmd.current_dir(dir.path()).output().unwrap()
+    };
+    let first = generate(false);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let lib = out.join("src/lib.rs");
+    let written = std::fs::read(&lib).unwrap();
+    let written_at = std::fs::metadata(&lib).unwrap().modified().unwrap();
+
+    let unchanged = generate(true);
+    assert_eq!(unchanged.status.code(), Some(0), "{}", stderr(&unchanged));
+    assert!(stderr(&unchanged).contains("up to date"), "{}", stderr(&unchanged));
+    // Generating again writes nothing either: the file is not touched.
+    let again = generate(false);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(std::fs::metadata(&lib).unwrap().modified().unwrap(), written_at);
+
+    let text = std::fs::read_to_string(&document).unwrap();
+    let edited = text.replacen("summary: List orders", "summary: List every order", 1);
+    assert_ne!(text, edited, "the fixture changed: pick another edit");
+    std::fs::write(&document, edited).unwrap();
+    let changed = generate(true);
+    assert_eq!(changed.status.code(), Some(1), "{}", stderr(&changed));
+    let message = stderr(&changed);
+    assert!(message.contains("would update `client/src/lib.rs`"), "{message}");
+    assert!(!message.contains("Cargo.toml"), "the manifest did not change: {message}");
+    assert_eq!(std::fs::read(&lib).unwrap(), written, "--check must not write");
+}
+
+#[test]
+fn check_reports_location_and_pointer_of_a_broken_document() {
+    let output = cargo_gusset()
+        .args(["check", "bad/broken-ref.yaml"])
+        .current_dir(fixture(""))
+        .output()
+        .unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.starts_with("error: "), "{text}");
+    assert!(text.contains("Widgit"), "the message names the missing schema: {text}");
+    assert!(text.contains("--> bad/broken-ref.yaml:22:"), "file:line:col of the `$ref`: {text}");
+    assert!(text.contains("                $ref: \"#/components/schemas/Widgit\""), "the line is quoted: {text}");
+    assert!(text.contains("pointer: #/paths/~1widgets~1{id}/get/responses/200/content/application~1json/schema"), "{text}");
+    assert!(text.contains("could not generate a client from `bad/broken-ref.yaml` due to 1 error"), "{text}");
+}
+
+#[test]
+fn check_summarises_past_ten() {
+    let output = cargo_gusset().arg("check").arg(fixture("bad/many-errors.yaml")).output().unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_eq!(text.matches("\nerror: ").count() + usize::from(text.starts_with("error: ")), 11, "{text}");
+    assert!(text.contains("... and 2 more errors"), "{text}");
+    assert!(text.contains("due to 12 errors"), "{text}");
+}
+
+#[test]
+fn check_accepts_a_good_document() {
+    let output = cargo_gusset().arg("check").arg(fixture("orders.yaml")).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn syntax_errors_are_located() {
+    let output = cargo_gusset().args(["check", "bad/truncated.json"]).current_dir(fixture("")).output().unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("--> bad/truncated.json:"), "{text}");
+}
+
+#[test]
+fn missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["check", "nope.yaml"][..], &["generate", "nope.yaml", "--out", "x"]] {
+        let output = cargo_gusset().args(args).current_dir(dir.path()).output().unwrap();
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{text}");
+        assert!(text.contains("nope.yaml"), "the message names the file: {text}");
+        assert!(!text.contains("panicked"), "{text}");
+    }
+    assert!(!dir.path().join("x").exists(), "nothing is written for a missing document");
+}
+
+#[test]
+fn swagger_2_is_refused_clearly() {
+    let output = cargo_gusset().args(["check", "bad/swagger2.yaml"]).current_dir(fixture("")).output().unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("2.0"), "the message says which version it found: {text}");
+    assert!(text.contains("--> bad/swagger2.yaml:2:"), "{text}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_both_invocations_work() {
+    let output = cargo_gusset().args(["generate", "orders.yaml"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--out <DIR>"), "{}", stderr(&output));
+    let output = cargo_gusset().args(["generate", "a.yaml", "--out", "x", "--name", "9lives"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let output = cargo_gusset().args(["generate", "a.yaml", "--out", "x", "--version", "one"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+
+    // Run directly, without cargo's extra `gusset` argument.
+    let direct = Command::new(binary()).arg("check").arg(fixture("orders.yaml")).output().unwrap();
+    assert_eq!(direct.status.code(), Some(0), "{}", stderr(&direct));
+    let help = Command::new(binary()).arg("--help").output().unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: cargo gusset"));
+}
