@@ -1,6 +1,28 @@
 //! Gusset's own test support: a fault-injecting HTTP server for behaviour
 //! tests, and helpers shared by the test files under `tests/`.
 pub mod fault;
+pub mod orders_server;
+
+/// The Orders client through the build-script route (`build.rs` +
+/// `include_client!`).
+pub mod via_build {
+    gusset::include_client!("orders");
+}
+
+/// The Orders client through `gusset::generate!`.
+pub mod via_macro {
+    gusset::generate!("fixtures/orders.yaml");
+}
+
+/// The Orders client through `#[gusset::client]`, next to an item of the
+/// user's own.
+#[gusset::client(spec = "fixtures/orders.yaml")]
+pub mod via_attribute {
+    /// A helper a user keeps beside the generated items.
+    pub fn default_order_note() -> String {
+        "left at the door".to_string()
+    }
+}
 
 /// Generated code for the project's fixture documents, compiled by every
 /// `cargo test` so a snapshot that stops compiling fails the build.
