@@ -107,6 +107,11 @@ pub use prepared::PreparedRequest;
 pub use response::Response;
 pub use retry::{Jitter, RetryPolicy, backoff, parse_retry_after};
 pub use values::{Base64, Date, DateTime, ParseValueError};
+/// UUIDs in generated types (`format: uuid`), so user code can build them
+/// without depending on `uuid` itself.
+pub use uuid::Uuid;
+/// Raw bodies (`format: binary`) in generated methods and responses.
+pub use bytes::Bytes;
 
 /// The HTTP types in this crate's API.
 pub use http;

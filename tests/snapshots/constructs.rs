@@ -111,12 +111,8 @@ impl Client {
     pub fn upload_photo(
         &self,
         pet_id: i64,
-        body: impl ::core::convert::Into<::gusset::__private::bytes::Bytes>,
-    ) -> ::gusset::Call<
-        '_,
-        ::gusset::__private::bytes::Bytes,
-        ::gusset::__private::serde_json::Value,
-    > {
+        body: impl ::core::convert::Into<::gusset::Bytes>,
+    ) -> ::gusset::Call<'_, ::gusset::Bytes, ::gusset::__private::serde_json::Value> {
         use ::gusset::__private as rt;
         static OPERATION: rt::Operation = rt::Operation {
             id: "uploadPhoto",
@@ -225,7 +221,7 @@ pub struct Everything {
     pub when: ::gusset::DateTime,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub day: Option<::gusset::Date>,
-    pub id: ::gusset::__private::uuid::Uuid,
+    pub id: ::gusset::Uuid,
     pub blob: ::gusset::Base64,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub big: Option<i64>,

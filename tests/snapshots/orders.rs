@@ -134,7 +134,7 @@ impl Client {
     /// `GET /payments/{paymentId}`
     pub fn get_payment(
         &self,
-        payment_id: ::gusset::__private::uuid::Uuid,
+        payment_id: ::gusset::Uuid,
     ) -> ::gusset::Call<'_, Payment, Problem> {
         use ::gusset::__private as rt;
         static OPERATION: rt::Operation = rt::Operation {
@@ -486,7 +486,7 @@ pub struct OrderUpdate {
 )]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct Payment {
-    pub id: ::gusset::__private::uuid::Uuid,
+    pub id: ::gusset::Uuid,
     pub order_id: String,
     pub status: PaymentStatus,
     pub amount: Money,

@@ -181,7 +181,7 @@ fn emit_method(op: &Operation) -> TokenStream {
                 setters.push(if body.kind == BodyKind::Json { quote!(request.json(body);) } else { quote!(request.form(body);) });
             }
             BodyKind::Bytes => {
-                args.push(quote!(body: impl ::core::convert::Into<::gusset::__private::bytes::Bytes>));
+                args.push(quote!(body: impl ::core::convert::Into<::gusset::Bytes>));
                 setters.push(quote!(request.bytes(#content_type, body);));
             }
             BodyKind::Text => {

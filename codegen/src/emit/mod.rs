@@ -62,9 +62,9 @@ pub(crate) fn type_tokens(ty: &TypeRef) -> TokenStream {
         TypeRef::String => quote!(String),
         TypeRef::DateTime => quote!(::gusset::DateTime),
         TypeRef::Date => quote!(::gusset::Date),
-        TypeRef::Uuid => quote!(::gusset::__private::uuid::Uuid),
+        TypeRef::Uuid => quote!(::gusset::Uuid),
         TypeRef::Base64 => quote!(::gusset::Base64),
-        TypeRef::Bytes => quote!(::gusset::__private::bytes::Bytes),
+        TypeRef::Bytes => quote!(::gusset::Bytes),
         TypeRef::Value => quote!(::gusset::__private::serde_json::Value),
         TypeRef::Object => {
             quote!(::gusset::__private::serde_json::Map<String, ::gusset::__private::serde_json::Value>)

@@ -367,7 +367,7 @@ fn media_kind(content_type: &str) -> Option<BodyKind> {
 }
 
 /// Picks the content type a client should send or expect: JSON first.
-fn pick<'a>(content: &'a indexmap::IndexMap<String, MediaType>) -> Option<(&'a String, &'a MediaType, BodyKind)> {
+fn pick(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&String, &MediaType, BodyKind)> {
     let rank = |k: BodyKind| match k {
         BodyKind::Json => 0,
         BodyKind::Form => 1,
