@@ -146,9 +146,11 @@ async fn the_call_timeout_bounds_the_total() -> TestResult {
         .build()?;
     h.server.fail_always(Fault::Delay(Duration::from_secs(120)));
     let err = client.list_orders(None).await.err().ok_or("expected a timeout")?;
-    assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Call, .. }), "{err:?}");
+    // Either the call deadline fires mid-attempt (`Call`), or the runtime sees that the next
+    // backoff would end past the deadline and returns the last attempt's timeout (`Attempt`).
+    assert!(err.is_timeout(), "{err:?}");
     assert!(err.attempts() < 20 && h.server.requests() < 20, "{} attempts", err.attempts());
-    println!("call timeout 1 s, attempt timeout 400 ms: {} attempts", h.server.requests());
+    println!("call timeout 1 s, attempt timeout 400 ms: {} attempts, {err:?}", h.server.requests());
 
     // Per call, `timeout` sets the whole-call bound.
     h.server.stop_failing();
