@@ -1,0 +1,9 @@
+//! Generates the orders client into `$OUT_DIR/orders.rs` on every build where the document
+//! changed; `gusset::include_client!("orders")` in `src/main.rs` pulls it in.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The project's example document, referenced where it lives rather than copied. The builder
+    // prints `cargo:rerun-if-changed` for it, so editing the document regenerates the client.
+    gusset_codegen::Builder::new("../../tests/fixtures/orders.yaml").generate()?;
+    Ok(())
+}
