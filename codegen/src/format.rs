@@ -45,7 +45,9 @@ fn spaced(code: &str) -> String {
                 .iter()
                 .any(|p| line.trim_start().starts_with(p));
             let prev_trimmed = prev.trim();
-            let ends_item = prev_trimmed.ends_with('}') || (indent == 0 && prev_trimmed.ends_with(';'));
+            // A comment line never ends an item, whatever its text ends with.
+            let ends_item = !prev_trimmed.starts_with("//")
+                && (prev_trimmed.ends_with('}') || (indent == 0 && prev_trimmed.ends_with(';')));
             if starts_item && ends_item && indent == prev_indent && indent <= 4 {
                 out.push('\n');
             }
@@ -66,5 +68,7 @@ mod tests {
             super::spaced(code),
             "pub const A: u8 = 1;\n\npub struct B {}\n\nimpl B {\n    fn c() {\n        let x = 1;\n        let y = 2;\n    }\n\n    fn d() {}\n}\n"
         );
+        let docs = "/// a {}\n/// b;\npub struct C;\n";
+        assert_eq!(super::spaced(docs), docs, "doc lines ending like code are still one comment");
     }
 }

@@ -38,4 +38,10 @@ pub mod snapshots {
     pub mod constructs {
         include!("../snapshots/constructs.rs");
     }
+
+    /// `tests/fixtures/hostile.yaml`: names and texts that try to inject code.
+    #[deny(warnings)]
+    pub mod hostile {
+        include!("../snapshots/hostile.rs");
+    }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use gusset_codegen::{Settings, generate, generate_from_str};
 
-const FIXTURES: &[&str] = &["orders", "constructs"];
+const FIXTURES: &[&str] = &["orders", "constructs", "hostile"];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -101,4 +101,108 @@ fn output_has_the_generated_header_and_no_checkout_path() {
         assert!(!code.contains(env!("CARGO_MANIFEST_DIR")), "{name} mentions the checkout path");
         assert!(code.starts_with("// @generated"), "{name} lacks the @generated header");
     }
+}
+
+/// Every item a generated file defines, as `kind name`, with the methods of
+/// `impl` blocks as `fn Type::name`.
+fn items(code: &str) -> std::collections::BTreeSet<String> {
+    let file = syn::parse_file(code).unwrap();
+    let mut out = std::collections::BTreeSet::new();
+    for item in file.items {
+        match item {
+            syn::Item::Const(c) => drop(out.insert(format!("const {}", c.ident))),
+            syn::Item::Struct(s) => drop(out.insert(format!("struct {}", s.ident))),
+            syn::Item::Enum(e) => drop(out.insert(format!("enum {}", e.ident))),
+            syn::Item::Type(t) => drop(out.insert(format!("type {}", t.ident))),
+            syn::Item::Impl(i) => {
+                let self_ty = quote::ToTokens::to_token_stream(&i.self_ty).to_string();
+                let of = i.trait_.as_ref().map(|(_, p, _)| quote::ToTokens::to_token_stream(p).to_string());
+                for member in i.items {
+                    if let syn::ImplItem::Fn(f) = member {
+                        let owner = of.clone().map(|t| format!("<{self_ty} as {t}>")).unwrap_or_else(|| self_ty.clone());
+                        out.insert(format!("fn {owner}::{}", f.sig.ident));
+                    }
+                }
+            }
+            other => drop(out.insert(format!("other {}", quote::ToTokens::to_token_stream(&other)))),
+        }
+    }
+    out
+}
+
+/// A document whose every string tries to break out (comment terminators,
+/// quotes, attributes, raw strings, line breaks, NUL, bidi controls,
+/// keywords, digits, emoji, names equal but for case or punctuation) yields
+/// exactly the items its structure asks for, no more, and (see `src/lib.rs`)
+/// compiles with warnings denied. Document text appears only in string
+/// literals and `///` lines.
+#[test]
+fn hostile_strings_never_become_code() {
+    let code = generate(fixture("hostile"), &Settings::new()).unwrap().code().to_string();
+    let found = items(&code);
+    let own = |ty: &str| {
+        [
+            format!("fn {ty}::as_str"),
+            format!("fn <{ty} as :: core :: convert :: From < & str >>::from"),
+            format!("fn <{ty} as :: core :: fmt :: Display>::fmt"),
+            format!("fn <{ty} as :: gusset :: __private :: serde :: Serialize>::serialize"),
+            format!("fn <{ty} as :: gusset :: __private :: serde :: Deserialize < 'de >>::deserialize"),
+        ]
+    };
+    let mut expected: std::collections::BTreeSet<String> = [
+        "const API_VERSION",
+        "const SERVERS",
+        "struct Client",
+        "fn Client::builder",
+        "fn Client::runtime",
+        "fn Client::_2fa",
+        "fn Client::_2fa2",
+        "fn Client::get_fn_x_cfg_any",
+        "fn <Client as :: gusset :: __private :: GeneratedClient>::from_client",
+        "struct GetFnXCfgAnyParams",
+        "struct Fn",
+        "struct Item",
+        "struct SelfType",
+        "enum Fn2",
+        "enum GetFnXCfgAnyRType",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    expected.extend(own("Fn2"));
+    expected.extend(own("GetFnXCfgAnyRType"));
+    assert_eq!(found, expected);
+
+    // Outside literals and doc lines, none of the document's payloads appear.
+    for line in code.lines().map(str::trim) {
+        if line.starts_with("//") {
+            continue;
+        }
+        let outside_literals = strip_string_literals(line);
+        for payload in ["evil()", "injected()", "panic!", "exit(", "cfg(any", "struct Evil"] {
+            assert!(!outside_literals.contains(payload), "`{payload}` escaped into code: {line}");
+        }
+    }
+}
+
+/// The line without the contents of its string literals (escapes honoured).
+fn strip_string_literals(line: &str) -> String {
+    let mut out = String::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in line.chars() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

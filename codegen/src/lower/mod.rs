@@ -47,6 +47,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) types: BTreeMap<String, TypeDef>,
     /// How many `lower_use` calls are under way (see `schema::MAX_DEPTH`).
     pub(crate) depth: usize,
+    /// Types of `$ref`s into the middle of schemas, lowered once each.
+    pub(crate) inline_refs: BTreeMap<String, crate::ir::TypeRef>,
 }
 
 impl<'a> Cx<'a> {
@@ -64,6 +66,7 @@ pub(crate) fn lower(doc: &OpenAPI, settings: &Settings, _module: &str) -> Lowere
         components: BTreeMap::new(),
         types: BTreeMap::new(),
         depth: 0,
+        inline_refs: BTreeMap::new(),
     };
 
     // Every component gets its name first, in sorted order: component names

@@ -223,6 +223,10 @@ fn lower_operation<'a>(cx: &mut Cx<'a>,
             Parameter::Cookie { .. } => (Location::Cookie, Style::Form, data.explode.unwrap_or(true)),
         };
         let lower = data.name.to_ascii_lowercase();
+        if matches!(location, Location::Header | Location::Cookie) && !is_token(&data.name) {
+            cx.warn(p_pointer, format!("{} parameter name `{}` is not a valid HTTP token; the parameter is skipped", if location == Location::Header { "header" } else { "cookie" }, data.name.escape_debug()));
+            continue;
+        }
         if location == Location::Header {
             if matches!(lower.as_str(), "accept" | "content-type" | "authorization") {
                 // OpenAPI says these are described elsewhere and ignored here.
@@ -333,6 +337,13 @@ fn lower_operation<'a>(cx: &mut Cx<'a>,
         idempotent,
         security: security.unwrap_or_default(),
     }
+}
+
+/// Whether `name` may be a header or cookie name (RFC 9110 `token`): no
+/// spaces, separators or control characters, so a document cannot smuggle a
+/// line break into a request through a parameter name.
+fn is_token(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The `{name}`s of a path template, in order.

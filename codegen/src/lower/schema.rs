@@ -306,14 +306,23 @@ fn lower_ref<'a>(cx: &mut Cx<'a>, reference: &str, context: &str, pointer: &str)
         let ty = TypeRef::Named(name);
         return if nullable { ty.option() } else { ty };
     }
-    // A reference into the middle of a schema: lower the target in place.
+    // A reference into the middle of a schema: lowered once, in place, and
+    // remembered. Without the memo, documents that point into the middle of
+    // schemas which point back (elasticsearch does) re-lower the same
+    // subtree exponentially often; the placeholder breaks cycles.
+    if let Some(done) = cx.inline_refs.get(reference) {
+        return done.clone();
+    }
+    cx.inline_refs.insert(reference.to_string(), TypeRef::Value);
     let tokens = split(reference.trim_start_matches('#'));
     let last = tokens.last().cloned().unwrap_or_default();
     let context = format!("{context}{}", naming::type_name(&last));
-    match target {
+    let ty = match target {
         SRef::Item(schema) => lower_item(cx, schema, &context, reference.trim_start_matches('#')),
         SRef::Ref(next) => lower_use(cx, SRef::Ref(next), &context, pointer),
-    }
+    };
+    cx.inline_refs.insert(reference.to_string(), ty.clone());
+    ty
 }
 
 fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &str) -> TypeRef {
