@@ -49,6 +49,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) depth: usize,
     /// Types of `$ref`s into the middle of schemas, lowered once each.
     pub(crate) inline_refs: BTreeMap<String, crate::ir::TypeRef>,
+    /// References whose schemas an `allOf` is copying right now.
+    pub(crate) merging: Vec<&'a str>,
 }
 
 impl<'a> Cx<'a> {
@@ -67,6 +69,7 @@ pub(crate) fn lower(doc: &OpenAPI, settings: &Settings, _module: &str) -> Lowere
         types: BTreeMap::new(),
         depth: 0,
         inline_refs: BTreeMap::new(),
+        merging: Vec::new(),
     };
 
     // Every component gets its name first, in sorted order: component names

@@ -248,7 +248,10 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
             Err(ty) => TypeKind::Alias(strip_option(ty)),
         },
         Shape::AllOf(parts) => match merge_all_of(cx, parts, pointer) {
-            Merged::Object(objects, additional) => TypeKind::Struct(lower_struct(cx, &name, &objects, additional, pointer)),
+            Merged::Object(objects, additional, refs) => match lower_merged(cx, &name, &objects, additional, &refs, pointer) {
+                Some(def) => TypeKind::Struct(def),
+                None => TypeKind::Alias(TypeRef::Value),
+            },
             Merged::Single(part, part_pointer) => TypeKind::Alias(strip_option(lower_use(cx, part, &name, &part_pointer))),
             Merged::Untyped => TypeKind::Alias(TypeRef::Value),
         },
@@ -399,9 +402,11 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
             }
         }
         Shape::AllOf(parts) => match merge_all_of(cx, parts, pointer) {
-            Merged::Object(objects, additional) => {
+            Merged::Object(objects, additional, refs) => {
                 let name = cx.names.claim(naming::type_name(context));
-                let def = lower_struct(cx, &name, &objects, additional, pointer);
+                let Some(def) = lower_merged(cx, &name, &objects, additional, &refs, pointer) else {
+                    return TypeRef::Value;
+                };
                 let data = &schema.schema_data;
                 insert(cx, TypeDef {
                     name: name.clone(),
@@ -505,7 +510,8 @@ fn lower_enum(values: &[&str]) -> StringEnum {
 }
 
 enum Merged<'a> {
-    Object(Vec<PropertySet<'a>>, Option<&'a AdditionalProperties>),
+    /// Property sets to merge, and the references whose schemas they copy.
+    Object(Vec<PropertySet<'a>>, Option<&'a AdditionalProperties>, Vec<&'a str>),
     Single(SRef<'a>, String),
     Untyped,
 }
@@ -513,6 +519,20 @@ enum Merged<'a> {
 /// Merges the parts of an `allOf`: object parts become one property list;
 /// parts that only annotate (a description, `nullable`) are ignored.
 fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>], pointer: &str) -> Merged<'a> {
+    // `allOf: [{$ref}]`, perhaps beside parts that only annotate, is how
+    // documents put a description on a reference: it is that type, not a
+    // copy of it. Copying would also re-lower the referenced schema's inline
+    // parts for every such use, which on documents that use the pattern
+    // everywhere (elasticsearch) grows without bound.
+    let substantive: Vec<(usize, &'a ReferenceOr<Schema>)> = parts
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !resolve(cx, SRef::from(*p)).is_some_and(|(s, _)| is_annotation(s)))
+        .collect();
+    if let [(i, part)] = substantive.as_slice() {
+        return Merged::Single(SRef::from(*part), join(&join(pointer, "allOf"), &i.to_string()));
+    }
+    let mut refs: Vec<&'a str> = Vec::new();
     let mut objects: Vec<PropertySet<'a>> = Vec::new();
     let mut additional = None;
     let mut others: Vec<(SRef<'a>, String)> = Vec::new();
@@ -524,6 +544,9 @@ fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>], pointer: 
         if budget == 0 {
             cx.warn(pointer, "`allOf` nests too deeply; typed as `serde_json::Value`");
             return Merged::Untyped;
+        }
+        if let SRef::Ref(reference) = part {
+            refs.push(reference);
         }
         let Some((schema, _)) = resolve(cx, part) else {
             cx.warn(&part_pointer, "`allOf` part does not resolve; typed as `serde_json::Value`");
@@ -544,7 +567,7 @@ fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>], pointer: 
         }
     }
     match (objects.is_empty(), others.len()) {
-        (false, 0) => Merged::Object(objects, additional),
+        (false, 0) => Merged::Object(objects, additional, refs),
         (true, 1) => {
             let (part, part_pointer) = others.remove(0);
             Merged::Single(part, part_pointer)
@@ -555,6 +578,27 @@ fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>], pointer: 
             Merged::Untyped
         }
     }
+}
+
+/// Lowers the struct an `allOf` merges into, unless that would copy a
+/// schema into itself: a schema whose `allOf` reaches back to a schema being
+/// merged would otherwise be copied without end. `None` then, with a warning.
+fn lower_merged<'a>(cx: &mut Cx<'a>,
+    name: &str,
+    objects: &[PropertySet<'a>],
+    additional: Option<&'a AdditionalProperties>,
+    refs: &[&'a str],
+    pointer: &str,
+) -> Option<Struct> {
+    if let Some(cycle) = refs.iter().find(|r| cx.merging.contains(r)) {
+        cx.warn(pointer, format!("`allOf` merges `{cycle}` into itself; typed as `serde_json::Value`"));
+        return None;
+    }
+    let mark = cx.merging.len();
+    cx.merging.extend_from_slice(refs);
+    let def = lower_struct(cx, name, objects, additional, pointer);
+    cx.merging.truncate(mark);
+    Some(def)
 }
 
 /// A schema with no constraints of its own: only docs or flags.
@@ -649,4 +693,46 @@ fn lower_union<'a>(cx: &mut Cx<'a>,
     let discriminator = discriminator.filter(|_| variants.iter().all(|v| !v.tags.is_empty())).map(|d| d.property_name.clone());
     let other = discriminator.as_ref().map(|_| names.claim("Unknown".to_string()));
     Ok((Union { discriminator, variants, other }, nullable))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Settings, generate_from_str};
+
+    /// A chain of components, each with two properties that reach the next
+    /// through `allOf: [{$ref}]` plus a description: copying instead of
+    /// naming would lower 2^n structs.
+    #[test]
+    fn a_described_reference_is_the_type_it_names() {
+        let mut schemas = String::new();
+        for i in 0..40 {
+            let next = i + 1;
+            schemas.push_str(&format!(
+                r##""S{i}": {{"type": "object", "properties": {{
+                    "a": {{"description": "first", "allOf": [{{"$ref": "#/components/schemas/S{next}"}}]}},
+                    "b": {{"allOf": [{{"$ref": "#/components/schemas/S{next}"}}, {{"description": "second"}}]}}
+                }}}},"##
+            ));
+        }
+        schemas.push_str(r#""S40": {"type": "object", "properties": {"end": {"type": "string"}}}"#);
+        let doc = format!(r#"{{"openapi": "3.0.3", "info": {{"title": "t", "version": "1"}}, "paths": {{}}, "components": {{"schemas": {{{schemas}}}}}}}"#);
+        let generated = generate_from_str("chain.json", &doc, &Settings::new()).unwrap();
+        let code = generated.code();
+        assert!(code.contains("pub a: Option<S1>,"), "{code}");
+        assert!(code.contains("pub b: Option<S1>,"), "{code}");
+        assert_eq!(code.matches("pub struct").count(), 41 + 1, "one struct per component and the client, no copies");
+    }
+
+    /// `allOf` parts that reach back to the schema being merged are typed as
+    /// values with a warning, not copied until memory runs out.
+    #[test]
+    fn an_all_of_that_merges_itself_is_a_warning() {
+        let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {
+            "A": {"allOf": [{"$ref": "#/components/schemas/B"}, {"type": "object", "properties": {"x": {"type": "string"}}}]},
+            "B": {"type": "object", "properties": {"inner": {"allOf": [{"$ref": "#/components/schemas/A"}, {"type": "object", "properties": {"y": {"type": "string"}}}]}}}
+        }}}"##;
+        let generated = generate_from_str("cycle.json", doc, &Settings::new()).unwrap();
+        assert!(generated.warnings().iter().any(|w| w.to_string().contains("into itself")), "{:?}", generated.warnings());
+        assert!(generated.code().contains("pub struct A"));
+    }
 }
