@@ -106,6 +106,29 @@ impl Client {
         rt::call(&self.inner, request, rt::decode_empty, rt::decode_value)
     }
 
+    /// Deprecated types in parameters, bodies and responses.
+    ///
+    /// `POST /old-things`
+    #[allow(deprecated)]
+    pub fn replace_old_thing(
+        &self,
+        body: &OldThing,
+        params: &ReplaceOldThingParams,
+    ) -> ::gusset::Call<'_, OldThing, ::gusset::__private::serde_json::Value> {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "replaceOldThing",
+            method: rt::http::Method::POST,
+            path: "/old-things",
+            idempotency: rt::Idempotency::Default,
+            security: &[],
+        };
+        let mut request = rt::Request::new(&OPERATION);
+        request.json(body);
+        request.query("mode", &params.mode, rt::Style::Form, true);
+        rt::call(&self.inner, request, rt::decode_json, rt::decode_value)
+    }
+
     /// `PUT /pets/{pet-id}/photo`
     #[deprecated]
     pub fn upload_photo(
@@ -142,6 +165,13 @@ pub struct ListPetsParams {
     pub x_trace: Option<String>,
     pub session: Option<String>,
     pub r#type: Option<ListPetsType>,
+}
+
+/// Optional parameters of [`Client::replace_old_thing`].
+#[allow(deprecated)]
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplaceOldThingParams {
+    pub mode: Option<OldMode>,
 }
 
 #[derive(
@@ -209,6 +239,7 @@ pub struct Error {
     pub message: String,
 }
 
+#[allow(deprecated)]
 #[derive(
     Debug,
     Clone,
@@ -245,6 +276,13 @@ pub struct Everything {
     #[deprecated]
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub old: Option<String>,
+    #[deprecated]
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub old_status: Option<EverythingOldStatus>,
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub old_thing: Option<OldThing>,
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub old_things: Option<Vec<OldThing>>,
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub inline: Option<EverythingInline>,
 }
@@ -324,6 +362,70 @@ impl ::gusset::__private::serde::Serialize for EverythingInlineDeepDeeper {
 }
 
 impl<'de> ::gusset::__private::serde::Deserialize<'de> for EverythingInlineDeepDeeper {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+#[deprecated]
+#[allow(deprecated)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EverythingOldStatus {
+    /// `on`
+    On,
+    /// `off`
+    Off,
+    /// A value this client does not know, kept as sent.
+    UnknownValue(String),
+}
+
+#[allow(deprecated)]
+impl EverythingOldStatus {
+    /// The value as it is sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::On => "on",
+            Self::Off => "off",
+            Self::UnknownValue(value) => value,
+        }
+    }
+}
+
+#[allow(deprecated)]
+impl ::core::convert::From<&str> for EverythingOldStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "on" => Self::On,
+            "off" => Self::Off,
+            other => Self::UnknownValue(other.to_owned()),
+        }
+    }
+}
+
+#[allow(deprecated)]
+impl ::core::fmt::Display for EverythingOldStatus {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[allow(deprecated)]
+impl ::gusset::__private::serde::Serialize for EverythingOldStatus {
+    fn serialize<S: ::gusset::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[allow(deprecated)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for EverythingOldStatus {
     fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
@@ -513,6 +615,75 @@ pub struct NewPet {
 }
 
 #[deprecated]
+#[allow(deprecated)]
+pub type OldAlias = Vec<OldThing>;
+
+#[deprecated]
+#[allow(deprecated)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OldMode {
+    /// `fast`
+    Fast,
+    /// `slow`
+    Slow,
+    /// A value this client does not know, kept as sent.
+    UnknownValue(String),
+}
+
+#[allow(deprecated)]
+impl OldMode {
+    /// The value as it is sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Fast => "fast",
+            Self::Slow => "slow",
+            Self::UnknownValue(value) => value,
+        }
+    }
+}
+
+#[allow(deprecated)]
+impl ::core::convert::From<&str> for OldMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "fast" => Self::Fast,
+            "slow" => Self::Slow,
+            other => Self::UnknownValue(other.to_owned()),
+        }
+    }
+}
+
+#[allow(deprecated)]
+impl ::core::fmt::Display for OldMode {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[allow(deprecated)]
+impl ::gusset::__private::serde::Serialize for OldMode {
+    fn serialize<S: ::gusset::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[allow(deprecated)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for OldMode {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+#[deprecated]
+#[allow(deprecated)]
 #[derive(
     Debug,
     Clone,
@@ -525,6 +696,8 @@ pub struct NewPet {
 pub struct OldThing {
     #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub x: Option<String>,
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub mode: Option<OldMode>,
 }
 
 #[derive(

@@ -5,10 +5,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_attrs, ident, type_tokens};
+use super::{Deprecated, doc_attrs, ident, type_tokens};
 use crate::ir::{Api, BodyKind, Decode, Location, Method, Operation, Param, SchemeKind, Style, TypeRef};
 
-pub(super) fn emit_client(api: &Api) -> TokenStream {
+pub(super) fn emit_client(api: &Api, deprecated_types: &Deprecated<'_>) -> TokenStream {
     let title = &api.title;
     let docs = doc_attrs(&api.docs);
     let api_version = &api.api_version;
@@ -42,7 +42,7 @@ pub(super) fn emit_client(api: &Api) -> TokenStream {
         };
         quote!(::gusset::__private::SecurityScheme { name: #name, kind: ::gusset::__private::SchemeKind::#kind })
     });
-    let methods = api.operations.iter().map(emit_method);
+    let methods = api.operations.iter().map(|op| emit_method(op, deprecated_types));
     quote! {
         #docs
         #[doc = ""]
@@ -149,7 +149,7 @@ fn method_const(method: Method) -> TokenStream {
     }
 }
 
-fn emit_method(op: &Operation) -> TokenStream {
+fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream {
     let mut docs = op.docs.clone();
     if !docs.lines.is_empty() {
         docs.lines.push(String::new());
@@ -198,6 +198,12 @@ fn emit_method(op: &Operation) -> TokenStream {
             setters.push(set_param(p, quote!(&params.#field)));
         }
     }
+    let allow = Deprecated::allow(
+        op.params.iter().chain(op.optional.iter().flat_map(|o| &o.params)).any(|p| deprecated_types.mentioned(&p.ty))
+            || op.body.as_ref().is_some_and(|b| deprecated_types.mentioned(&b.ty))
+            || deprecated_types.mentioned(&op.success.ty)
+            || deprecated_types.mentioned(&op.error.ty),
+    );
     let too_many = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let ok = type_tokens(&op.success.ty);
     let err = type_tokens(&op.error.ty);
@@ -207,6 +213,7 @@ fn emit_method(op: &Operation) -> TokenStream {
     quote! {
         #docs
         #deprecated
+        #allow
         #too_many
         pub fn #name(&self, #(#args),*) -> ::gusset::Call<'_, #ok, #err> {
             use ::gusset::__private as rt;
@@ -225,7 +232,7 @@ fn emit_method(op: &Operation) -> TokenStream {
 }
 
 /// The struct of an operation's optional parameters.
-pub(super) fn emit_params_struct(op: &Operation) -> Option<TokenStream> {
+pub(super) fn emit_params_struct(op: &Operation, deprecated_types: &Deprecated<'_>) -> Option<TokenStream> {
     let optional = op.optional.as_ref()?;
     let name = ident(&optional.name);
     let doc = format!(" Optional parameters of [`Client::{}`].", op.method_name);
@@ -238,8 +245,10 @@ pub(super) fn emit_params_struct(op: &Operation) -> Option<TokenStream> {
             pub #field: #ty,
         }
     });
+    let allow = Deprecated::allow(optional.params.iter().any(|p| deprecated_types.mentioned(&p.ty)));
     Some(quote! {
         #[doc = #doc]
+        #allow
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct #name {
             #(#fields)*

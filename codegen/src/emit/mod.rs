@@ -8,18 +8,21 @@
 mod client;
 mod types;
 
+use std::collections::BTreeSet;
+
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::ir::{Api, Docs, TypeRef};
+use crate::ir::{Api, Docs, TypeDef, TypeKind, TypeRef};
 use crate::naming::is_keyword;
 
 pub(crate) fn emit(api: &Api) -> TokenStream {
     let api_version = &api.api_version;
     let servers = &api.servers;
-    let client = client::emit_client(api);
-    let params = api.operations.iter().filter_map(client::emit_params_struct);
-    let types = api.types.iter().map(types::emit_type);
+    let deprecated = Deprecated::of(api);
+    let client = client::emit_client(api, &deprecated);
+    let params = api.operations.iter().filter_map(|op| client::emit_params_struct(op, &deprecated));
+    let types = api.types.iter().map(|def| types::emit_type(def, &deprecated));
     quote! {
         /// The version of the API this client was generated for. It is sent on
         /// every request when the API declares a version header.
@@ -31,6 +34,46 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         #client
         #(#params)*
         #(#types)*
+    }
+}
+
+/// The deprecated types of the API. Deprecation warnings are for the user's
+/// code: the generated code that defines, derives for, or passes along a
+/// deprecated type says `#[allow(deprecated)]`, so a client compiles without
+/// warnings (under `#![deny(warnings)]` too) and the user is still warned.
+pub(crate) struct Deprecated<'a>(BTreeSet<&'a str>);
+
+impl<'a> Deprecated<'a> {
+    fn of(api: &'a Api) -> Self {
+        Deprecated(api.types.iter().filter(|t| t.deprecated).map(|t| t.name.as_str()).collect())
+    }
+
+    /// Whether `ty` names a deprecated type anywhere inside it.
+    pub(crate) fn mentioned(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::Named(name) => self.0.contains(name.as_str()),
+            TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Box(inner) => self.mentioned(inner),
+            _ => false,
+        }
+    }
+
+    /// `#[allow(deprecated)]` when the items emitted for `def` use something deprecated.
+    pub(crate) fn allow_for(&self, def: &TypeDef) -> Option<TokenStream> {
+        let uses = def.deprecated
+            || match &def.kind {
+                TypeKind::Struct(s) => {
+                    s.fields.iter().any(|f| f.deprecated || self.mentioned(&f.ty))
+                        || s.additional.as_ref().is_some_and(|(_, ty)| self.mentioned(ty))
+                }
+                TypeKind::Enum(_) => false,
+                TypeKind::Union(u) => u.variants.iter().any(|v| self.mentioned(&v.ty)),
+                TypeKind::Alias(ty) => self.mentioned(ty),
+            };
+        Self::allow(uses)
+    }
+
+    pub(crate) fn allow(uses: bool) -> Option<TokenStream> {
+        uses.then(|| quote!(#[allow(deprecated)]))
     }
 }
 

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_attrs, ident, type_tokens};
+use super::{Deprecated, doc_attrs, ident, type_tokens};
 use crate::ir::{StringEnum, Struct, TypeDef, TypeKind, Union};
 
 /// The serde derives, reached through the runtime so generated code needs no
@@ -14,26 +14,28 @@ fn serde_attrs() -> TokenStream {
     }
 }
 
-pub(super) fn emit_type(def: &TypeDef) -> TokenStream {
+pub(super) fn emit_type(def: &TypeDef, deprecated_types: &Deprecated<'_>) -> TokenStream {
     let docs = doc_attrs(&def.docs);
+    let allow = deprecated_types.allow_for(def);
     let deprecated = def.deprecated.then(|| quote!(#[deprecated]));
     let name = ident(&def.name);
     match &def.kind {
-        TypeKind::Struct(s) => emit_struct(&name, s, docs, deprecated),
-        TypeKind::Enum(e) => emit_enum(&name, e, docs, deprecated),
-        TypeKind::Union(u) => emit_union(&name, u, docs, deprecated),
+        TypeKind::Struct(s) => emit_struct(&name, s, docs, deprecated, allow),
+        TypeKind::Enum(e) => emit_enum(&name, e, docs, deprecated, allow),
+        TypeKind::Union(u) => emit_union(&name, u, docs, deprecated, allow),
         TypeKind::Alias(ty) => {
             let ty = type_tokens(ty);
             quote! {
                 #docs
                 #deprecated
+                #allow
                 pub type #name = #ty;
             }
         }
     }
 }
 
-fn emit_struct(name: &proc_macro2::Ident, s: &Struct, docs: TokenStream, deprecated: Option<TokenStream>) -> TokenStream {
+fn emit_struct(name: &proc_macro2::Ident, s: &Struct, docs: TokenStream, deprecated: Option<TokenStream>, allow: Option<TokenStream>) -> TokenStream {
     let serde = serde_attrs();
     let default = s.default.then(|| quote!(Default,));
     let fields = s.fields.iter().map(|f| {
@@ -64,6 +66,7 @@ fn emit_struct(name: &proc_macro2::Ident, s: &Struct, docs: TokenStream, depreca
     quote! {
         #docs
         #deprecated
+        #allow
         #[derive(Debug, Clone, PartialEq, #default ::gusset::__private::serde::Serialize, ::gusset::__private::serde::Deserialize)]
         #serde
         pub struct #name {
@@ -75,7 +78,7 @@ fn emit_struct(name: &proc_macro2::Ident, s: &Struct, docs: TokenStream, depreca
 
 /// A string enum with a catch-all variant: a value the server adds later
 /// decodes into it instead of failing the whole response.
-fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, deprecated: Option<TokenStream>) -> TokenStream {
+fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, deprecated: Option<TokenStream>, allow: Option<TokenStream>) -> TokenStream {
     let other = ident(&e.other);
     let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
     let values: Vec<&String> = e.variants.iter().map(|v| &v.value).collect();
@@ -87,6 +90,7 @@ fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, depre
     quote! {
         #docs
         #deprecated
+        #allow
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum #name {
             #(#variant_docs #variants,)*
@@ -94,6 +98,7 @@ fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, depre
             #other(String),
         }
 
+        #allow
         impl #name {
             /// The value as it is sent on the wire.
             pub fn as_str(&self) -> &str {
@@ -104,6 +109,7 @@ fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, depre
             }
         }
 
+        #allow
         impl ::core::convert::From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
@@ -113,18 +119,21 @@ fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, depre
             }
         }
 
+        #allow
         impl ::core::fmt::Display for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
+        #allow
         impl ::gusset::__private::serde::Serialize for #name {
             fn serialize<S: ::gusset::__private::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
+        #allow
         impl<'de> ::gusset::__private::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
                 let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(deserializer)?;
@@ -134,7 +143,7 @@ fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, depre
     }
 }
 
-fn emit_union(name: &proc_macro2::Ident, u: &Union, docs: TokenStream, deprecated: Option<TokenStream>) -> TokenStream {
+fn emit_union(name: &proc_macro2::Ident, u: &Union, docs: TokenStream, deprecated: Option<TokenStream>, allow: Option<TokenStream>) -> TokenStream {
     let serde = serde_attrs();
     let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.name)).collect();
     let types: Vec<_> = u.variants.iter().map(|v| type_tokens(&v.ty)).collect();
@@ -142,6 +151,7 @@ fn emit_union(name: &proc_macro2::Ident, u: &Union, docs: TokenStream, deprecate
         return quote! {
             #docs
             #deprecated
+            #allow
             #[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize, ::gusset::__private::serde::Deserialize)]
             #serde
             #[serde(untagged)]
@@ -162,6 +172,7 @@ fn emit_union(name: &proc_macro2::Ident, u: &Union, docs: TokenStream, deprecate
     quote! {
         #docs
         #deprecated
+        #allow
         #[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
         #serde
         #[serde(untagged)]
@@ -171,6 +182,7 @@ fn emit_union(name: &proc_macro2::Ident, u: &Union, docs: TokenStream, deprecate
             #other(::gusset::__private::serde_json::Value),
         }
 
+        #allow
         impl<'de> ::gusset::__private::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
                 use ::gusset::__private::serde::de::Error as _;
