@@ -15,6 +15,7 @@ use crate::correlation::Ids;
 use crate::error::BuildError;
 use crate::interceptor::Interceptor;
 use crate::private::{ApiInfo, GeneratedClient};
+use crate::redact::{RedactedUrl, redact_url};
 use crate::retry::RetryPolicy;
 
 /// The runtime's handle, wrapped by every generated client. Cloning is cheap (one `Arc`); clones
@@ -90,7 +91,7 @@ impl fmt::Debug for Client {
         let inner = &self.inner;
         f.debug_struct("Client")
             .field("api", &inner.api.title)
-            .field("base_url", &inner.base_url)
+            .field("base_url", &RedactedUrl(&inner.base_url, inner.api))
             .field("api_version", &inner.api_version)
             .field("credentials", &inner.credentials)
             .field("retry", &inner.retry)
@@ -185,7 +186,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api", &self.api.title)
-            .field("base_url", &self.base_url)
+            .field("base_url", &RedactedUrl(&self.base_url, self.api))
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -340,8 +341,21 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
-    /// The largest response body read (default 32 MiB); a larger one is
-    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+    /// The largest response body the client reads (default 32 MiB); a larger one ends the call
+    /// with [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), which is not retried.
+    ///
+    /// The limit is checked against `Content-Length` before reading and again while the body
+    /// streams in, so a hostile or broken server cannot make the client buffer more than `limit`
+    /// bytes (a chunked body that never ends is cut off too). Why 32 MiB: every body is buffered
+    /// whole before decoding, and it is far above what JSON APIs send per response (the largest
+    /// list pages of public APIs are a few MiB) yet small enough that a few concurrent calls
+    /// cannot exhaust a small container's memory. Raise it for operations that download files.
+    ///
+    /// ```ignore
+    /// let client = petstore::Client::builder("https://api.example.com")
+    ///     .max_response_bytes(256 * 1024 * 1024) // this API serves exports
+    ///     .build()?;
+    /// ```
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
         self
@@ -373,16 +387,19 @@ impl<C: GeneratedClient> ClientBuilder<C> {
 
     fn build_client(self) -> Result<Client, BuildError> {
         let base = self.base_url.trim_end_matches('/');
-        let parsed = reqwest::Url::parse(base)
-            .map_err(|e| BuildError::BaseUrl { url: self.base_url.clone(), message: e.to_string() })?;
+        // The url is shown redacted: it may carry a password or a key (that is one way to get here).
+        let bad_url = |message: String| BuildError::BaseUrl { url: redact_url(&self.base_url, self.api), message };
+        let parsed = reqwest::Url::parse(base).map_err(|e| bad_url(e.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(BuildError::BaseUrl {
-                url: self.base_url.clone(),
-                message: format!("scheme `{}` is not http or https", parsed.scheme()),
-            });
+            return Err(bad_url(format!("scheme `{}` is not http or https", parsed.scheme())));
         }
         if parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(BuildError::BaseUrl { url: self.base_url.clone(), message: "a base url cannot have a query or fragment".into() });
+            return Err(bad_url("a base url cannot have a query or fragment".into()));
+        }
+        // Requests are built from parts, so userinfo would be silently dropped rather than sent;
+        // and a password in a URL ends up in logs and proxies. Say where credentials go instead.
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(bad_url("a base url cannot carry credentials; use `basic_auth` or `bearer_auth`".into()));
         }
         let host = parsed.host_str().unwrap_or_default().to_owned();
         let host = match parsed.port() {

@@ -64,8 +64,30 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 /// A JSON body.
+///
+/// The `Content-Type` is not checked when the body parses: servers that label JSON `text/plain`
+/// still work. When it does not parse, the message says why in terms a reader can act on: an
+/// empty body, or the content type the server sent instead of JSON (an HTML error page from a
+/// proxy, say), then serde's reason.
 pub fn decode_json<T: serde::de::DeserializeOwned>(r: &RawResponse<'_>) -> Result<T, DecodeError> {
-    serde_json::from_slice(r.body).map_err(|e| DecodeError::new(format!("invalid json: {e}")))
+    serde_json::from_slice(r.body).map_err(|e| {
+        if r.body.iter().all(u8::is_ascii_whitespace) {
+            return DecodeError::new("expected a json body, got an empty one");
+        }
+        let content_type = r.headers.get(http::header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()));
+        match content_type {
+            Some(ct) if !is_json(&ct) => {
+                DecodeError::new(format!("expected json, got content type `{}`: {e}", ct.escape_debug()))
+            }
+            _ => DecodeError::new(format!("invalid json: {e}")),
+        }
+    })
+}
+
+/// `application/json`, `application/problem+json`, `application/vnd.x+json; charset=utf-8`...
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
 }
 
 /// No body expected; any body is ignored.
@@ -93,16 +115,51 @@ pub fn decode_value(r: &RawResponse<'_>) -> Result<serde_json::Value, DecodeErro
         .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(r.body).into_owned())))
 }
 
-/// At most 200 characters of the body, lossy UTF-8, for error messages.
+/// At most 200 characters of the body, lossy UTF-8, control characters escaped, for error
+/// messages.
 pub(crate) fn snippet(body: &[u8]) -> String {
     // Decode a bounded prefix only: a 30 MiB body should not be copied to show 200 characters.
     let prefix = body.get(..800).unwrap_or(body);
     let text = String::from_utf8_lossy(prefix);
-    let mut out: String = text.chars().take(200).collect();
-    if out.len() < text.len() || prefix.len() < body.len() {
+    let mut out = String::new();
+    let mut len = 0;
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        let width = if needs_escape(c) { c.escape_default().count() } else { 1 };
+        if len + width > 200 {
+            break;
+        }
+        push_printable(&mut out, c);
+        len += width;
+        chars.next();
+    }
+    if chars.peek().is_some() || prefix.len() < body.len() {
         out.push('…');
     }
     out
+}
+
+/// `text` with control and bidirectional-override characters escaped (`\n`, `\u{1b}`,
+/// `\u{202e}`): what a server sends must not forge log lines, drive a terminal or reorder the
+/// text around it when an error is printed.
+pub(crate) fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_printable(&mut out, c);
+    }
+    out
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn push_printable(out: &mut String, c: char) {
+    if needs_escape(c) {
+        out.extend(c.escape_default());
+    } else {
+        out.push(c);
+    }
 }
 
 /// Builds an error context from a finished call's metadata; the request reached the server.
@@ -125,7 +182,8 @@ fn rejection(op: &'static str, raw: RawParts, e: DecodeError) -> Error<Infallibl
     if e.undocumented {
         Error::UnexpectedStatus { status, headers, snippet, context }
     } else {
-        Error::Decode { status, message: e.message, snippet, context }
+        // serde quotes the server's strings in its messages (`unknown variant `...``).
+        Error::Decode { status, message: printable(&e.message), snippet, context }
     }
 }
 
@@ -219,6 +277,36 @@ mod tests {
     }
 
     #[test]
+    fn json_messages_name_the_problem() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Pet {
+            #[allow(dead_code)]
+            name: String,
+        }
+        let message = |ct: Option<&'static str>, body: &'static [u8]| {
+            let mut headers = HeaderMap::new();
+            if let Some(ct) = ct {
+                headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(ct));
+            }
+            let body = Bytes::from_static(body);
+            let r = RawResponse { status: 200, headers: &headers, body: &body };
+            decode_json::<Pet>(&r).unwrap_err().message().to_owned()
+        };
+        assert_eq!(message(Some("application/json"), b""), "expected a json body, got an empty one");
+        assert_eq!(message(None, b" \n"), "expected a json body, got an empty one");
+        let html = message(Some("text/html; charset=utf-8"), b"<html>");
+        assert!(html.starts_with("expected json, got content type `text/html; charset=utf-8`: "), "{html}");
+        assert!(message(Some("application/problem+json"), b"{").starts_with("invalid json: "));
+        assert!(message(None, b"[1]").starts_with("invalid json: invalid type"));
+        // A JSON body under another label is accepted.
+        let headers = HeaderMap::new();
+        let body = Bytes::from_static(br#"{"name":"Rex"}"#);
+        let mut h = headers.clone();
+        h.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain"));
+        assert!(decode_json::<Pet>(&RawResponse { status: 200, headers: &h, body: &body }).is_ok());
+    }
+
+    #[test]
     fn snippets_are_bounded() {
         assert_eq!(snippet(b"short"), "short");
         let long = "é".repeat(1000);
@@ -226,5 +314,9 @@ mod tests {
         assert_eq!(s.chars().count(), 201);
         assert!(s.ends_with('…'));
         assert_eq!(snippet(b"\xff\xfeok"), "\u{fffd}\u{fffd}ok");
+        assert_eq!(snippet(b"a\r\nFAKE\x1b[2J\t\xe2\x80\xaex"), "a\\r\\nFAKE\\u{1b}[2J\\t\\u{202e}x");
+        let controls = snippet(&[0x1b; 100]);
+        assert!(controls.chars().count() <= 201 && controls.ends_with('…'), "{controls}");
+        assert_eq!(printable("unknown variant `a\nb`"), "unknown variant `a\\nb`");
     }
 }

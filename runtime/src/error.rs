@@ -73,11 +73,16 @@ pub enum Error<E> {
     Api { status: StatusCode, headers: HeaderMap, body: E, context: ErrorContext },
     /// The server answered with a status the document does not describe.
     UnexpectedStatus { status: StatusCode, headers: HeaderMap, snippet: String, context: ErrorContext },
-    /// The response body could not be decoded.
+    /// The response body could not be decoded: it is not what the document describes (wrong
+    /// content type, invalid JSON, the wrong shape, empty), or it broke off before its end (a
+    /// connection closed mid-body; such attempts are retried like a lost response first).
     Decode { status: StatusCode, message: String, snippet: String, context: ErrorContext },
-    /// The response body was larger than the client's limit.
+    /// The response body was larger than the client's limit
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)); reading
+    /// stopped at the limit and the call was not retried.
     ResponseTooLarge { status: StatusCode, limit: usize, context: ErrorContext },
-    /// The connection failed, was reset, or the body could not be read.
+    /// The connection failed or was reset before a response head arrived, or the response head
+    /// was not valid HTTP.
     Transport { source: reqwest::Error, context: ErrorContext },
     /// A timeout fired.
     Timeout { kind: TimeoutKind, context: ErrorContext },
@@ -312,7 +317,8 @@ impl<E: fmt::Debug> std::error::Error for Error<E> {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// The base URL does not parse or is not http(s).
+    /// The base URL does not parse, is not http(s), or has a query, a fragment or credentials.
+    /// `url` is shown redacted (`REDACTED:REDACTED@`, `?api_key=REDACTED`).
     BaseUrl { url: String, message: String },
     /// A header name or value is invalid (the value itself is never shown: it may be a secret).
     Header { name: String, message: String },

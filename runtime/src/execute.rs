@@ -5,6 +5,7 @@
 //! once, and generated methods only add a decoding step (see `decode::finish`).
 
 use std::convert::Infallible;
+use std::fmt;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -16,22 +17,42 @@ use tracing::field::Empty;
 use crate::breaker::is_failure_status;
 use crate::client::{Client, Inner};
 use crate::correlation;
+use crate::decode::snippet;
 use crate::error::{ContextFields, Error, ErrorContext, TimeoutKind};
 use crate::interceptor::AttemptInfo;
 use crate::params::has_dot_segment;
 use crate::prepared::PreparedRequest;
-use crate::private::{Idempotency, Request};
+use crate::private::{ApiInfo, Idempotency, Request};
+use crate::redact::{RedactedUrl, is_secret_name, redact_url};
 use crate::response::CallMeta;
 use crate::retry::{Decision, Outcome, RetryPolicy};
 
 /// Per-call settings from [`Call`](crate::Call).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct CallOptions {
     pub(crate) idempotency_key: Option<String>,
     pub(crate) correlation_id: Option<String>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A caller may pass a credential as an extra header (`.header("X-Auth-Token", ..)`).
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), if is_secret_name(name) { "<redacted>" } else { value.as_str() }))
+            .collect();
+        f.debug_struct("CallOptions")
+            .field("idempotency_key", &self.idempotency_key)
+            .field("correlation_id", &self.correlation_id)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("headers", &headers)
+            .finish()
+    }
 }
 
 /// The final response of a call, before decoding.
@@ -73,7 +94,7 @@ pub(crate) fn prepare(client: &Client, request: Request, options: &mut CallOptio
         return Err(invalid(message, &correlation_id));
     }
 
-    let url = build_url(&inner.base_url, op.path, &request.path_params, &request.query)
+    let url = build_url(inner.api, &inner.base_url, op.path, &request.path_params, &request.query)
         .map_err(|message| invalid(message, &correlation_id))?;
 
     let mut headers = inner.default_headers.clone();
@@ -91,8 +112,10 @@ pub(crate) fn prepare(client: &Client, request: Request, options: &mut CallOptio
     for (name, value) in options.headers.drain(..) {
         let header_name = HeaderName::try_from(name.as_str())
             .map_err(|_| invalid(format!("header `{}` has an invalid name", name.escape_debug()), &correlation_id))?;
-        let value = HeaderValue::try_from(value)
+        let mut value = HeaderValue::try_from(value)
             .map_err(|_| invalid(format!("header `{name}` has a value with a control character"), &correlation_id))?;
+        // Never indexed by HTTP/2 header compression, and redacted in `Debug`.
+        value.set_sensitive(is_secret_name(&name));
         headers.insert(header_name, value);
     }
 
@@ -120,11 +143,20 @@ pub(crate) fn prepare(client: &Client, request: Request, options: &mut CallOptio
         .map_err(|_| invalid("the correlation id has a control character".into(), &correlation_id))?;
     headers.insert(inner.correlation_header.clone(), value);
 
-    Ok(PreparedRequest { operation: op, url, headers, body, idempotency_key, correlation_id })
+    Ok(PreparedRequest { api: inner.api, operation: op, url, headers, body, idempotency_key, correlation_id })
 }
 
-/// `base` + the template with `{name}`s substituted + `?query`.
-fn build_url(base: &str, template: &str, params: &[(String, String)], query: &str) -> Result<reqwest::Url, String> {
+/// `base` + the template with `{name}`s substituted + `?query`. Values arrive percent-encoded (see
+/// `params::path`), so none can add a `/`, `?` or `#`; what is left to refuse is a value that
+/// turns its segment into `.`, `..` or nothing, which would change the path all the same
+/// (`/orders/{id}` with an empty id is `/orders/`, the collection).
+fn build_url(
+    api: &ApiInfo,
+    base: &str,
+    template: &str,
+    params: &[(String, String)],
+    query: &str,
+) -> Result<reqwest::Url, String> {
     let mut url = String::with_capacity(base.len() + template.len() + query.len() + 32);
     url.push_str(base);
     let path_start = url.len();
@@ -141,8 +173,13 @@ fn build_url(base: &str, template: &str, params: &[(String, String)], query: &st
             .find(|(n, _)| n == name)
             .map(|(_, v)| v)
             .ok_or_else(|| format!("missing path parameter `{name}`"))?;
+        let after = &rest[close + 1..];
+        let whole_segment = url.ends_with('/') && (after.is_empty() || after.starts_with(['/', '?', '#']));
+        if value.is_empty() && whole_segment {
+            return Err(format!("path parameter `{name}` is empty, which would remove its segment from `{template}`"));
+        }
         url.push_str(value);
-        rest = &rest[close + 1..];
+        rest = after;
     }
     url.push_str(rest);
     if has_dot_segment(url.get(path_start..).unwrap_or_default()) {
@@ -152,7 +189,7 @@ fn build_url(base: &str, template: &str, params: &[(String, String)], query: &st
         url.push(if url[path_start..].contains('?') { '&' } else { '?' });
         url.push_str(query);
     }
-    reqwest::Url::parse(&url).map_err(|e| format!("the url `{url}` is invalid: {e}"))
+    reqwest::Url::parse(&url).map_err(|e| format!("the url `{}` is invalid: {e}", redact_url(&url, api)))
 }
 
 /// Moves `from` into `to`, replacing same-named headers (multi-valued ones stay multi-valued).
@@ -184,6 +221,10 @@ enum Failed {
     CircuitOpen,
     TooLong { status: StatusCode, wait: Duration, cap: Duration },
     TooLarge { status: StatusCode, limit: usize },
+    /// The status and headers arrived, then the body broke off (the connection closed or the
+    /// framing was invalid). Retried like a lost response; reported with what did arrive.
+    /// A snippet rather than the bytes: this is logged, and the part may be megabytes.
+    CutOff { status: StatusCode, received: usize, snippet: String, announced: Option<u64>, source: reqwest::Error },
 }
 
 /// What the loop learnt, kept outside the loop's future so it survives a call timeout.
@@ -212,6 +253,8 @@ pub(crate) async fn execute(client: &Client, prepared: PreparedRequest, options:
         otel.name = op.id,
         "http.request.method" = %op.method,
         "url.template" = op.path,
+        // Without the per-attempt query API key (added later), and redacted all the same.
+        "url.full" = %RedactedUrl(prepared.url.as_str(), prepared.api),
         "server.address" = prepared.url.host_str().unwrap_or_default(),
         "gusset.operation_id" = op.id,
         "gusset.correlation_id" = %prepared.correlation_id,
@@ -256,6 +299,20 @@ pub(crate) async fn execute(client: &Client, prepared: PreparedRequest, options:
                 Failed::CircuitOpen => Error::CircuitOpen { host: inner.host.clone(), context },
                 Failed::TooLong { status, wait, cap } => Error::RetryAfterTooLong { status, wait, cap, context },
                 Failed::TooLarge { status, limit } => Error::ResponseTooLarge { status, limit, context },
+                Failed::CutOff { status, received, snippet, announced, source } => {
+                    let mut message = format!("the body was cut off after {received} bytes");
+                    if let Some(announced) = announced {
+                        message.push_str(&format!(" of the {announced} announced"));
+                    }
+                    // reqwest's own message is only "request or response body error"; the cause
+                    // ("end of file before message length reached") is in its sources.
+                    let mut cause: Option<&dyn std::error::Error> = Some(&source);
+                    while let Some(e) = cause {
+                        message.push_str(&format!(": {e}"));
+                        cause = e.source();
+                    }
+                    Error::Decode { status, message, snippet, context }
+                }
             })
         }
     }
@@ -307,21 +364,21 @@ async fn attempts(
             "http.response.status_code" = Empty,
         );
         let mut used_provider = false;
-        let outcome = attempt(inner, prepared, info, trace_id, refresh, &mut used_provider).instrument(span.clone()).await;
+        let mut head = None;
+        let outcome =
+            attempt(inner, prepared, info, trace_id, refresh, &mut used_provider, &mut head).instrument(span.clone()).await;
         refresh = false;
+        // Whatever became of the body, a response head names the server's request id.
+        if let Some(head) = head {
+            span.record("http.response.status_code", head.status.as_u16());
+            if head.server_request_id.is_some() {
+                state.server_request_id = head.server_request_id;
+            }
+        }
         let now = inner.clock.now();
         let (decision, last) = match outcome {
             Attempt::Response(response) => {
-                span.record("http.response.status_code", response.status.as_u16());
                 state.reached = true;
-                if let Some(id) = inner
-                    .server_request_id_headers
-                    .iter()
-                    .find_map(|name| response.headers.get(name))
-                    .and_then(|v| v.to_str().ok())
-                {
-                    state.server_request_id = Some(id.to_owned());
-                }
                 if let Some(permit) = permit {
                     permit.record(is_failure_status(response.status.as_u16()), now);
                 }
@@ -385,6 +442,12 @@ async fn attempts(
     }
 }
 
+/// What an attempt learnt from a response head, even when its body then failed.
+struct Head {
+    status: StatusCode,
+    server_request_id: Option<String>,
+}
+
 /// Sends one attempt and reads its response.
 async fn attempt(
     inner: &Inner,
@@ -393,6 +456,7 @@ async fn attempt(
     trace_id: u128,
     refresh: bool,
     used_provider: &mut bool,
+    head: &mut Option<Head>,
 ) -> Attempt {
     let mut headers = prepared.headers.clone();
     let mut url = prepared.url.clone();
@@ -428,15 +492,32 @@ async fn attempt(
         };
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
+        *head = Some(Head {
+            status,
+            server_request_id: inner
+                .server_request_id_headers
+                .iter()
+                .find_map(|name| headers.get(name))
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        });
         for interceptor in &inner.interceptors {
             interceptor.after_response(prepared, info, status, &headers);
         }
+        let announced = response.content_length();
         match read_body(&mut response, inner.max_response_bytes).await {
-            Ok(Some(body)) => Attempt::Response(Final { status, headers, body }),
-            Ok(None) => Attempt::fatal(Failed::TooLarge { status, limit: inner.max_response_bytes }, true),
+            Body::Complete(body) => Attempt::Response(Final { status, headers, body }),
+            // Not retried: the next attempt would get the same oversized answer.
+            Body::TooLarge => Attempt::fatal(Failed::TooLarge { status, limit: inner.max_response_bytes }, true),
             // A truncated or reset body: the request reached the server, the response is lost.
-            Err(e) => Attempt::Failed {
-                failed: Failed::Transport(e.without_url()),
+            Body::CutOff { partial, source } => Attempt::Failed {
+                failed: Failed::CutOff {
+                    status,
+                    received: partial.len(),
+                    snippet: snippet(&partial),
+                    announced,
+                    source: source.without_url(),
+                },
                 reached: true,
                 retryable: true,
                 host_failure: true,
@@ -471,29 +552,51 @@ fn transport_failure(e: reqwest::Error) -> Attempt {
     Attempt::Failed { failed, reached, retryable: true, host_failure: true }
 }
 
-/// Reads the body up to `limit` bytes; `Ok(None)` when it is larger. A body in one chunk (the
-/// common case for small JSON) is returned without copying.
-async fn read_body(response: &mut reqwest::Response, limit: usize) -> Result<Option<Bytes>, reqwest::Error> {
-    if response.content_length().is_some_and(|len| len > limit as u64) {
-        return Ok(None);
+/// A response body as read.
+enum Body {
+    Complete(Bytes),
+    /// Over the limit; reading stopped there.
+    TooLarge,
+    /// The body broke off after `partial`.
+    CutOff { partial: Bytes, source: reqwest::Error },
+}
+
+/// Reads the body up to `limit` bytes, never holding more: a `Content-Length` over the limit is
+/// refused before reading, and a body without one is cut off as soon as it passes the limit. A
+/// body in one chunk (the common case for small JSON) is returned without copying.
+async fn read_body(response: &mut reqwest::Response, limit: usize) -> Body {
+    let limit_u64 = u64::try_from(limit).unwrap_or(u64::MAX);
+    if response.content_length().is_some_and(|len| len > limit_u64) {
+        return Body::TooLarge;
     }
-    let Some(first) = response.chunk().await? else { return Ok(Some(Bytes::new())) };
+    let first = match response.chunk().await {
+        Ok(Some(first)) => first,
+        Ok(None) => return Body::Complete(Bytes::new()),
+        Err(source) => return Body::CutOff { partial: Bytes::new(), source },
+    };
     if first.len() > limit {
-        return Ok(None);
+        return Body::TooLarge;
     }
-    let Some(second) = response.chunk().await? else { return Ok(Some(first)) };
+    let second = match response.chunk().await {
+        Ok(Some(second)) => second,
+        Ok(None) => return Body::Complete(first),
+        Err(source) => return Body::CutOff { partial: first, source },
+    };
     let expected = response.content_length().map_or(0, |len| usize::try_from(len).unwrap_or(limit));
     let mut buf = BytesMut::with_capacity(expected.max(first.len() + second.len()).min(limit));
     buf.extend_from_slice(&first);
-    let mut next = Some(second);
-    while let Some(chunk) = next {
-        if buf.len().saturating_add(chunk.len()) > limit {
-            return Ok(None);
+    let mut next = second;
+    loop {
+        if buf.len().saturating_add(next.len()) > limit {
+            return Body::TooLarge;
         }
-        buf.extend_from_slice(&chunk);
-        next = response.chunk().await?;
+        buf.extend_from_slice(&next);
+        next = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return Body::Complete(buf.freeze()),
+            Err(source) => return Body::CutOff { partial: buf.freeze(), source },
+        };
     }
-    Ok(Some(buf.freeze()))
 }
 
 #[cfg(test)]
@@ -506,7 +609,18 @@ mod tests {
 
     #[test]
     fn urls() {
-        let u = |base, template, p: &[(&str, &str)], q| build_url(base, template, &params(p), q).map(|u| u.to_string());
+        static API: ApiInfo = ApiInfo {
+            title: "t",
+            api_version: "",
+            version_header: None,
+            client_name: "c",
+            client_version: "0",
+            servers: &[],
+            security_schemes: &[],
+        };
+        let u = |base, template, p: &[(&str, &str)], q| {
+            build_url(&API, base, template, &params(p), q).map(|u| u.to_string())
+        };
         assert_eq!(u("http://h/v1", "/pets/{id}", &[("id", "7")], "").unwrap(), "http://h/v1/pets/7");
         assert_eq!(u("http://h", "pets/{a}/{b}.json", &[("a", "x"), ("b", "y")], "q=1").unwrap(), "http://h/pets/x/y.json?q=1");
         assert_eq!(u("http://h", "/search?type=a", &[], "q=1").unwrap(), "http://h/search?type=a&q=1");
@@ -514,6 +628,13 @@ mod tests {
         assert_eq!(u("http://h", "/p/{id}", &[], "").unwrap_err(), "missing path parameter `id`");
         assert!(u("http://h", "/p/{id}", &[("id", "..")], "").unwrap_err().contains("segment"));
         assert_eq!(u("http://h", "/odd{", &[], "").unwrap(), "http://h/odd%7B");
+        // An empty value may not remove its segment; inside a segment it is harmless.
+        for template in ["/p/{id}", "/p/{id}/x", "/{id}", "{id}", "/p/{id}?a=1"] {
+            let err = u("http://h", template, &[("id", "")], "").unwrap_err();
+            assert!(err.contains("`id` is empty"), "{template}: {err}");
+        }
+        assert_eq!(u("http://h", "/p/{id}.json", &[("id", "")], "").unwrap(), "http://h/p/.json");
+        assert_eq!(u("http://h", "/p/x{id}", &[("id", "")], "").unwrap(), "http://h/p/x");
     }
 
     #[test]

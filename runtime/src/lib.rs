@@ -92,6 +92,7 @@ mod interceptor;
 mod multipart;
 mod params;
 mod prepared;
+mod redact;
 mod response;
 mod retry;
 mod values;

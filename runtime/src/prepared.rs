@@ -8,12 +8,19 @@ use std::fmt;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
-use crate::private::Operation;
+use crate::private::{ApiInfo, Operation};
+use crate::redact::RedactedUrl;
 use crate::response::RedactedHeaders;
 
 /// A call ready to send, as interceptors see it.
+///
+/// Its `Debug` output is safe to log: credential headers and the values of secret query
+/// parameters (`api_key`, `token`, `signature`..., and the document's query API keys) are
+/// redacted. [`url`](Self::url) and [`headers`](Self::headers) give the real values.
 #[derive(Clone)]
 pub struct PreparedRequest {
+    /// For redacting the document's query API-key names in `Debug`.
+    pub(crate) api: &'static ApiInfo,
     pub(crate) operation: &'static Operation,
     pub(crate) url: reqwest::Url,
     pub(crate) headers: HeaderMap,
@@ -62,7 +69,7 @@ impl fmt::Debug for PreparedRequest {
         f.debug_struct("PreparedRequest")
             .field("operation_id", &self.operation.id)
             .field("method", &self.operation.method)
-            .field("url", &self.url.as_str())
+            .field("url", &RedactedUrl(self.url.as_str(), self.api))
             .field("headers", &RedactedHeaders(&self.headers))
             .field("body_len", &self.body.as_ref().map(Bytes::len))
             .field("idempotency_key", &self.idempotency_key)

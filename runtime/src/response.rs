@@ -5,6 +5,8 @@ use std::ops::Deref;
 
 use http::{HeaderMap, StatusCode};
 
+use crate::redact::is_secret_name;
+
 /// What the runtime learnt about a call besides its body; shared by responses and errors.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CallMeta {
@@ -85,11 +87,8 @@ impl<T: fmt::Debug> fmt::Debug for Response<T> {
     }
 }
 
-/// Headers whose values are secrets wherever they appear.
-const SECRET_HEADERS: [&str; 6] =
-    ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"];
-
-/// `Debug` for a header map that prints `<redacted>` for credentials: the standard secret headers
+/// `Debug` for a header map that prints `<redacted>` for credentials: headers whose name says they
+/// carry one (`Authorization`, `Cookie`, `X-Api-Key`, `*-Token`..., see `redact::is_secret_name`)
 /// and any value marked sensitive (the runtime marks every credential it inserts).
 pub(crate) struct RedactedHeaders<'a>(pub(crate) &'a HeaderMap);
 
@@ -97,7 +96,7 @@ impl fmt::Debug for RedactedHeaders<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
         for (name, value) in self.0 {
-            if value.is_sensitive() || SECRET_HEADERS.contains(&name.as_str()) {
+            if value.is_sensitive() || is_secret_name(name.as_str()) {
                 map.entry(&name.as_str(), &"<redacted>");
             } else {
                 map.entry(&name.as_str(), &String::from_utf8_lossy(value.as_bytes()));
@@ -120,8 +119,9 @@ mod tests {
         custom.set_sensitive(true);
         headers.insert("x-custom-key", custom);
         headers.insert("x-request-id", HeaderValue::from_static("abc"));
+        headers.insert("x-auth-token", HeaderValue::from_static("t-456"));
         let text = format!("{:?}", RedactedHeaders(&headers));
-        assert!(!text.contains("hunter2") && !text.contains("k-123"), "{text}");
+        assert!(!text.contains("hunter2") && !text.contains("k-123") && !text.contains("t-456"), "{text}");
         assert!(text.contains("abc"), "{text}");
     }
 }
