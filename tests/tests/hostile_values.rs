@@ -859,12 +859,6 @@ async fn secrets_in_urls_are_redacted_everywhere() -> TestResult {
 
     let capture = Captured::default();
     let _guard = capture.install();
-    // tracing caches each callsite's interest process-wide, and while only one dispatcher exists
-    // it asks the registering thread's: a sibling test without a subscriber would cache `never`
-    // for the runtime's span and this capture would stay empty (tokio-rs/tracing#3611). A second,
-    // inert dispatcher makes registration consult every live one.
-    let _anchor = tracing::Dispatch::new(tracing_subscriber::registry());
-    tracing::callsite::rebuild_interest_cache();
     let server = RawServer::start().await?;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let client = builder(&server)?.api_key("APPID_SECRET_0").interceptor(SeeEverything(Arc::clone(&seen))).build()?;

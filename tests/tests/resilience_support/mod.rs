@@ -222,15 +222,29 @@ impl Captured {
 
     /// Installs the capture for the current thread (tests run on a current-thread runtime,
     /// so every task of the test logs here) until the guard is dropped.
-    pub fn install(&self) -> tracing::subscriber::DefaultGuard {
+    pub fn install(&self) -> CaptureGuard {
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
             .with_ansi(false)
             .with_writer(self.clone())
             .finish();
-        tracing::subscriber::set_default(subscriber)
+        let default = tracing::subscriber::set_default(subscriber);
+        // tracing caches each callsite's interest process-wide, and while only one dispatcher
+        // exists it asks the registering thread's: a sibling test without a subscriber would
+        // cache `never` for the runtime's spans and this capture would stay empty
+        // (tokio-rs/tracing#3611). A second, inert dispatcher makes registration consult every
+        // live one.
+        let anchor = tracing::Dispatch::new(tracing_subscriber::registry());
+        tracing::callsite::rebuild_interest_cache();
+        CaptureGuard { _default: default, _anchor: anchor }
     }
+}
+
+/// Keeps a [`Captured`] installed until dropped.
+pub struct CaptureGuard {
+    _default: tracing::subscriber::DefaultGuard,
+    _anchor: tracing::Dispatch,
 }
 
 impl Write for Captured {
