@@ -104,6 +104,7 @@ pub use call::{Call, CallFuture};
 pub use client::{Client, ClientBuilder, IdempotencyConfig};
 pub use error::{BuildError, Error, ErrorContext, TimeoutKind};
 pub use interceptor::{AttemptInfo, Interceptor};
+pub use multipart::Multipart;
 pub use prepared::PreparedRequest;
 pub use response::Response;
 pub use retry::{Jitter, RetryPolicy, backoff, parse_retry_after};

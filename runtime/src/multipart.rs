@@ -5,7 +5,16 @@
 use bytes::Bytes;
 use http::HeaderValue;
 
-/// A multipart form, built part by part by generated code.
+/// A `multipart/form-data` body: methods of operations that take one accept
+/// it, built part by part. It is buffered, so a retried call sends the same
+/// bytes.
+///
+/// ```
+/// let mut form = gusset::Multipart::new();
+/// form.text("title", "Quarterly report")
+///     .file("attachment", "report.pdf", "application/pdf", b"%PDF-1.7 ...")
+///     .field("tags", &["finance", "q3"]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Multipart {
     boundary: String,

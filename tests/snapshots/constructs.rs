@@ -42,6 +42,34 @@ impl Client {
         &self.inner
     }
 
+    /// A multipart upload with a range of success statuses.
+    ///
+    /// `POST /pets/{pet-id}/documents`
+    ///
+    /// `body` is a `multipart/form-data` form with the parts `title`, `file`.
+    pub fn attach_document(
+        &self,
+        pet_id: i64,
+        body: ::gusset::Multipart,
+    ) -> ::gusset::Call<
+        '_,
+        AttachDocumentResponse,
+        ::gusset::__private::serde_json::Value,
+    > {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "attachDocument",
+            method: rt::http::Method::POST,
+            path: "/pets/{pet-id}/documents",
+            idempotency: rt::Idempotency::Default,
+            security: &[],
+        };
+        let mut request = rt::Request::new(&OPERATION);
+        request.path_param("pet-id", &pet_id, rt::Style::Simple, false);
+        request.multipart(body);
+        rt::call(&self.inner, request, rt::decode_json, rt::decode_value)
+    }
+
     /// `GET /notes/{id}`
     pub fn get_note(
         &self,
@@ -172,6 +200,22 @@ pub struct ListPetsParams {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReplaceOldThingParams {
     pub mode: Option<OldMode>,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Default,
+    ::gusset::__private::serde::Serialize,
+    ::gusset::__private::serde::Deserialize
+)]
+#[serde(crate = "::gusset::__private::serde")]
+pub struct AttachDocumentResponse {
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    pub secret: Option<String>,
 }
 
 #[derive(

@@ -155,6 +155,15 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
         docs.lines.push(String::new());
     }
     docs.lines.push(format!("`{} {}`", op.method.as_str().to_ascii_uppercase(), op.path.replace('`', "'")));
+    if let Some(body) = op.body.as_ref().filter(|b| b.kind == BodyKind::Multipart) {
+        docs.lines.push(String::new());
+        let parts: Vec<String> = body.parts.iter().map(|p| format!("`{}`", p.replace('`', "'"))).collect();
+        docs.lines.push(if parts.is_empty() {
+            "`body` is a `multipart/form-data` form.".to_string()
+        } else {
+            format!("`body` is a `multipart/form-data` form with the parts {}.", parts.join(", "))
+        });
+    }
     let docs = doc_attrs(&docs);
     let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
     let name = ident(&op.method_name);
@@ -179,6 +188,10 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
                 let ty = type_tokens(&body.ty);
                 args.push(quote!(body: &#ty));
                 setters.push(if body.kind == BodyKind::Json { quote!(request.json(body);) } else { quote!(request.form(body);) });
+            }
+            BodyKind::Multipart => {
+                args.push(quote!(body: ::gusset::Multipart));
+                setters.push(quote!(request.multipart(body);));
             }
             BodyKind::Bytes => {
                 args.push(quote!(body: impl ::core::convert::Into<::gusset::Bytes>));

@@ -244,6 +244,8 @@ pub(crate) struct Param {
 pub(crate) enum BodyKind {
     Json,
     Form,
+    /// `multipart/form-data`: the caller builds the parts (`gusset::Multipart`).
+    Multipart,
     Bytes,
     Text,
 }
@@ -253,6 +255,8 @@ pub(crate) struct Body {
     pub(crate) content_type: String,
     pub(crate) kind: BodyKind,
     pub(crate) ty: TypeRef,
+    /// The parts a multipart form declares, for the method's docs.
+    pub(crate) parts: Vec<String>,
 }
 
 /// How a response body is read.

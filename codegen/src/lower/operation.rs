@@ -368,6 +368,8 @@ fn media_kind(content_type: &str) -> Option<BodyKind> {
         Some(BodyKind::Json)
     } else if ct == "application/x-www-form-urlencoded" {
         Some(BodyKind::Form)
+    } else if ct == "multipart/form-data" {
+        Some(BodyKind::Multipart)
     } else if ct.starts_with("multipart/") {
         None
     } else if ct.starts_with("text/") {
@@ -382,8 +384,9 @@ fn pick(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&String, &Me
     let rank = |k: BodyKind| match k {
         BodyKind::Json => 0,
         BodyKind::Form => 1,
-        BodyKind::Text => 2,
-        BodyKind::Bytes => 3,
+        BodyKind::Multipart => 2,
+        BodyKind::Text => 3,
+        BodyKind::Bytes => 4,
     };
     content
         .iter()
@@ -394,7 +397,7 @@ fn pick(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&String, &Me
 fn lower_body<'a>(cx: &mut Cx<'a>, body: &'a RequestBody, type_base: &str, pointer: &str) -> Option<Body> {
     let Some((content_type, media, kind)) = pick(&body.content) else {
         if !body.content.is_empty() {
-            cx.warn(join(pointer, "content"), "only multipart request bodies are declared, which this version does not generate; the body is skipped");
+            cx.warn(join(pointer, "content"), "only multipart bodies other than `multipart/form-data` are declared, which this version does not generate; the body is skipped");
         }
         return None;
     };
@@ -402,6 +405,8 @@ fn lower_body<'a>(cx: &mut Cx<'a>, body: &'a RequestBody, type_base: &str, point
     let ty = match (kind, &media.schema) {
         (BodyKind::Bytes, _) => TypeRef::Bytes,
         (BodyKind::Text, _) => TypeRef::String,
+        // The caller builds the parts; the schema documents them.
+        (BodyKind::Multipart, _) => TypeRef::Unit,
         (_, Some(schema)) => lower_use(cx, SRef::from(schema), &format!("{type_base}Body"), &join(&media_pointer, "schema")),
         (_, None) => TypeRef::Value,
     };
@@ -409,7 +414,18 @@ fn lower_body<'a>(cx: &mut Cx<'a>, body: &'a RequestBody, type_base: &str, point
         TypeRef::Option(inner) => *inner,
         ty => ty,
     };
-    Some(Body { content_type: content_type.clone(), kind, ty })
+    let parts = match (kind, &media.schema) {
+        (BodyKind::Multipart, Some(schema)) => match resolve(cx, SRef::from(schema)) {
+            Some((schema, _)) => match &schema.schema_kind {
+                openapiv3::SchemaKind::Type(openapiv3::Type::Object(o)) => o.properties.keys().cloned().collect(),
+                openapiv3::SchemaKind::Any(a) => a.properties.keys().cloned().collect(),
+                _ => Vec::new(),
+            },
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    Some(Body { content_type: content_type.clone(), kind, ty, parts })
 }
 
 fn lower_responses<'a>(cx: &mut Cx<'a>, op: &'a Op, type_base: &str, pointer: &str) -> (Response, Response) {
@@ -465,7 +481,7 @@ fn lower_response<'a>(cx: &mut Cx<'a>, response: &'a Resp, context: &str, pointe
     let ty = match (kind, &media.schema) {
         (BodyKind::Bytes, _) => return Some(Response { ty: TypeRef::Bytes, decode: Decode::Bytes }),
         (BodyKind::Text, _) => return Some(Response { ty: TypeRef::String, decode: Decode::Text }),
-        (BodyKind::Form, _) => return Some(Response { ty: TypeRef::String, decode: Decode::Text }),
+        (BodyKind::Form | BodyKind::Multipart, _) => return Some(Response { ty: TypeRef::String, decode: Decode::Text }),
         (BodyKind::Json, Some(schema)) => {
             let schema_pointer = join(&join(&join(pointer, "content"), content_type), "schema");
             lower_use(cx, SRef::from(schema), context, &schema_pointer)
