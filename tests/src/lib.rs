@@ -44,4 +44,11 @@ pub mod snapshots {
     pub mod hostile {
         include!("../snapshots/hostile.rs");
     }
+
+    /// `tests/fixtures/openapi31.yaml`: OpenAPI 3.1, security schemes, server
+    /// variables and a `$ref` to another file.
+    #[deny(warnings)]
+    pub mod openapi31 {
+        include!("../snapshots/openapi31.rs");
+    }
 }

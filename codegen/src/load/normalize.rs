@@ -54,6 +54,17 @@ pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut
     let Some(object) = schema.as_object_mut() else { return };
     normalize_type(pointer, object, warnings);
     if let Some(value) = object.shift_remove("const") {
+        // `const` alone implies its type: `{const: "a"}` is a string.
+        let implied = match &value {
+            Value::String(_) => Some("string"),
+            Value::Bool(_) => Some("boolean"),
+            Value::Number(n) if n.is_f64() => Some("number"),
+            Value::Number(_) => Some("integer"),
+            _ => None,
+        };
+        if let Some(implied) = implied.filter(|_| !object.contains_key("type")) {
+            object.insert("type".to_owned(), Value::String(implied.to_owned()));
+        }
         if !object.contains_key("enum") {
             object.insert("enum".to_owned(), Value::Array(vec![value]));
         }
@@ -303,7 +314,9 @@ mod tests {
 
     #[test]
     fn const_examples_and_exclusive_bounds() {
-        assert_eq!(schema(json!({"const": "a"})).0, json!({"enum": ["a"]}));
+        assert_eq!(schema(json!({"const": "a"})).0, json!({"type": "string", "enum": ["a"]}));
+        assert_eq!(schema(json!({"type": "string", "const": "a"})).0, json!({"type": "string", "enum": ["a"]}));
+        assert_eq!(schema(json!({"const": 3})).0, json!({"type": "integer", "enum": [3]}));
         assert_eq!(schema(json!({"examples": [1, 2]})).0, json!({"example": 1}));
         assert_eq!(
             schema(json!({"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10})).0,
