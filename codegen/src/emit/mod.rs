@@ -83,8 +83,12 @@ pub(crate) fn ident(name: &str) -> Ident {
 }
 
 /// `#[doc = " line"]` attributes, one per line, so no text can close the comment.
+/// Control characters go: printed as `///` comments, a CR is an error.
 pub(crate) fn doc_attrs(docs: &Docs) -> TokenStream {
-    let lines = docs.lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let lines = docs.lines.iter().map(|l| {
+        let l: String = l.chars().filter(|c| !c.is_control()).collect();
+        if l.is_empty() { l } else { format!(" {l}") }
+    });
     quote! { #(#[doc = #lines])* }
 }
 

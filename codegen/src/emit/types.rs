@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Deprecated, doc_attrs, ident, type_tokens};
-use crate::ir::{StringEnum, Struct, TypeDef, TypeKind, Union};
+use crate::ir::{Docs, StringEnum, Struct, TypeDef, TypeKind, Union};
 
 /// The serde derives, reached through the runtime so generated code needs no
 /// dependency but `gusset`.
@@ -83,9 +83,11 @@ fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, depre
     let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
     let values: Vec<&String> = e.variants.iter().map(|v| &v.value).collect();
     let variant_docs = e.variants.iter().map(|v| {
-        let docs = doc_attrs(&v.docs);
-        let value = format!(" `{}`", v.value.replace('`', "'"));
-        if v.docs.lines.is_empty() { quote!(#[doc = #value]) } else { docs }
+        if v.docs.lines.is_empty() {
+            doc_attrs(&Docs { lines: vec![format!("`{}`", v.value.replace('`', "'"))] })
+        } else {
+            doc_attrs(&v.docs)
+        }
     });
     quote! {
         #docs

@@ -64,7 +64,7 @@ pub(crate) fn load(input: Input<'_>) -> Result<Loaded, Vec<Diagnostic>> {
     let path = input.path().to_path_buf();
     let text: Arc<str> = match input {
         Input::Text { text, .. } => Arc::from(text),
-        Input::File(file) => match std::fs::read_to_string(file) {
+        Input::File(file) => match read_file(file) {
             Ok(text) => Arc::from(text),
             Err(e) => return Err(vec![Diagnostic::error("", format!("cannot read `{}`: {e}", file.display()))]),
         },
@@ -104,6 +104,15 @@ pub(crate) fn load(input: Input<'_>) -> Result<Loaded, Vec<Diagnostic>> {
     };
     locate_all(&mut warnings, &sources);
     Ok(Loaded { document, sources, warnings, files })
+}
+
+/// Reads a document or a file reached through `$ref`. Only regular files:
+/// `/dev/zero` never ends and a named pipe may never answer.
+pub(crate) fn read_file(path: &Path) -> std::io::Result<String> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    std::fs::read_to_string(path)
 }
 
 /// Errors then warnings, each located.

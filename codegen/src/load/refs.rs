@@ -211,7 +211,7 @@ impl<'a> Bundler<'a> {
     /// The parsed value of `file`, loading it on first use.
     fn file_value(&mut self, file: &Path, ref_pointer: &str, reference: &str) -> Option<&Value> {
         if !self.files.contains_key(file) {
-            let loaded = match std::fs::read_to_string(file) {
+            let loaded = match super::read_file(file) {
                 Ok(text) => match parse(file, &text) {
                     Ok((value, format)) => {
                         let id = self.sources.add_file(file.to_path_buf(), Arc::from(text), format);

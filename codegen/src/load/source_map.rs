@@ -70,7 +70,8 @@ impl SourceMap {
             Format::Json => index_json(&source.text),
             Format::Yaml => index_yaml(&source.text),
         });
-        let (line, column) = index.find(tokens)?;
+        // A file with no nodes (empty, or only comments) still has a start.
+        let (line, column) = index.find(tokens).unwrap_or((1, 1));
         Some(Location { file: source.path.clone(), line: line as usize, column: column as usize })
     }
 }
@@ -463,5 +464,14 @@ mod tests {
         assert_eq!(at(&m, "/a/b"), (1, 2));
         let m = map("a:\n  b: [1,\n", Format::Yaml);
         assert_eq!(at(&m, "/a/c"), (1, 1));
+    }
+
+    #[test]
+    fn an_empty_file_is_located_at_its_start() {
+        // Found by fuzzing: "an OpenAPI document must be an object" had no location.
+        for (text, format) in [("", Format::Yaml), ("# only a comment\n", Format::Yaml), ("", Format::Json)] {
+            assert_eq!(at(&map(text, format), ""), (1, 1), "{text:?}");
+            assert_eq!(at(&map(text, format), "/openapi"), (1, 1), "{text:?}");
+        }
     }
 }

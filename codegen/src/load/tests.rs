@@ -71,6 +71,21 @@ fn a_missing_file_is_one_error_naming_it() {
 }
 
 #[test]
+fn only_regular_files_are_read() {
+    // Found by fuzzing: `$ref: /dev/zero` read until memory ran out.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let source = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: {$ref: '/dev/zero'}\n    B: {$ref: '.'}\n";
+    let e = match load(Input::Text { name: &dir.path().join("spec.yaml"), text: source }) {
+        Ok(_) => panic!("loaded"),
+        Err(e) => e,
+    };
+    assert_eq!(pointers(&e), ["/components/schemas/A/$ref", "/components/schemas/B/$ref"], "{e:#?}");
+    assert!(e[0].message.ends_with(": not a regular file"), "{}", e[0].message);
+    let Err(e) = load(Input::File(dir.path())) else { panic!("loaded a directory") };
+    assert!(e[0].message.ends_with(": not a regular file"), "{}", e[0].message);
+}
+
+#[test]
 fn swagger_2_is_refused_with_advice_and_a_location() {
     let e = errors("old.json", "{\n  \"swagger\": \"2.0\",\n  \"paths\": {}\n}");
     assert_eq!(pointers(&e), ["/swagger"]);
