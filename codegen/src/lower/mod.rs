@@ -5,7 +5,7 @@
 //! construct that cannot be typed precisely degrades to `serde_json::Value`
 //! with a warning, so one bad schema or operation never sinks the document.
 
-mod docs;
+pub(crate) mod docs;
 mod operation;
 mod recursion;
 mod schema;
