@@ -51,6 +51,7 @@ mod naming;
 mod settings;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use proc_macro2::TokenStream;
 
@@ -131,8 +132,25 @@ pub fn name_from_path(path: &Path) -> String {
 }
 
 fn run(input: load::Input<'_>, settings: &Settings, format: bool) -> Result<Generated, Error> {
+    run_timed(input, settings, format, &mut __bench::StageTimes::default())
+}
+
+/// The pipeline, recording the time of each stage in `times` (the clock
+/// reads cost nothing next to the stages, so `generate` shares this code).
+fn run_timed(
+    input: load::Input<'_>,
+    settings: &Settings,
+    format: bool,
+    times: &mut __bench::StageTimes,
+) -> Result<Generated, Error> {
+    let mut lap = Instant::now();
+    let mut stage = |time: &mut Duration| {
+        *time = lap.elapsed();
+        lap = Instant::now();
+    };
     let name = naming::module_name_from_path(input.path());
     let loaded = load::load(input).map_err(Error::new)?;
+    stage(&mut times.read);
     let mut diagnostics = loaded.warnings.clone();
     let lowered = lower::lower(&loaded.document, settings, &name);
     diagnostics.extend(lowered.diagnostics);
@@ -145,7 +163,9 @@ fn run(input: load::Input<'_>, settings: &Settings, format: bool) -> Result<Gene
         diagnostics.sort_by_key(|d| std::cmp::Reverse(d.severity));
         return Err(Error::new(diagnostics));
     };
+    stage(&mut times.lower);
     let tokens = emit::emit(&api);
+    stage(&mut times.emit);
     let code = if format {
         match format::format(&tokens, &api, settings) {
             Ok(code) => Some(code),
@@ -158,5 +178,35 @@ fn run(input: load::Input<'_>, settings: &Settings, format: bool) -> Result<Gene
     } else {
         None
     };
+    stage(&mut times.format);
     Ok(Generated { name, tokens, code, warnings: diagnostics, inputs: loaded.files })
+}
+
+/// For the benchmarks in `gusset-tests` (`bench generate`); not a stable API.
+#[doc(hidden)]
+pub mod __bench {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use crate::{Error, Generated, Settings};
+
+    /// Wall time of each stage of one generation.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+    pub struct StageTimes {
+        /// `load`: read the file, parse, version gate, normalise, bundle `$ref`s, deserialize.
+        pub read: Duration,
+        /// `lower`: validation and naming into the intermediate model.
+        pub lower: Duration,
+        /// `emit`: the model to tokens.
+        pub emit: Duration,
+        /// `format`: tokens to `syn`, prettyplease, the header (zero for tokens only).
+        pub format: Duration,
+    }
+
+    /// Runs the same steps as [`generate`](crate::generate) and says how long each took.
+    pub fn stages(path: impl AsRef<Path>, settings: &Settings) -> Result<(Generated, StageTimes), Error> {
+        let mut times = StageTimes::default();
+        let generated = crate::run_timed(crate::load::Input::File(path.as_ref()), settings, true, &mut times)?;
+        Ok((generated, times))
+    }
 }
