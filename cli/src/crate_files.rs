@@ -85,6 +85,10 @@ pub(crate) fn lib_rs(spec: &CrateSpec<'_>, code: &str) -> String {
          //! # }}\n\
          //! ```\n\
          \n\
+         // Formatted by the generator: `cargo fmt` leaves it as written, so\n\
+         // `cargo gusset generate --check` still passes after it runs.\n\
+         #![cfg_attr(rustfmt, rustfmt::skip)]\n\
+         \n\
          {code}"
     )
 }

@@ -75,6 +75,19 @@ struct SettingsArgs {
     /// The header that carries the API version
     #[arg(long, value_name = "HEADER")]
     version_header: Option<String>,
+    /// Which serde traits types implement: only what the client uses
+    /// (`Serialize` for what it sends, `Deserialize` for what it receives), or both on every type
+    #[arg(long, value_enum, default_value_t = Serde::Needed)]
+    serde: Serde,
+}
+
+/// `--serde`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Serde {
+    /// Each type implements what the client needs (faster to compile)
+    Needed,
+    /// Every type implements `Serialize` and `Deserialize`
+    Both,
 }
 
 impl SettingsArgs {
@@ -86,7 +99,7 @@ impl SettingsArgs {
         if let Some(header) = &self.version_header {
             settings = settings.api_version_header(header);
         }
-        settings
+        settings.serde_both_ways(self.serde == Serde::Both)
     }
 }
 

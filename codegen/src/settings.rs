@@ -11,6 +11,7 @@ pub struct Settings {
     pub(crate) api_version: Option<String>,
     pub(crate) version_header: Option<String>,
     pub(crate) header_comment: bool,
+    pub(crate) serde_both_ways: bool,
 }
 
 impl Settings {
@@ -37,6 +38,20 @@ impl Settings {
     /// (on by default; the macro route turns it off since nobody reads it).
     pub fn header_comment(mut self, on: bool) -> Self {
         self.header_comment = on;
+        self
+    }
+
+    /// Whether every type implements both `Serialize` and `Deserialize` (off
+    /// by default: a type implements `Serialize` when the client sends it and
+    /// `Deserialize` when it receives it, which makes large clients compile
+    /// markedly faster). Turn it on to store or forward what the API returns.
+    ///
+    /// ```
+    /// let settings = gusset_codegen::Settings::new().serde_both_ways(true);
+    /// # let _ = settings;
+    /// ```
+    pub fn serde_both_ways(mut self, on: bool) -> Self {
+        self.serde_both_ways = on;
         self
     }
 

@@ -41,6 +41,9 @@ pub(crate) struct Args {
     pub(crate) api_version: Option<LitStr>,
     /// `version_header = "..."`: the header that carries the version.
     pub(crate) version_header: Option<LitStr>,
+    /// `serde = "both"`: every type implements `Serialize` and `Deserialize`
+    /// (`"needed"`, the default: each only what the client uses).
+    pub(crate) serde_both_ways: bool,
 }
 
 impl std::fmt::Debug for Args {
@@ -50,12 +53,13 @@ impl std::fmt::Debug for Args {
             .field("spec", &self.spec.value())
             .field("api_version", &self.api_version.as_ref().map(LitStr::value))
             .field("version_header", &self.version_header.as_ref().map(LitStr::value))
+            .field("serde_both_ways", &self.serde_both_ways)
             .finish()
     }
 }
 
 /// The names `key = "value"` may use, listed in messages.
-const KEYS: &str = "`spec`, `api_version`, `version_header`";
+const KEYS: &str = "`spec`, `api_version`, `version_header`, `serde`";
 
 /// One argument before checking: a bare expression (the path) or a pair.
 enum Arg {
@@ -87,6 +91,7 @@ impl Args {
         let mut spec: Option<LitStr> = None;
         let mut api_version = None;
         let mut version_header = None;
+        let mut serde = None;
         for (index, arg) in parsed.into_iter().enumerate() {
             match arg {
                 Arg::Positional(expr) => {
@@ -103,6 +108,7 @@ impl Args {
                         "spec" => &mut spec,
                         "api_version" => &mut api_version,
                         "version_header" => &mut version_header,
+                        "serde" => &mut serde,
                         _ => {
                             errors.push(&key, format!("unknown argument `{name}`: expected one of {KEYS}"));
                             continue;
@@ -121,9 +127,18 @@ impl Args {
             let message = format!("missing the OpenAPI document's path: write {}", which.example());
             errors.push_at(Span::call_site(), message);
         }
+        let serde_both_ways = match serde.as_ref().map(|lit| (lit, lit.value())) {
+            None => false,
+            Some((_, value)) if value == "needed" => false,
+            Some((_, value)) if value == "both" => true,
+            Some((lit, value)) => {
+                errors.push(lit, format!("unknown `serde = \"{}\"`: expected \"needed\" (the default) or \"both\"", value.escape_debug()));
+                false
+            }
+        };
         errors.finish()?;
         match spec {
-            Some(spec) => Ok(Args { spec, api_version, version_header }),
+            Some(spec) => Ok(Args { spec, api_version, version_header, serde_both_ways }),
             // Unreachable in practice: a missing spec was reported above.
             None => Err(syn::Error::new(Span::call_site(), "missing the OpenAPI document's path")),
         }
@@ -139,7 +154,7 @@ impl Args {
         if let Some(header) = &self.version_header {
             settings = settings.api_version_header(header.value());
         }
-        settings
+        settings.serde_both_ways(self.serde_both_ways)
     }
 }
 
@@ -212,7 +227,7 @@ mod tests {
     #[test]
     fn positional_path_and_settings() {
         let args = Args::parse(
-            quote!("openapi/orders.yaml", api_version = "2024-01-01", version_header = "X-Api-Version",),
+            quote!("openapi/orders.yaml", api_version = "2024-01-01", version_header = "X-Api-Version", serde = "both",),
             Macro::Generate,
         )
         .unwrap();
@@ -225,7 +240,10 @@ mod tests {
                 .header_comment(false)
                 .api_version("2024-01-01")
                 .api_version_header("X-Api-Version")
+                .serde_both_ways(true)
         );
+        let needed = Args::parse(quote!("a.yaml", serde = "needed"), Macro::Generate).unwrap();
+        assert_eq!(needed.settings(), gusset_codegen::Settings::new().header_comment(false));
     }
 
     #[test]
@@ -240,16 +258,17 @@ mod tests {
     #[test]
     fn every_problem_is_reported_in_one_pass() {
         let found = messages(Args::parse(
-            quote!(spec = 42, colour = "red", api_version = "1", api_version = "2", version_header = X),
+            quote!(spec = 42, colour = "red", api_version = "1", api_version = "2", version_header = X, serde = "all"),
             Macro::Client,
         ));
         assert_eq!(
             found,
             [
                 "`spec` expects a string literal, like `spec = \"...\"`",
-                "unknown argument `colour`: expected one of `spec`, `api_version`, `version_header`",
+                "unknown argument `colour`: expected one of `spec`, `api_version`, `version_header`, `serde`",
                 "`api_version` is given more than once",
                 "`version_header` expects a string literal, like `version_header = \"...\"`",
+                "unknown `serde = \"all\"`: expected \"needed\" (the default) or \"both\"",
             ]
         );
     }

@@ -13,6 +13,8 @@ pub use uuid;
 
 pub use crate::multipart::Multipart;
 
+pub mod de;
+
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 

@@ -70,6 +70,21 @@ impl Client {
         rt::call(&self.inner, request, rt::decode_json, rt::decode_value)
     }
 
+    /// `DELETE /stores/{id}`
+    pub fn delete_store(&self, id: &str) -> ::gusset::Call<'_, (), DeleteStoreError> {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "deleteStore",
+            method: rt::http::Method::DELETE,
+            path: "/stores/{id}",
+            idempotency: rt::Idempotency::Default,
+            security: &[],
+        };
+        let mut request = rt::Request::new(&OPERATION);
+        request.path_param("id", &id, rt::Style::Simple, false);
+        rt::call(&self.inner, request, rt::decode_empty, rt::decode_json)
+    }
+
     /// `GET /notes/{id}`
     pub fn get_note(
         &self,
@@ -86,6 +101,21 @@ impl Client {
         let mut request = rt::Request::new(&OPERATION);
         request.path_param("id", &id, rt::Style::Label, false);
         rt::call(&self.inner, request, rt::decode_text, rt::decode_value)
+    }
+
+    /// `GET /stores/{id}`
+    pub fn get_store(&self, id: &str) -> ::gusset::Call<'_, (), GetStoreError> {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "getStore",
+            method: rt::http::Method::GET,
+            path: "/stores/{id}",
+            idempotency: rt::Idempotency::Default,
+            security: &[],
+        };
+        let mut request = rt::Request::new(&OPERATION);
+        request.path_param("id", &id, rt::Style::Simple, false);
+        rt::call(&self.inner, request, rt::decode_empty, rt::decode_json)
     }
 
     /// Lists pets, with every parameter style
@@ -202,161 +232,461 @@ pub struct ReplaceOldThingParams {
     pub mode: Option<OldMode>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+/// Known properties next to free ones.
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
+pub struct Annotated {
+    pub name: String,
+    /// Properties beyond the ones listed above.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<String, i64>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Annotated {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Annotated")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Annotated {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut name = None;
+        let mut additional_properties = ::std::collections::BTreeMap::new();
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "name" => rt::de::field(&mut __map, &mut name, "name")?,
+                _ => rt::de::extra(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            name: rt::de::required(name, "name")?,
+            additional_properties,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AttachDocumentResponse {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub secret: Option<String>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
-#[serde(crate = "::gusset::__private::serde")]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for AttachDocumentResponse {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "AttachDocumentResponse")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for AttachDocumentResponse {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut id = None;
+        let mut secret = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "id" => rt::de::field(&mut __map, &mut id, "id")?,
+                "secret" => rt::de::field(&mut __map, &mut secret, "secret")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: rt::de::optional(id),
+            secret: rt::de::optional(secret),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Cat {
     pub kind: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub born: Option<::gusset::Date>,
     pub lives: i32,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub friend: Option<Box<Pet>>,
 }
 
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Cat {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Cat")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Cat {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut kind = None;
+        let mut name = None;
+        let mut born = None;
+        let mut lives = None;
+        let mut friend = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "kind" => rt::de::field(&mut __map, &mut kind, "kind")?,
+                "name" => rt::de::field(&mut __map, &mut name, "name")?,
+                "born" => rt::de::field(&mut __map, &mut born, "born")?,
+                "lives" => rt::de::field(&mut __map, &mut lives, "lives")?,
+                "friend" => rt::de::field(&mut __map, &mut friend, "friend")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            kind: rt::de::required(kind, "kind")?,
+            name: rt::de::required(name, "name")?,
+            born: rt::de::optional(born),
+            lives: rt::de::required(lives, "lives")?,
+            friend: rt::de::optional(friend),
+        })
+    }
+}
+
 /// A schema named like the generated client.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct Client2 {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub name: Option<String>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
-#[serde(crate = "::gusset::__private::serde")]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Client2 {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Client2")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Client2 {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut name = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "name" => rt::de::field(&mut __map, &mut name, "name")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            name: rt::de::optional(name),
+        })
+    }
+}
+
+/// The document defines this type exactly as [`GetStoreError`], so it is that type.
+pub type DeleteStoreError = GetStoreError;
+
+/// The document defines this type exactly as [`GetStoreErrorErrorsItem`], so it is that type.
+pub type DeleteStoreErrorErrorsItem = GetStoreErrorErrorsItem;
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Dog {
     pub kind: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub born: Option<::gusset::Date>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub bark_volume: Option<f32>,
     /// Defaults to `true`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub good: Option<bool>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Dog {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Dog")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Dog {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut kind = None;
+        let mut name = None;
+        let mut born = None;
+        let mut bark_volume = None;
+        let mut good = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "kind" => rt::de::field(&mut __map, &mut kind, "kind")?,
+                "name" => rt::de::field(&mut __map, &mut name, "name")?,
+                "born" => rt::de::field(&mut __map, &mut born, "born")?,
+                "bark_volume" => {
+                    rt::de::field(&mut __map, &mut bark_volume, "bark_volume")?
+                }
+                "good" => rt::de::field(&mut __map, &mut good, "good")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            kind: rt::de::required(kind, "kind")?,
+            name: rt::de::required(name, "name")?,
+            born: rt::de::optional(born),
+            bark_volume: rt::de::optional(bark_volume),
+            good: rt::de::optional(good),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
+#[serde(crate = "::gusset::__private::serde")]
+pub struct Envelope {
+    pub success: bool,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Envelope {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Envelope")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Envelope {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut success = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "success" => rt::de::field(&mut __map, &mut success, "success")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            success: rt::de::required(success, "success")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct Error {
     pub message: String,
 }
 
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Error {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Error")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Error {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut message = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "message" => rt::de::field(&mut __map, &mut message, "message")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message: rt::de::required(message, "message")?,
+        })
+    }
+}
+
 #[allow(deprecated)]
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct Everything {
     pub when: ::gusset::DateTime,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub day: Option<::gusset::Date>,
     pub id: ::gusset::Uuid,
     pub blob: ::gusset::Base64,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub big: Option<i64>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub small: Option<i32>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub ratio: Option<f64>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub free: Option<::gusset::__private::serde_json::Value>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub object: Option<
         ::gusset::__private::serde_json::Map<
             String,
             ::gusset::__private::serde_json::Value,
         >,
     >,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub map: Option<::std::collections::BTreeMap<String, Level>>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub nullable_name: Option<String>,
     #[deprecated]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub old: Option<String>,
     #[deprecated]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub old_status: Option<EverythingOldStatus>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub old_thing: Option<OldThing>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub old_things: Option<Vec<OldThing>>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub inline: Option<EverythingInline>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[allow(deprecated)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Everything {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Everything")
+    }
+}
+
+#[allow(deprecated)]
+impl ::gusset::__private::de::FromObject for Everything {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut when = None;
+        let mut day = None;
+        let mut id = None;
+        let mut blob = None;
+        let mut big = None;
+        let mut small = None;
+        let mut ratio = None;
+        let mut free = None;
+        let mut object = None;
+        let mut map = None;
+        let mut nullable_name = None;
+        let mut old = None;
+        let mut old_status = None;
+        let mut old_thing = None;
+        let mut old_things = None;
+        let mut inline = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "when" => rt::de::field(&mut __map, &mut when, "when")?,
+                "day" => rt::de::field(&mut __map, &mut day, "day")?,
+                "id" => rt::de::field(&mut __map, &mut id, "id")?,
+                "blob" => rt::de::field(&mut __map, &mut blob, "blob")?,
+                "big" => rt::de::field(&mut __map, &mut big, "big")?,
+                "small" => rt::de::field(&mut __map, &mut small, "small")?,
+                "ratio" => rt::de::field(&mut __map, &mut ratio, "ratio")?,
+                "free" => rt::de::field(&mut __map, &mut free, "free")?,
+                "object" => rt::de::field(&mut __map, &mut object, "object")?,
+                "map" => rt::de::field(&mut __map, &mut map, "map")?,
+                "nullable_name" => {
+                    rt::de::field(&mut __map, &mut nullable_name, "nullable_name")?
+                }
+                "old" => rt::de::field(&mut __map, &mut old, "old")?,
+                "old_status" => rt::de::field(&mut __map, &mut old_status, "old_status")?,
+                "old_thing" => rt::de::field(&mut __map, &mut old_thing, "old_thing")?,
+                "old_things" => rt::de::field(&mut __map, &mut old_things, "old_things")?,
+                "inline" => rt::de::field(&mut __map, &mut inline, "inline")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            when: rt::de::required(when, "when")?,
+            day: rt::de::optional(day),
+            id: rt::de::required(id, "id")?,
+            blob: rt::de::required(blob, "blob")?,
+            big: rt::de::optional(big),
+            small: rt::de::optional(small),
+            ratio: rt::de::optional(ratio),
+            free: rt::de::optional(free),
+            object: rt::de::optional(object),
+            map: rt::de::optional(map),
+            nullable_name: rt::de::optional(nullable_name),
+            old: rt::de::optional(old),
+            old_status: rt::de::optional(old_status),
+            old_thing: rt::de::optional(old_thing),
+            old_things: rt::de::optional(old_things),
+            inline: rt::de::optional(inline),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct EverythingInline {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub deep: Option<EverythingInlineDeep>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for EverythingInline {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "EverythingInline")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for EverythingInline {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut deep = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "deep" => rt::de::field(&mut __map, &mut deep, "deep")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            deep: rt::de::optional(deep),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct EverythingInlineDeep {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub deeper: Option<EverythingInlineDeepDeeper>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for EverythingInlineDeep {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "EverythingInlineDeep")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for EverythingInlineDeep {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut deeper = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "deeper" => rt::de::field(&mut __map, &mut deeper, "deeper")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            deeper: rt::de::optional(deeper),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -480,18 +810,109 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for EverythingOldStatus {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct GetNoteError {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub message: Option<String>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for GetNoteError {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "GetNoteError")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for GetNoteError {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut message = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "message" => rt::de::field(&mut __map, &mut message, "message")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            message: rt::de::optional(message),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetStoreError {
+    pub success: bool,
+    pub errors: Vec<GetStoreErrorErrorsItem>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for GetStoreError {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "GetStoreError")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for GetStoreError {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut success = None;
+        let mut errors = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "success" => rt::de::field(&mut __map, &mut success, "success")?,
+                "errors" => rt::de::field(&mut __map, &mut errors, "errors")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            success: rt::de::required(success, "success")?,
+            errors: rt::de::required(errors, "errors")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
+#[serde(crate = "::gusset::__private::serde")]
+pub struct GetStoreErrorErrorsItem {
+    pub code: i64,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for GetStoreErrorErrorsItem {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "GetStoreErrorErrorsItem")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for GetStoreErrorErrorsItem {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut code = None;
+        let mut message = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "code" => rt::de::field(&mut __map, &mut code, "code")?,
+                "message" => rt::de::field(&mut __map, &mut message, "message")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            code: rt::de::required(code, "code")?,
+            message: rt::de::optional(message),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -617,44 +1038,27 @@ impl ::gusset::__private::serde::Serialize for ListPetsType {
     }
 }
 
-impl<'de> ::gusset::__private::serde::Deserialize<'de> for ListPetsType {
-    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::core::result::Result<Self, D::Error> {
-        let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(Self::from(value.as_str()))
-    }
-}
-
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct NewPet {
     pub name: String,
     /// A keyword as a property name
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub r#type: Option<String>,
     #[serde(rename = "self")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub self_: Option<String>,
     #[serde(rename = "1st")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub _1st: Option<String>,
     #[serde(rename = "emoji 😀")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub emoji: Option<String>,
     #[serde(rename = "fooBar")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub foo_bar: Option<String>,
     #[serde(rename = "foo_bar")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub foo_bar2: Option<String>,
 }
 
@@ -728,40 +1132,81 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for OldMode {
 
 #[deprecated]
 #[allow(deprecated)]
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct OldThing {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub x: Option<String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub mode: Option<OldMode>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[allow(deprecated)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for OldThing {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "OldThing")
+    }
+}
+
+#[allow(deprecated)]
+impl ::gusset::__private::de::FromObject for OldThing {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut x = None;
+        let mut mode = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "x" => rt::de::field(&mut __map, &mut x, "x")?,
+                "mode" => rt::de::field(&mut __map, &mut mode, "mode")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            x: rt::de::optional(x),
+            mode: rt::de::optional(mode),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct Option2 {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub value: Option<String>,
 }
 
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Option2 {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Option2")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Option2 {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut value = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "value" => rt::de::field(&mut __map, &mut value, "value")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            value: rt::de::optional(value),
+        })
+    }
+}
+
 /// A pet. Docs may hold */ and "] and #[ without effect.
-#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
-#[serde(crate = "::gusset::__private::serde")]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Pet {
     Dog(Dog),
     Cat(Box<Cat>),
@@ -794,34 +1239,53 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for Pet {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct PetBase {
     pub kind: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub born: Option<::gusset::Date>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for PetBase {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "PetBase")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for PetBase {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut kind = None;
+        let mut name = None;
+        let mut born = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "kind" => rt::de::field(&mut __map, &mut kind, "kind")?,
+                "name" => rt::de::field(&mut __map, &mut name, "name")?,
+                "born" => rt::de::field(&mut __map, &mut born, "born")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            kind: rt::de::required(kind, "kind")?,
+            name: rt::de::required(name, "name")?,
+            born: rt::de::optional(born),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct PetFilter {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub kind: Option<String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub min_age: Option<i64>,
 }
 
@@ -841,33 +1305,78 @@ pub enum Shape {
     Variant2(ShapeVariant2),
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct ShapeVariant2 {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub sides: Option<i64>,
 }
 
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for ShapeVariant2 {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "ShapeVariant2")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for ShapeVariant2 {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut sides = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "sides" => rt::de::field(&mut __map, &mut sides, "sides")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            sides: rt::de::optional(sides),
+        })
+    }
+}
+
 /// Recursion through a field, an option and a list.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct TreeNode {
     pub value: String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub parent: Option<Box<TreeNode>>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub children: Option<Vec<TreeNode>>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for TreeNode {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "TreeNode")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for TreeNode {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut value = None;
+        let mut parent = None;
+        let mut children = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "value" => rt::de::field(&mut __map, &mut value, "value")?,
+                "parent" => rt::de::field(&mut __map, &mut parent, "parent")?,
+                "children" => rt::de::field(&mut __map, &mut children, "children")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            value: rt::de::required(value, "value")?,
+            parent: rt::de::optional(parent),
+            children: rt::de::optional(children),
+        })
+    }
 }

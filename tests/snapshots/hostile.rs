@@ -114,17 +114,10 @@ pub struct GetFnXCfgAnyParams {
     pub r_type: Option<GetFnXCfgAnyRType>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct Fn {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub r#struct: Option<i64>,
 }
 
@@ -271,93 +264,139 @@ impl ::gusset::__private::serde::Serialize for GetFnXCfgAnyRType {
     }
 }
 
-impl<'de> ::gusset::__private::serde::Deserialize<'de> for GetFnXCfgAnyRType {
-    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::core::result::Result<Self, D::Error> {
-        let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(Self::from(value.as_str()))
-    }
-}
-
 /// /// doc
 /// #[doc = "x"]
 /// */ struct Evil;
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
-#[serde(crate = "::gusset::__private::serde")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Item {
-    #[serde(rename = "*/")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub star_slash: Option<String>,
-    #[serde(rename = "\"]")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub field: Option<String>,
-    #[serde(rename = "#[")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub hash: Option<String>,
-    #[serde(rename = "}")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub field2: Option<String>,
-    #[serde(rename = "r#\"")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub r: Option<String>,
-    #[serde(rename = "line\nbreak")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub line_break: Option<String>,
-    #[serde(rename = "nul\0")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub nul: Option<String>,
-    #[serde(rename = "bidi\u{202e}evil")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub bidi_evil: Option<String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub r#type: Option<String>,
-    #[serde(rename = "self")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub self_: Option<String>,
-    #[serde(rename = "Self")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub self_2: Option<String>,
-    #[serde(rename = "123")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub _123: Option<String>,
-    #[serde(rename = "😀")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub field3: Option<String>,
-    #[serde(rename = "a-b")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub a_b: Option<String>,
-    #[serde(rename = "a_b")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub a_b2: Option<String>,
-    #[serde(rename = "aB")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub a_b3: Option<String>,
     /// Defaults to `"\"); panic!(\""`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub default: Option<String>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Item {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Item")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Item {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut star_slash = None;
+        let mut field = None;
+        let mut hash = None;
+        let mut field2 = None;
+        let mut r = None;
+        let mut line_break = None;
+        let mut nul = None;
+        let mut bidi_evil = None;
+        let mut r#type = None;
+        let mut self_ = None;
+        let mut self_2 = None;
+        let mut __field_123 = None;
+        let mut field3 = None;
+        let mut a_b = None;
+        let mut a_b2 = None;
+        let mut a_b3 = None;
+        let mut default = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "*/" => rt::de::field(&mut __map, &mut star_slash, "*/")?,
+                "\"]" => rt::de::field(&mut __map, &mut field, "\"]")?,
+                "#[" => rt::de::field(&mut __map, &mut hash, "#[")?,
+                "}" => rt::de::field(&mut __map, &mut field2, "}")?,
+                "r#\"" => rt::de::field(&mut __map, &mut r, "r#\"")?,
+                "line\nbreak" => {
+                    rt::de::field(&mut __map, &mut line_break, "line\nbreak")?
+                }
+                "nul\0" => rt::de::field(&mut __map, &mut nul, "nul\0")?,
+                "bidi\u{202e}evil" => {
+                    rt::de::field(&mut __map, &mut bidi_evil, "bidi\u{202e}evil")?
+                }
+                "type" => rt::de::field(&mut __map, &mut r#type, "type")?,
+                "self" => rt::de::field(&mut __map, &mut self_, "self")?,
+                "Self" => rt::de::field(&mut __map, &mut self_2, "Self")?,
+                "123" => rt::de::field(&mut __map, &mut __field_123, "123")?,
+                "😀" => rt::de::field(&mut __map, &mut field3, "😀")?,
+                "a-b" => rt::de::field(&mut __map, &mut a_b, "a-b")?,
+                "a_b" => rt::de::field(&mut __map, &mut a_b2, "a_b")?,
+                "aB" => rt::de::field(&mut __map, &mut a_b3, "aB")?,
+                "default" => rt::de::field(&mut __map, &mut default, "default")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            star_slash: rt::de::optional(star_slash),
+            field: rt::de::optional(field),
+            hash: rt::de::optional(hash),
+            field2: rt::de::optional(field2),
+            r: rt::de::optional(r),
+            line_break: rt::de::optional(line_break),
+            nul: rt::de::optional(nul),
+            bidi_evil: rt::de::optional(bidi_evil),
+            r#type: rt::de::optional(r#type),
+            self_: rt::de::optional(self_),
+            self_2: rt::de::optional(self_2),
+            _123: rt::de::optional(__field_123),
+            field3: rt::de::optional(field3),
+            a_b: rt::de::optional(a_b),
+            a_b2: rt::de::optional(a_b2),
+            a_b3: rt::de::optional(a_b3),
+            default: rt::de::optional(default),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct SelfType {
     #[serde(rename = "super")]
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub super_: Option<bool>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for SelfType {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "SelfType")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for SelfType {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut super_ = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "super" => rt::de::field(&mut __map, &mut super_, "super")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            super_: rt::de::optional(super_),
+        })
+    }
 }

@@ -115,41 +115,61 @@ pub struct GetItemParams {
     pub session: Option<String>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct Item {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub id: Option<::gusset::Uuid>,
     pub name: String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub children: Option<Vec<Item>>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Item {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Item")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Item {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut id = None;
+        let mut name = None;
+        let mut children = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "id" => rt::de::field(&mut __map, &mut id, "id")?,
+                "name" => rt::de::field(&mut __map, &mut name, "name")?,
+                "children" => rt::de::field(&mut __map, &mut children, "children")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: rt::de::optional(id),
+            name: rt::de::required(name, "name")?,
+            children: rt::de::optional(children),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct NewItem {
     pub name: String,
     pub price: f64,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub note: Option<String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub kind: Option<NewItemKind>,
     /// Defaults to `[]`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub tags: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub parent: Option<Item>,
 }
 
@@ -195,29 +215,37 @@ impl ::gusset::__private::serde::Serialize for NewItemKind {
     }
 }
 
-impl<'de> ::gusset::__private::serde::Deserialize<'de> for NewItemKind {
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Problem {
+    pub title: Option<String>,
+    pub status: Option<i64>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Problem {
     fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::core::result::Result<Self, D::Error> {
-        let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(Self::from(value.as_str()))
+        ::gusset::__private::de::object(deserializer, "Problem")
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
-#[serde(crate = "::gusset::__private::serde")]
-pub struct Problem {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-    pub status: Option<i64>,
+impl ::gusset::__private::de::FromObject for Problem {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut title = None;
+        let mut status = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "title" => rt::de::field(&mut __map, &mut title, "title")?,
+                "status" => rt::de::field(&mut __map, &mut status, "status")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            title: rt::de::optional(title),
+            status: rt::de::optional(status),
+        })
+    }
 }

@@ -220,31 +220,59 @@ pub struct ListOrdersParams {
     pub cursor: Option<String>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct Address {
     pub line1: String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub line2: Option<String>,
     pub city: String,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub postal_code: Option<String>,
     pub country: String,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Address {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Address")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Address {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut line1 = None;
+        let mut line2 = None;
+        let mut city = None;
+        let mut postal_code = None;
+        let mut country = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "line1" => rt::de::field(&mut __map, &mut line1, "line1")?,
+                "line2" => rt::de::field(&mut __map, &mut line2, "line2")?,
+                "city" => rt::de::field(&mut __map, &mut city, "city")?,
+                "postal_code" => {
+                    rt::de::field(&mut __map, &mut postal_code, "postal_code")?
+                }
+                "country" => rt::de::field(&mut __map, &mut country, "country")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            line1: rt::de::required(line1, "line1")?,
+            line2: rt::de::optional(line2),
+            city: rt::de::required(city, "city")?,
+            postal_code: rt::de::optional(postal_code),
+            country: rt::de::required(country, "country")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct LineItem {
     pub sku: String,
@@ -252,14 +280,40 @@ pub struct LineItem {
     pub unit_price: Money,
 }
 
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for LineItem {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "LineItem")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for LineItem {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut sku = None;
+        let mut quantity = None;
+        let mut unit_price = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "sku" => rt::de::field(&mut __map, &mut sku, "sku")?,
+                "quantity" => rt::de::field(&mut __map, &mut quantity, "quantity")?,
+                "unit_price" => rt::de::field(&mut __map, &mut unit_price, "unit_price")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            sku: rt::de::required(sku, "sku")?,
+            quantity: rt::de::required(quantity, "quantity")?,
+            unit_price: rt::de::required(unit_price, "unit_price")?,
+        })
+    }
+}
+
 /// An amount in the smallest unit of a currency.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct Money {
     /// In cents (or the currency's smallest unit).
@@ -268,36 +322,53 @@ pub struct Money {
     pub currency: String,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Money {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Money")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Money {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut amount = None;
+        let mut currency = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "amount" => rt::de::field(&mut __map, &mut amount, "amount")?,
+                "currency" => rt::de::field(&mut __map, &mut currency, "currency")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            amount: rt::de::required(amount, "amount")?,
+            currency: rt::de::required(currency, "currency")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct NewOrder {
     pub items: Vec<LineItem>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub shipping_address: Option<Address>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub note: Option<String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub metadata: Option<::std::collections::BTreeMap<String, String>>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct NewPayment {
     pub order_id: String,
     pub method: NewPaymentMethod,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub amount: Option<Money>,
 }
 
@@ -347,52 +418,103 @@ impl ::gusset::__private::serde::Serialize for NewPaymentMethod {
     }
 }
 
-impl<'de> ::gusset::__private::serde::Deserialize<'de> for NewPaymentMethod {
-    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::core::result::Result<Self, D::Error> {
-        let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(
-            deserializer,
-        )?;
-        Ok(Self::from(value.as_str()))
-    }
-}
-
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
-#[serde(crate = "::gusset::__private::serde")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     pub id: String,
     pub status: OrderStatus,
     pub items: Vec<LineItem>,
     pub total: Money,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub shipping_address: Option<Address>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub note: Option<String>,
     pub created_at: ::gusset::DateTime,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub metadata: Option<::std::collections::BTreeMap<String, String>>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
-#[serde(crate = "::gusset::__private::serde")]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Order {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Order")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Order {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut id = None;
+        let mut status = None;
+        let mut items = None;
+        let mut total = None;
+        let mut shipping_address = None;
+        let mut note = None;
+        let mut created_at = None;
+        let mut metadata = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "id" => rt::de::field(&mut __map, &mut id, "id")?,
+                "status" => rt::de::field(&mut __map, &mut status, "status")?,
+                "items" => rt::de::field(&mut __map, &mut items, "items")?,
+                "total" => rt::de::field(&mut __map, &mut total, "total")?,
+                "shipping_address" => {
+                    rt::de::field(&mut __map, &mut shipping_address, "shipping_address")?
+                }
+                "note" => rt::de::field(&mut __map, &mut note, "note")?,
+                "created_at" => rt::de::field(&mut __map, &mut created_at, "created_at")?,
+                "metadata" => rt::de::field(&mut __map, &mut metadata, "metadata")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: rt::de::required(id, "id")?,
+            status: rt::de::required(status, "status")?,
+            items: rt::de::required(items, "items")?,
+            total: rt::de::required(total, "total")?,
+            shipping_address: rt::de::optional(shipping_address),
+            note: rt::de::optional(note),
+            created_at: rt::de::required(created_at, "created_at")?,
+            metadata: rt::de::optional(metadata),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrderPage {
     pub orders: Vec<Order>,
     /// Pass as `cursor` to get the next page; absent on the last page.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub next_cursor: Option<String>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for OrderPage {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "OrderPage")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for OrderPage {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut orders = None;
+        let mut next_cursor = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "orders" => rt::de::field(&mut __map, &mut orders, "orders")?,
+                "next_cursor" => {
+                    rt::de::field(&mut __map, &mut next_cursor, "next_cursor")?
+                }
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            orders: rt::de::required(orders, "orders")?,
+            next_cursor: rt::de::optional(next_cursor),
+        })
+    }
 }
 
 /// Where an order is in its life.
@@ -461,37 +583,62 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for OrderStatus {
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Default,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct OrderUpdate {
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub note: Option<String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub shipping_address: Option<Address>,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
-#[serde(crate = "::gusset::__private::serde")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Payment {
     pub id: ::gusset::Uuid,
     pub order_id: String,
     pub status: PaymentStatus,
     pub amount: Money,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub captured_on: Option<::gusset::Date>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Payment {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Payment")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Payment {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut id = None;
+        let mut order_id = None;
+        let mut status = None;
+        let mut amount = None;
+        let mut captured_on = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "id" => rt::de::field(&mut __map, &mut id, "id")?,
+                "order_id" => rt::de::field(&mut __map, &mut order_id, "order_id")?,
+                "status" => rt::de::field(&mut __map, &mut status, "status")?,
+                "amount" => rt::de::field(&mut __map, &mut amount, "amount")?,
+                "captured_on" => {
+                    rt::de::field(&mut __map, &mut captured_on, "captured_on")?
+                }
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: rt::de::required(id, "id")?,
+            order_id: rt::de::required(order_id, "order_id")?,
+            status: rt::de::required(status, "status")?,
+            amount: rt::de::required(amount, "amount")?,
+            captured_on: rt::de::optional(captured_on),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -535,15 +682,6 @@ impl ::core::fmt::Display for PaymentStatus {
     }
 }
 
-impl ::gusset::__private::serde::Serialize for PaymentStatus {
-    fn serialize<S: ::gusset::__private::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::core::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
 impl<'de> ::gusset::__private::serde::Deserialize<'de> for PaymentStatus {
     fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
         deserializer: D,
@@ -556,22 +694,50 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for PaymentStatus {
 }
 
 /// Details of a failed request (RFC 9457).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    ::gusset::__private::serde::Serialize,
-    ::gusset::__private::serde::Deserialize
-)]
-#[serde(crate = "::gusset::__private::serde")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     /// Defaults to `"about:blank"`.
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub r#type: Option<String>,
     pub title: String,
     pub status: i32,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub detail: Option<String>,
-    #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
     pub instance: Option<String>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Problem {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Problem")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Problem {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut r#type = None;
+        let mut title = None;
+        let mut status = None;
+        let mut detail = None;
+        let mut instance = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "type" => rt::de::field(&mut __map, &mut r#type, "type")?,
+                "title" => rt::de::field(&mut __map, &mut title, "title")?,
+                "status" => rt::de::field(&mut __map, &mut status, "status")?,
+                "detail" => rt::de::field(&mut __map, &mut detail, "detail")?,
+                "instance" => rt::de::field(&mut __map, &mut instance, "instance")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            r#type: rt::de::optional(r#type),
+            title: rt::de::required(title, "title")?,
+            status: rt::de::required(status, "status")?,
+            detail: rt::de::optional(detail),
+            instance: rt::de::optional(instance),
+        })
+    }
 }

@@ -218,3 +218,46 @@ fn usage_errors_exit_2_and_both_invocations_work() {
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: cargo gusset"));
 }
+
+#[test]
+fn serde_flag_chooses_which_traits_types_implement() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = |serde: &str| {
+        let out = dir.path().join(serde);
+        let output = cargo_gusset().arg("generate").arg(fixture("orders.yaml")).arg("--out").arg(&out).args(["--serde", serde]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        std::fs::read_to_string(out.join("src/lib.rs")).unwrap()
+    };
+    // `Order` is only received: by default it does not implement `Serialize`.
+    let order_derive = |code: &str| {
+        let at = code.find("pub struct Order {").unwrap();
+        code[..at].rsplit("#[derive(").next().unwrap().to_owned()
+    };
+    assert!(!order_derive(&lib("needed")).contains("Serialize"));
+    assert!(order_derive(&lib("both")).contains("Serialize"));
+
+    let output = cargo_gusset().arg("generate").arg(fixture("orders.yaml")).arg("--out").arg(dir.path().join("x")).args(["--serde", "all"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("possible values: needed, both"), "{}", stderr(&output));
+}
+
+/// `examples/generated-crate` is what `cargo gusset generate` writes today:
+/// a change to the generator that changes it must regenerate it.
+#[test]
+fn the_generated_crate_example_is_up_to_date() {
+    let example = Path::new(MANIFEST_DIR).join("../examples/generated-crate");
+    let output = cargo_gusset()
+        .arg("generate")
+        .arg(fixture("orders.yaml"))
+        .arg("--out")
+        .arg(&example)
+        .args(["--name", "orders-client", "--gusset-path", "../../runtime", "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "examples/generated-crate is stale: run `cargo run -p cargo-gusset -- gusset generate tests/fixtures/orders.yaml --out examples/generated-crate --name orders-client --gusset-path ../../runtime`\n{}",
+        stderr(&output)
+    );
+}

@@ -6,6 +6,7 @@
 //! per line, also a string literal). Identifiers come only from `naming`.
 
 mod client;
+mod object;
 mod types;
 
 use std::collections::BTreeSet;

@@ -3,15 +3,17 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Deprecated, doc_attrs, ident, type_tokens};
-use crate::ir::{Docs, StringEnum, Struct, TypeDef, TypeKind, Union};
+use super::{Deprecated, object, doc_attrs, ident, type_tokens};
+use crate::ir::{Directions, Docs, StringEnum, Struct, TypeDef, TypeKind, Union};
 
-/// The serde derives, reached through the runtime so generated code needs no
-/// dependency but `gusset`.
-fn serde_attrs() -> TokenStream {
-    quote! {
-        #[serde(crate = "::gusset::__private::serde")]
-    }
+/// The serde derives `directions` asks for and the attribute that points
+/// them at the runtime, so generated code needs no dependency but `gusset`.
+fn serde_derives(directions: Directions) -> (Vec<TokenStream>, TokenStream) {
+    let serialize = directions.serialize.then(|| quote!(::gusset::__private::serde::Serialize));
+    let deserialize = directions.deserialize.then(|| quote!(::gusset::__private::serde::Deserialize));
+    let derives = serialize.into_iter().chain(deserialize).collect();
+    let attrs = (directions.serialize || directions.deserialize).then(|| quote!(#[serde(crate = "::gusset::__private::serde")]));
+    (derives, quote!(#attrs))
 }
 
 pub(super) fn emit_type(def: &TypeDef, deprecated_types: &Deprecated<'_>) -> TokenStream {
@@ -20,9 +22,9 @@ pub(super) fn emit_type(def: &TypeDef, deprecated_types: &Deprecated<'_>) -> Tok
     let deprecated = def.deprecated.then(|| quote!(#[deprecated]));
     let name = ident(&def.name);
     match &def.kind {
-        TypeKind::Struct(s) => emit_struct(&name, s, docs, deprecated, allow),
-        TypeKind::Enum(e) => emit_enum(&name, e, docs, deprecated, allow),
-        TypeKind::Union(u) => emit_union(&name, u, docs, deprecated, allow),
+        TypeKind::Struct(s) => emit_struct(&name, s, def.serde, docs, deprecated, allow),
+        TypeKind::Enum(e) => emit_enum(&name, e, def.serde, docs, deprecated, allow),
+        TypeKind::Union(u) => emit_union(&name, u, def.serde, docs, deprecated, allow),
         TypeKind::Alias(ty) => {
             let ty = type_tokens(ty);
             quote! {
@@ -35,16 +37,28 @@ pub(super) fn emit_type(def: &TypeDef, deprecated_types: &Deprecated<'_>) -> Tok
     }
 }
 
-fn emit_struct(name: &proc_macro2::Ident, s: &Struct, docs: TokenStream, deprecated: Option<TokenStream>, allow: Option<TokenStream>) -> TokenStream {
-    let serde = serde_attrs();
-    let default = s.default.then(|| quote!(Default,));
+fn emit_struct(
+    name: &proc_macro2::Ident,
+    s: &Struct,
+    directions: Directions,
+    docs: TokenStream,
+    deprecated: Option<TokenStream>,
+    allow: Option<TokenStream>,
+) -> TokenStream {
+    // `Deserialize` is written by `object`, not derived (see there why), so
+    // serde's attributes are only for `Serialize`.
+    let (mut derives, serde) = serde_derives(Directions { deserialize: false, ..directions });
+    if s.default {
+        derives.insert(0, quote!(Default));
+    }
+    let serializes = directions.serialize;
     let fields = s.fields.iter().map(|f| {
         let docs = doc_attrs(&f.docs);
         let field = ident(&f.name);
         let ty = type_tokens(&f.ty);
         let wire = &f.wire;
-        let rename = (f.name != f.wire).then(|| quote!(#[serde(rename = #wire)]));
-        let skip = f.skip_if_none.then(|| quote!(#[serde(default, skip_serializing_if = "::core::option::Option::is_none")]));
+        let rename = (serializes && f.name != f.wire).then(|| quote!(#[serde(rename = #wire)]));
+        let skip = (serializes && f.skip_if_none).then(|| quote!(#[serde(skip_serializing_if = "::core::option::Option::is_none")]));
         let deprecated = f.deprecated.then(|| quote!(#[deprecated]));
         quote! {
             #docs
@@ -57,28 +71,39 @@ fn emit_struct(name: &proc_macro2::Ident, s: &Struct, docs: TokenStream, depreca
     let additional = s.additional.as_ref().map(|(field, ty)| {
         let field = ident(field);
         let ty = type_tokens(ty);
+        let flatten = serializes.then(|| quote!(#[serde(flatten)]));
         quote! {
             /// Properties beyond the ones listed above.
-            #[serde(flatten)]
+            #flatten
             pub #field: ::std::collections::BTreeMap<String, #ty>,
         }
     });
+    let deserialize = directions.deserialize.then(|| object::emit_deserialize(name, s, allow.as_ref()));
     quote! {
         #docs
         #deprecated
         #allow
-        #[derive(Debug, Clone, PartialEq, #default ::gusset::__private::serde::Serialize, ::gusset::__private::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #(#derives),*)]
         #serde
         pub struct #name {
             #(#fields)*
             #additional
         }
+
+        #deserialize
     }
 }
 
 /// A string enum with a catch-all variant: a value the server adds later
 /// decodes into it instead of failing the whole response.
-fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, deprecated: Option<TokenStream>, allow: Option<TokenStream>) -> TokenStream {
+fn emit_enum(
+    name: &proc_macro2::Ident,
+    e: &StringEnum,
+    directions: Directions,
+    docs: TokenStream,
+    deprecated: Option<TokenStream>,
+    allow: Option<TokenStream>,
+) -> TokenStream {
     let other = ident(&e.other);
     let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
     let values: Vec<&String> = e.variants.iter().map(|v| &v.value).collect();
@@ -87,6 +112,27 @@ fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, depre
             doc_attrs(&Docs { lines: vec![format!("`{}`", v.value.replace('`', "'"))] })
         } else {
             doc_attrs(&v.docs)
+        }
+    });
+    let serialize = directions.serialize.then(|| {
+        quote! {
+            #allow
+            impl ::gusset::__private::serde::Serialize for #name {
+                fn serialize<S: ::gusset::__private::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+        }
+    });
+    let deserialize = directions.deserialize.then(|| {
+        quote! {
+            #allow
+            impl<'de> ::gusset::__private::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                    let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(deserializer)?;
+                    Ok(Self::from(value.as_str()))
+                }
+            }
         }
     });
     quote! {
@@ -128,25 +174,20 @@ fn emit_enum(name: &proc_macro2::Ident, e: &StringEnum, docs: TokenStream, depre
             }
         }
 
-        #allow
-        impl ::gusset::__private::serde::Serialize for #name {
-            fn serialize<S: ::gusset::__private::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        #allow
-        impl<'de> ::gusset::__private::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(deserializer)?;
-                Ok(Self::from(value.as_str()))
-            }
-        }
+        #serialize
+        #deserialize
     }
 }
 
-fn emit_union(name: &proc_macro2::Ident, u: &Union, docs: TokenStream, deprecated: Option<TokenStream>, allow: Option<TokenStream>) -> TokenStream {
-    let serde = serde_attrs();
+fn emit_union(
+    name: &proc_macro2::Ident,
+    u: &Union,
+    directions: Directions,
+    docs: TokenStream,
+    deprecated: Option<TokenStream>,
+    allow: Option<TokenStream>,
+) -> TokenStream {
+    let (derives, serde) = serde_derives(directions);
     let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.name)).collect();
     let types: Vec<_> = u.variants.iter().map(|v| type_tokens(&v.ty)).collect();
     let (Some(tag), Some(other)) = (&u.discriminator, &u.other) else {
@@ -154,7 +195,7 @@ fn emit_union(name: &proc_macro2::Ident, u: &Union, docs: TokenStream, deprecate
             #docs
             #deprecated
             #allow
-            #[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize, ::gusset::__private::serde::Deserialize)]
+            #[derive(Debug, Clone, PartialEq, #(#derives),*)]
             #serde
             #[serde(untagged)]
             pub enum #name {
@@ -171,19 +212,10 @@ fn emit_union(name: &proc_macro2::Ident, u: &Union, docs: TokenStream, deprecate
             #(Some(#tags))|* => ::gusset::__private::serde_json::from_value(value).map(Self::#variant).map_err(D::Error::custom),
         }
     });
-    quote! {
-        #docs
-        #deprecated
-        #allow
-        #[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
-        #serde
-        #[serde(untagged)]
-        pub enum #name {
-            #(#variants(#types),)*
-            /// A variant this client does not know, kept as sent.
-            #other(::gusset::__private::serde_json::Value),
-        }
-
+    // Serialized untagged: each variant writes its own tag.
+    let (derives, serde) = serde_derives(Directions { deserialize: false, ..directions });
+    let untagged = directions.serialize.then(|| quote!(#[serde(untagged)]));
+    let deserialize = directions.deserialize.then(|| quote! {
         #allow
         impl<'de> ::gusset::__private::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
@@ -196,5 +228,20 @@ fn emit_union(name: &proc_macro2::Ident, u: &Union, docs: TokenStream, deprecate
                 }
             }
         }
+    });
+    quote! {
+        #docs
+        #deprecated
+        #allow
+        #[derive(Debug, Clone, PartialEq, #(#derives),*)]
+        #serde
+        #untagged
+        pub enum #name {
+            #(#variants(#types),)*
+            /// A variant this client does not know, kept as sent.
+            #other(::gusset::__private::serde_json::Value),
+        }
+
+        #deserialize
     }
 }

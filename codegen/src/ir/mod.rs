@@ -27,7 +27,7 @@ pub(crate) struct Api {
 
 /// Doc text, one entry per line, already cleaned (no control characters, code
 /// fences marked as text so rustdoc never runs them).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Docs {
     pub(crate) lines: Vec<String>,
 }
@@ -39,9 +39,22 @@ pub(crate) struct TypeDef {
     pub(crate) docs: Docs,
     pub(crate) deprecated: bool,
     pub(crate) kind: TypeKind,
+    /// Which serde traits the type implements.
+    pub(crate) serde: Directions,
 }
 
-#[derive(Debug, Clone)]
+/// Whether a type is sent (`Serialize`), received (`Deserialize`), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Directions {
+    pub(crate) serialize: bool,
+    pub(crate) deserialize: bool,
+}
+
+impl Directions {
+    pub(crate) const BOTH: Directions = Directions { serialize: true, deserialize: true };
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum TypeKind {
     /// An object with known properties.
     Struct(Struct),
@@ -53,7 +66,7 @@ pub(crate) enum TypeKind {
     Alias(TypeRef),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Struct {
     pub(crate) fields: Vec<Field>,
     /// `additionalProperties` next to properties: a flattened map.
@@ -62,7 +75,7 @@ pub(crate) struct Struct {
     pub(crate) default: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Field {
     pub(crate) name: String,
     /// The property name on the wire.
@@ -75,21 +88,21 @@ pub(crate) struct Field {
     pub(crate) deprecated: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct StringEnum {
     pub(crate) variants: Vec<Variant>,
     /// Name of the catch-all variant holding unknown values.
     pub(crate) other: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Variant {
     pub(crate) name: String,
     pub(crate) value: String,
     pub(crate) docs: Docs,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Union {
     /// The tag property, when the document gives a discriminator.
     pub(crate) discriminator: Option<String>,
@@ -99,7 +112,7 @@ pub(crate) struct Union {
     pub(crate) other: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct UnionVariant {
     pub(crate) name: String,
     pub(crate) ty: TypeRef,

@@ -5,11 +5,13 @@
 //! construct that cannot be typed precisely degrades to `serde_json::Value`
 //! with a warning, so one bad schema or operation never sinks the document.
 
+mod direction;
 pub(crate) mod docs;
 mod operation;
 mod recursion;
 mod schema;
 mod security;
+mod share;
 
 use std::collections::BTreeMap;
 
@@ -57,7 +59,6 @@ impl<'a> Cx<'a> {
     pub(crate) fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::warning(pointer, message));
     }
-
 }
 
 pub(crate) fn lower(doc: &OpenAPI, settings: &Settings, _module: &str) -> Lowered {
@@ -96,6 +97,10 @@ pub(crate) fn lower(doc: &OpenAPI, settings: &Settings, _module: &str) -> Lowere
 
     let mut types: Vec<TypeDef> = std::mem::take(&mut cx.types).into_values().collect();
     recursion::box_cycles(&mut types);
+    share::share_identical(&mut types, &cx.components.values().cloned().collect());
+    if !settings.serde_both_ways {
+        direction::mark_directions(&mut types, &operations);
+    }
 
     let api = Api {
         title: doc.info.title.clone(),

@@ -141,7 +141,7 @@ fn boxed(ty: TypeRef, cyclic: &dyn Fn(&str) -> bool) -> TypeRef {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Docs, Field, Struct};
+    use crate::ir::{Directions, Docs, Field, Struct};
 
     fn strukt(name: &str, fields: &[(&str, TypeRef)]) -> TypeDef {
         TypeDef {
@@ -163,6 +163,7 @@ mod tests {
                 additional: None,
                 default: false,
             }),
+                serde: Directions::BOTH,
         }
     }
 
@@ -192,8 +193,8 @@ mod tests {
     #[test]
     fn alias_cycles_become_values() {
         let mut types = vec![
-            TypeDef { name: "A".into(), docs: Docs::default(), deprecated: false, kind: TypeKind::Alias(TypeRef::Named("B".into())) },
-            TypeDef { name: "B".into(), docs: Docs::default(), deprecated: false, kind: TypeKind::Alias(TypeRef::Named("A".into())) },
+            TypeDef { name: "A".into(), docs: Docs::default(), deprecated: false, kind: TypeKind::Alias(TypeRef::Named("B".into())), serde: Directions::BOTH },
+            TypeDef { name: "B".into(), docs: Docs::default(), deprecated: false, kind: TypeKind::Alias(TypeRef::Named("A".into())), serde: Directions::BOTH },
         ];
         box_cycles(&mut types);
         assert!(types.iter().all(|t| matches!(t.kind, TypeKind::Alias(TypeRef::Value))));

@@ -15,7 +15,7 @@ use openapiv3::{
 
 use super::{Cx, docs};
 use crate::diagnostic::{join, split};
-use crate::ir::{Field, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant};
+use crate::ir::{Directions, Field, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant};
 use crate::naming::{self, Namespace};
 
 /// A schema or a reference to one, whichever box it came in.
@@ -233,7 +233,7 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
     let SRef::Item(schema) = s else {
         let ty = lower_use(cx, s, &name, pointer);
         let ty = strip_option(ty);
-        insert(cx, TypeDef { name, docs: Default::default(), deprecated: false, kind: TypeKind::Alias(ty) });
+        insert(cx, TypeDef { name, docs: Default::default(), deprecated: false, kind: TypeKind::Alias(ty), serde: Directions::BOTH });
         return;
     };
     let data = &schema.schema_data;
@@ -262,7 +262,7 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
             TypeKind::Alias(strip_option(ty))
         }
     };
-    insert(cx, TypeDef { name, docs: type_docs, deprecated: data.deprecated, kind });
+    insert(cx, TypeDef { name, docs: type_docs, deprecated: data.deprecated, kind, serde: Directions::BOTH });
 }
 
 fn insert(cx: &mut Cx<'_>, def: TypeDef) {
@@ -350,6 +350,7 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                     docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
                     deprecated: data.deprecated,
                     kind: TypeKind::Struct(def),
+                    serde: Directions::BOTH,
                 });
                 TypeRef::Named(name)
             }
@@ -362,6 +363,7 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                 docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
                 deprecated: data.deprecated,
                 kind: TypeKind::Enum(lower_enum(&values)),
+                serde: Directions::BOTH,
             });
             TypeRef::Named(name)
         }
@@ -395,6 +397,7 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                         docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
                         deprecated: data.deprecated,
                         kind: TypeKind::Union(union),
+                        serde: Directions::BOTH,
                     });
                     if member_null { TypeRef::Named(name).option() } else { TypeRef::Named(name) }
                 }
@@ -413,6 +416,7 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                     docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
                     deprecated: data.deprecated,
                     kind: TypeKind::Struct(def),
+                    serde: Directions::BOTH,
                 });
                 TypeRef::Named(name)
             }

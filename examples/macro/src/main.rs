@@ -15,8 +15,9 @@ pub mod catalogue {
     gusset::generate!("../../tests/fixtures/orders.yaml");
 }
 
-/// The generated client, added to a module that keeps our own items.
-#[gusset::client(spec = "../../tests/fixtures/orders.yaml")]
+/// The generated client, added to a module that keeps our own items. The example's server
+/// (`server.rs`) reads and writes these types too, so every type implements both serde traits.
+#[gusset::client(spec = "../../tests/fixtures/orders.yaml", serde = "both")]
 pub mod orders {
     /// Our own helper, written next to the generated types it uses by their plain names.
     pub fn tea_order(quantity: i32) -> NewOrder {

@@ -10,6 +10,9 @@ mod no_spec {}
 #[gusset::client(spec = "fixtures/orders.yaml", version_header = "X-A", version_header = "X-B")]
 mod twice {}
 
+#[gusset::client(spec = "fixtures/orders.yaml", serde = "always")]
+mod unknown_serde {}
+
 #[gusset::client(spec = "fixtures/orders.yaml")]
 struct NotAModule;
 

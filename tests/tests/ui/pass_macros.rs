@@ -21,10 +21,20 @@ mod by_key {
     gusset::generate!(spec = "fixtures/orders.yaml");
 }
 
+/// Response types that can also be written, for a user's mock server.
+mod both_ways {
+    gusset::generate!("fixtures/orders.yaml", serde = "both");
+
+    pub fn order_json(order: &Order) -> String {
+        serde_json::to_string(order).unwrap_or_default()
+    }
+}
+
 fn main() {
     let _: fn() -> Option<orders::Order> = orders::draft;
     let _ = orders::sandbox();
     let _: Option<pinned::Client> = None;
     let _: Option<by_key::NewOrder> = None;
     let _: Option<orders::Client> = None;
+    let _: fn(&both_ways::Order) -> String = both_ways::order_json;
 }
