@@ -54,6 +54,31 @@ impl Directions {
     pub(crate) const BOTH: Directions = Directions { serialize: true, deserialize: true };
 }
 
+#[cfg(test)]
+impl TypeDef {
+    /// A struct of required fields named as on the wire, for tests of the passes over types.
+    pub(crate) fn test_struct(name: &str, fields: &[(&str, TypeRef)]) -> TypeDef {
+        let fields = fields
+            .iter()
+            .map(|(n, ty)| Field {
+                name: n.to_string(),
+                wire: n.to_string(),
+                ty: ty.clone(),
+                skip_if_none: false,
+                docs: Docs::default(),
+                deprecated: false,
+            })
+            .collect();
+        TypeDef {
+            name: name.into(),
+            docs: Docs::default(),
+            deprecated: false,
+            kind: TypeKind::Struct(Struct { fields, additional: None, default: false }),
+            serde: Directions::BOTH,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum TypeKind {
     /// An object with known properties.

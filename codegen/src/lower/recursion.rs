@@ -141,30 +141,10 @@ fn boxed(ty: TypeRef, cyclic: &dyn Fn(&str) -> bool) -> TypeRef {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Directions, Docs, Field, Struct};
+    use crate::ir::{Directions, Docs};
 
     fn strukt(name: &str, fields: &[(&str, TypeRef)]) -> TypeDef {
-        TypeDef {
-            name: name.into(),
-            docs: Docs::default(),
-            deprecated: false,
-            kind: TypeKind::Struct(Struct {
-                fields: fields
-                    .iter()
-                    .map(|(n, ty)| Field {
-                        name: n.to_string(),
-                        wire: n.to_string(),
-                        ty: ty.clone(),
-                        skip_if_none: false,
-                        docs: Docs::default(),
-                        deprecated: false,
-                    })
-                    .collect(),
-                additional: None,
-                default: false,
-            }),
-                serde: Directions::BOTH,
-        }
+        TypeDef::test_struct(name, fields)
     }
 
     fn field_ty(t: &TypeDef, i: usize) -> &TypeRef {

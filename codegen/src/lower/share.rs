@@ -115,30 +115,10 @@ fn rename_in(ty: &mut TypeRef, shared: &BTreeMap<String, String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{Directions, Docs, Field, Struct};
+    use crate::ir::Docs;
 
     fn strukt(name: &str, fields: &[(&str, TypeRef)]) -> TypeDef {
-        TypeDef {
-            name: name.into(),
-            docs: Docs { lines: vec![format!("docs of {name}")] },
-            deprecated: false,
-            kind: TypeKind::Struct(Struct {
-                fields: fields
-                    .iter()
-                    .map(|(n, ty)| Field {
-                        name: n.to_string(),
-                        wire: n.to_string(),
-                        ty: ty.clone(),
-                        skip_if_none: false,
-                        docs: Docs::default(),
-                        deprecated: false,
-                    })
-                    .collect(),
-                additional: None,
-                default: false,
-            }),
-                serde: Directions::BOTH,
-        }
+        TypeDef { docs: Docs { lines: vec![format!("docs of {name}")] }, ..TypeDef::test_struct(name, fields) }
     }
 
     fn named(n: &str) -> TypeRef {
