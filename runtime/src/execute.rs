@@ -227,7 +227,7 @@ enum Failed {
     CutOff { status: StatusCode, received: usize, snippet: String, announced: Option<u64>, source: reqwest::Error },
 }
 
-/// What the loop learnt, kept outside the loop's future so it survives a call timeout.
+/// What the loop learnt.
 #[derive(Debug, Default)]
 struct State {
     attempts: u32,
@@ -262,11 +262,10 @@ pub(crate) async fn execute(client: &Client, prepared: PreparedRequest, options:
         "gusset.attempts" = Empty,
     );
     let mut state = State::default();
-    let run = attempts(inner, &prepared, policy, deadline, &mut state).instrument(span.clone());
-    let result = match deadline {
-        Some(deadline) => tokio::time::timeout_at(deadline, run).await.unwrap_or(Err(Failed::Timeout(TimeoutKind::Call))),
-        None => run.await,
-    };
+    // The call's deadline bounds each attempt's own timer and each wait between attempts (see
+    // `attempt` and `attempts`) rather than wrapping the loop in a timer of its own: one timer
+    // per attempt instead of two measurably cuts the cost of a call.
+    let result = attempts(inner, &prepared, policy, deadline, &mut state).instrument(span.clone()).await;
     span.record("gusset.attempts", state.attempts);
     let PreparedRequest { idempotency_key, correlation_id, .. } = prepared;
     match result {
@@ -365,8 +364,8 @@ async fn attempts(
         );
         let mut used_provider = false;
         let mut head = None;
-        let outcome =
-            attempt(inner, prepared, info, trace_id, refresh, &mut used_provider, &mut head).instrument(span.clone()).await;
+        let plan = Plan { info, trace_id, refresh, deadline };
+        let outcome = attempt(inner, prepared, plan, &mut used_provider, &mut head).instrument(span.clone()).await;
         refresh = false;
         // Whatever became of the body, a response head names the server's request id.
         if let Some(head) = head {
@@ -449,15 +448,56 @@ struct Head {
 }
 
 /// Sends one attempt and reads its response.
+/// What one attempt is to be.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    info: AttemptInfo,
+    /// The call's trace id, for `traceparent`.
+    trace_id: u128,
+    /// Ask the token provider for a fresh token (after a 401).
+    refresh: bool,
+    /// The call's deadline, if it has one.
+    deadline: Option<Instant>,
+}
+
 async fn attempt(
     inner: &Inner,
     prepared: &PreparedRequest,
-    info: AttemptInfo,
-    trace_id: u128,
-    refresh: bool,
+    plan: Plan,
     used_provider: &mut bool,
     head: &mut Option<Head>,
 ) -> Attempt {
+    // One timer for the attempt: its own limit or the call's deadline, whichever comes first.
+    let attempt_end = inner.attempt_timeout.and_then(|limit| Instant::now().checked_add(limit));
+    let (end, kind) = match (attempt_end, plan.deadline) {
+        (Some(a), Some(d)) if d <= a => (Some(d), TimeoutKind::Call),
+        (Some(a), _) => (Some(a), TimeoutKind::Attempt),
+        (None, Some(d)) => (Some(d), TimeoutKind::Call),
+        (None, None) => (None, TimeoutKind::Attempt),
+    };
+    let exchange = exchange(inner, prepared, plan, used_provider, head);
+    let Some(end) = end else { return exchange.await };
+    match tokio::time::timeout_at(end, exchange).await {
+        Ok(attempt) => attempt,
+        // The request may have been sent before the time ran out. The call's own deadline ends
+        // the call and says nothing about the host (the caller's budget may be tight); an
+        // attempt's limit counts against the host and leaves the retry policy to decide.
+        Err(_) => {
+            let attempt = kind == TimeoutKind::Attempt;
+            Attempt::Failed { failed: Failed::Timeout(kind), reached: true, retryable: attempt, host_failure: attempt }
+        }
+    }
+}
+
+/// Authenticates, sends and reads one attempt, without a time limit.
+async fn exchange(
+    inner: &Inner,
+    prepared: &PreparedRequest,
+    plan: Plan,
+    used_provider: &mut bool,
+    head: &mut Option<Head>,
+) -> Attempt {
+    let Plan { info, trace_id, refresh, .. } = plan;
     let mut headers = prepared.headers.clone();
     let mut url = prepared.url.clone();
     match inner.credentials.apply(inner.api, prepared.operation, &mut headers, &mut url, &*inner.clock, refresh).await {
@@ -465,7 +505,7 @@ async fn attempt(
         Err(message) => return Attempt::fatal(Failed::Auth(message), false),
     }
     let traceparent = correlation::traceparent(trace_id, inner.ids.span_id());
-    let attempt = format!("{}; max={}", info.number, info.max);
+    let attempt = attempt_header(info);
     match (HeaderValue::try_from(traceparent), HeaderValue::try_from(attempt)) {
         (Ok(traceparent), Ok(attempt)) => {
             headers.insert(TRACEPARENT, traceparent);
@@ -485,7 +525,7 @@ async fn attempt(
     if let Some(body) = &prepared.body {
         *request.body_mut() = Some(body.clone().into());
     }
-    let exchange = async {
+    {
         let mut response = match inner.http.execute(request).await {
             Ok(response) => response,
             Err(e) => return transport_failure(e),
@@ -523,17 +563,30 @@ async fn attempt(
                 host_failure: true,
             },
         }
-    };
-    match inner.attempt_timeout {
-        Some(limit) => tokio::time::timeout(limit, exchange).await.unwrap_or(Attempt::Failed {
-            failed: Failed::Timeout(TimeoutKind::Attempt),
-            // The request may have been sent before the time ran out.
-            reached: true,
-            retryable: true,
-            host_failure: true,
-        }),
-        None => exchange.await,
     }
+}
+
+/// `Gusset-Attempt: <n>; max=<m>`, without `format!` (this runs on every attempt).
+fn attempt_header(info: AttemptInfo) -> String {
+    fn push_number(out: &mut String, mut n: u32) {
+        let mut digits = [0u8; 10];
+        let mut start = digits.len();
+        while let Some(slot) = start.checked_sub(1).and_then(|i| digits.get_mut(i)) {
+            // `n % 10` is below 10.
+            *slot = b'0' + (n % 10) as u8;
+            start -= 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.push_str(std::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default());
+    }
+    let mut out = String::with_capacity(16);
+    push_number(&mut out, info.number);
+    out.push_str("; max=");
+    push_number(&mut out, info.max);
+    out
 }
 
 fn transport_failure(e: reqwest::Error) -> Attempt {
@@ -635,6 +688,14 @@ mod tests {
         }
         assert_eq!(u("http://h", "/p/{id}.json", &[("id", "")], "").unwrap(), "http://h/p/.json");
         assert_eq!(u("http://h", "/p/x{id}", &[("id", "")], "").unwrap(), "http://h/p/x");
+    }
+
+    #[test]
+    fn attempt_headers() {
+        let header = |number, max| attempt_header(AttemptInfo { number, max });
+        assert_eq!(header(1, 3), "1; max=3");
+        assert_eq!(header(10, 205), "10; max=205");
+        assert_eq!(header(u32::MAX, 0), "4294967295; max=0");
     }
 
     #[test]

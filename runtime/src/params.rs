@@ -272,10 +272,19 @@ pub(crate) fn form_field(out: &mut String, name: &str, value: Value) {
 /// Whether a path built by substitution contains a `.`/`..` segment that URL parsing would resolve
 /// (WHATWG URL treats `%2e` as a dot too), which would let a parameter value climb the path.
 pub(crate) fn has_dot_segment(path: &str) -> bool {
+    // Runs on every call: counts dots in place rather than decoding each segment into a string.
     path.split('/').any(|segment| {
-        let lower = segment.to_ascii_lowercase();
-        let dots = lower.replace("%2e", ".");
-        dots == "." || dots == ".."
+        let mut rest = segment.as_bytes();
+        let mut dots = 0;
+        while !rest.is_empty() {
+            match rest {
+                [b'.', tail @ ..] => rest = tail,
+                [b'%', b'2', b'e' | b'E', tail @ ..] => rest = tail,
+                _ => return false,
+            }
+            dots += 1;
+        }
+        dots == 1 || dots == 2
     })
 }
 
@@ -332,6 +341,12 @@ mod tests {
         assert!(has_dot_segment("/files/%2E%2e/x"));
         assert!(!has_dot_segment("/files/..%2Fadmin"));
         assert!(!has_dot_segment("/files/...json"));
+        assert!(has_dot_segment("."));
+        assert!(has_dot_segment("/a/%2e/b"));
+        assert!(!has_dot_segment("/a/.../b"));
+        assert!(!has_dot_segment("/a/%2e%2e%2e"));
+        assert!(!has_dot_segment("/a/%2/b"));
+        assert!(!has_dot_segment("/a//b/"));
         assert!(path("id", &Flat::Absent, Style::Simple, false).is_err());
         let err = path("id", &scalar_v(), Style::Form, false).unwrap_err();
         assert_eq!(err, "style `form` is not allowed for path parameter `id`");

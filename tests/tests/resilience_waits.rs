@@ -162,5 +162,8 @@ async fn the_call_timeout_bounds_the_total() -> TestResult {
         .err()
         .ok_or("expected a timeout")?;
     assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Call, .. }), "{err:?}");
+    // The deadline cut the attempt after the request went out: it may have been acted on.
+    assert!(err.may_have_reached_server(), "{err:?}");
+    assert_eq!(err.attempts(), 1);
     Ok(())
 }
