@@ -5,6 +5,13 @@
 //! re-checked (and re-built) with incremental compilation off, so every
 //! figure is a full compile of the client crate alone.
 //!
+//! Next to each client, a second crate gets the same client through the
+//! macro route (`gusset::generate!` of the document), so the difference
+//! between the two `cargo check` times is what the macro adds to a build.
+//! The generated workspace builds proc-macros and build scripts optimised
+//! (`[profile.dev.build-override] opt-level = 3`), as the README advises
+//! for the macro and build-script routes.
+//!
 //! Time is the wall time of `cargo`; peak memory is `/usr/bin/time`'s
 //! maximum resident set of cargo and the processes it waited for, which is
 //! the client's `rustc` (cargo itself stays far below it).
@@ -36,6 +43,8 @@ struct Row {
     check: Vec<Measured>,
     incremental: Vec<Measured>,
     build: Vec<Measured>,
+    /// `cargo check` of the crate that expands `generate!` of the document.
+    macro_check: Vec<Measured>,
 }
 
 /// Rough counts of what the client declares, to read compile times against.
@@ -79,7 +88,12 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
         let document = file_name(path);
         let generated = gusset_codegen::generate(path, &Settings::new()).map_err(|e| format!("`{document}` does not generate: {e}"))?;
         let name = format!("bench_{}", gusset_codegen::name_from_path(path).trim_start_matches('_'));
-        workspace.write_crate(&name, generated.code()).map_err(|e| format!("cannot write the crate `{name}`: {e}"))?;
+        workspace.write_crate(&name, generated.code(), Route::Generated).map_err(|e| format!("cannot write the crate `{name}`: {e}"))?;
+        // `{:?}` of a path's text is a Rust string literal of it.
+        let expansion = format!("gusset::generate!({:?});\n", path.display().to_string());
+        workspace
+            .write_crate(&macro_crate(&name), &expansion, Route::Macro)
+            .map_err(|e| format!("cannot write the crate `{}`: {e}", macro_crate(&name)))?;
         rows.push(Row {
             document,
             source_bytes: generated.code().len(),
@@ -88,6 +102,7 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
             check: Vec::new(),
             incremental: Vec::new(),
             build: Vec::new(),
+            macro_check: Vec::new(),
         });
         crates.push(name);
     }
@@ -96,6 +111,12 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
     eprintln!("bench: building the `gusset` runtime and its dependencies in `{}`", workspace.root.display());
     let (warm, _) = workspace.cargo("check", "gusset", false)?;
     eprintln!("bench: `cargo check -p gusset`: {}", seconds(warm.elapsed));
+    // The macro crates use the runtime with its `macros` feature: build that
+    // configuration (and the generator) once before anything is timed.
+    if let Some(first) = crates.first() {
+        let (warm, _) = workspace.cargo("check", &macro_crate(first), false)?;
+        eprintln!("bench: first `cargo check` through the macro route: {}", seconds(warm.elapsed));
+    }
     if options.build {
         let (warm, _) = workspace.cargo("build", "gusset", false)?;
         eprintln!("bench: `cargo build -p gusset`: {}", seconds(warm.elapsed));
@@ -121,6 +142,11 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
                 row.build.push(m);
             }
         }
+        for run in 1..=runs {
+            let m = workspace.recompile("check", &macro_crate(name), false)?;
+            eprintln!("bench: {}: cargo check through generate! {run}/{runs}: {}", row.document, describe(m));
+            row.macro_check.push(m);
+        }
     }
     println!(
         "compiling generated clients (dev profile, dependencies already built, median of {runs} runs; `check` and `build` without incremental compilation, `re-check` with it after touching lib.rs)"
@@ -141,7 +167,19 @@ fn render(rows: &[Row]) -> String {
         peaks.sort_unstable();
         peaks.get(peaks.len() / 2).map_or_else(|| "-".to_owned(), |&p| mebibytes(p))
     };
-    let header = ["client of", "source", "types, fns", "check", "check peak", "re-check", "build", "build peak"];
+    let added = |r: &Row| {
+        if r.check.is_empty() || r.macro_check.is_empty() {
+            return "-".to_owned();
+        }
+        let of = |ms: &[Measured]| median(&ms.iter().map(|m| m.elapsed).collect::<Vec<_>>());
+        let (plain, expanded) = (of(&r.check), of(&r.macro_check));
+        match expanded.checked_sub(plain) {
+            Some(more) => format!("+{}", seconds(more)),
+            None => format!("-{}", seconds(plain - expanded)),
+        }
+    };
+    let header =
+        ["client of", "source", "types, fns", "check", "check peak", "re-check", "build", "build peak", "generate! check", "macro adds"];
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -154,6 +192,8 @@ fn render(rows: &[Row]) -> String {
                 time(&r.incremental),
                 time(&r.build),
                 peak(&r.build),
+                time(&r.macro_check),
+                added(r),
             ]
         })
         .collect();
@@ -176,21 +216,39 @@ fn count_items(code: &str) -> Items {
     items
 }
 
+/// How a bench crate gets its client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// The generated code is the crate's `lib.rs`.
+    Generated,
+    /// `lib.rs` expands `gusset::generate!`.
+    Macro,
+}
+
+/// The crate that gets `name`'s client through the macro route.
+fn macro_crate(name: &str) -> String {
+    format!("{name}_macro")
+}
+
 impl Workspace {
     fn crate_dir(&self, name: &str) -> PathBuf {
         self.root.join("crates").join(name)
     }
 
     /// Writes a client's crate; unchanged files keep their times.
-    fn write_crate(&self, name: &str, code: &str) -> std::io::Result<()> {
+    fn write_crate(&self, name: &str, code: &str, route: Route) -> std::io::Result<()> {
         let dir = self.crate_dir(name);
+        let features = match route {
+            Route::Generated => "",
+            Route::Macro => ", features = [\"macros\"]",
+        };
         let manifest = format!(
             "# @generated by `bench compile`.\n\
              [package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
              [lib]\ndoctest = false\ntest = false\n\n\
              # Without default features: TLS (a C build) and the macros (the generator)\n\
              # are dependencies, built once, that generated code does not use.\n\
-             [dependencies]\ngusset = {{ path = '{runtime}', default-features = false }}\n",
+             [dependencies]\ngusset = {{ path = '{runtime}', default-features = false{features} }}\n",
             runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime").display(),
         );
         gusset_codegen::write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
@@ -201,9 +259,14 @@ impl Workspace {
     /// The workspace manifest and the repository's lockfile, so cargo needs
     /// no resolution and no network.
     fn write_manifest(&self, crates: &[String]) -> std::io::Result<()> {
-        let members: Vec<String> = crates.iter().map(|c| format!("    \"crates/{c}\",\n")).collect();
-        let manifest =
-            format!("# @generated by `bench compile`.\n[workspace]\nresolver = \"3\"\nmembers = [\n{}]\n", members.concat());
+        let members: Vec<String> =
+            crates.iter().flat_map(|c| [c.clone(), macro_crate(c)]).map(|c| format!("    \"crates/{c}\",\n")).collect();
+        let manifest = format!(
+            "# @generated by `bench compile`.\n[workspace]\nresolver = \"3\"\nmembers = [\n{}]\n\n\
+             # The generator runs optimised inside builds, as the README advises.\n\
+             [profile.dev.build-override]\nopt-level = 3\n",
+            members.concat()
+        );
         gusset_codegen::write_if_changed(&self.root.join("Cargo.toml"), &manifest)?;
         let lockfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
         if let Ok(text) = std::fs::read_to_string(lockfile) {
