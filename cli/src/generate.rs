@@ -70,7 +70,11 @@ pub(crate) fn run(args: &GenerateArgs, console: &mut Console<'_>) -> std::io::Re
             let verb = if *change == Change::Create { "create" } else { "update" };
             writeln!(console.err, "error: would {verb} `{}`", path.display())?;
         }
-        writeln!(console.err, "error: `{out}` is out of date with `{}`: run without `--check` to update it", args.document.display())?;
+        writeln!(
+            console.err,
+            "error: `{out}` is out of date with `{}`: run without `--check` to update it",
+            args.document.display()
+        )?;
         return Ok(FAILURE);
     }
     for (path, content, _) in &changed {
@@ -79,7 +83,11 @@ pub(crate) fn run(args: &GenerateArgs, console: &mut Console<'_>) -> std::io::Re
         }
     }
     let count = changed.len();
-    writeln!(console.err, "   Generated `{out}` (`{name}`): {count} file{} written", if count == 1 { "" } else { "s" })?;
+    writeln!(
+        console.err,
+        "   Generated `{out}` (`{name}`): {count} file{} written",
+        if count == 1 { "" } else { "s" }
+    )?;
     Ok(SUCCESS)
 }
 

@@ -55,7 +55,8 @@ pub(crate) fn render(diagnostics: &[Diagnostic], document: &Path, color: bool) -
     }
     let name = clean(&document.display().to_string());
     let summary = if errors > 0 {
-        let mut title = format!("could not generate a client from `{name}` due to {errors} {}", plural(errors, "error"));
+        let mut title =
+            format!("could not generate a client from `{name}` due to {errors} {}", plural(errors, "error"));
         if warnings > 0 {
             title.push_str(&format!("; {warnings} {} emitted", plural(warnings, "warning")));
         }
@@ -191,7 +192,8 @@ mod tests {
         assert_eq!(out.text.matches("error: problem").count(), 10, "{}", out.text);
         assert!(out.text.contains("... and 2 more errors and 3 more warnings"), "{}", out.text);
         assert!(
-            out.text.ends_with("error: could not generate a client from `api.yaml` due to 12 errors; 3 warnings emitted\n"),
+            out.text
+                .ends_with("error: could not generate a client from `api.yaml` due to 12 errors; 3 warnings emitted\n"),
             "{}",
             out.text
         );
@@ -202,8 +204,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("api.yaml");
         std::fs::write(&file, "openapi: 3.0.3\ninfo:\n  titel: x\n").unwrap();
-        let d = Diagnostic::warning("/info/titel", "unknown key `titel`")
-            .at(Location { file: file.clone(), line: 3, column: 3 });
+        let d = Diagnostic::warning("/info/titel", "unknown key `titel`").at(Location {
+            file: file.clone(),
+            line: 3,
+            column: 3,
+        });
         let out = render(&[d], &file, false);
         let expected = format!(
             "warning: unknown key `titel`\n --> {}:3:3\n  |\n3 |   titel: x\n  |   ^^^^^\n  |\n  = pointer: #/info/titel\n",

@@ -82,7 +82,10 @@ impl Builder {
                 println!("cargo:warning={}", warning.to_string().replace(['\n', '\r'], " "));
             }
             if generated.warnings().len() > 10 {
-                println!("cargo:warning=... and {} more warnings (run `cargo gusset check` to see all)", generated.warnings().len() - 10);
+                println!(
+                    "cargo:warning=... and {} more warnings (run `cargo gusset check` to see all)",
+                    generated.warnings().len() - 10
+                );
             }
         }
         let out_dir = match self.out_dir {
@@ -132,7 +135,9 @@ impl fmt::Display for BuildError {
         match self {
             BuildError::Generate(e) => write!(f, "{e}"),
             BuildError::Io { path, source } => write!(f, "cannot write `{}`: {source}", path.display()),
-            BuildError::NoOutDir => f.write_str("`OUT_DIR` is not set; call `out_dir` when not running in a build script"),
+            BuildError::NoOutDir => {
+                f.write_str("`OUT_DIR` is not set; call `out_dir` when not running in a build script")
+            }
         }
     }
 }

@@ -134,11 +134,7 @@ pub(crate) fn split(pointer: &str) -> Vec<String> {
     if pointer.is_empty() {
         return Vec::new();
     }
-    pointer
-        .trim_start_matches('/')
-        .split('/')
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect()
+    pointer.trim_start_matches('/').split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect()
 }
 
 /// Why generation failed: every error found, plus the warnings seen on the way.

@@ -9,8 +9,9 @@ use crate::settings::Settings;
 /// Formats generated tokens. An `Err` means emission produced tokens that do
 /// not parse, which is a bug in gusset, reported rather than panicked on.
 pub(crate) fn format(tokens: &TokenStream, api: &Api, settings: &Settings) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens.clone())
-        .map_err(|e| format!("internal error: generated code for `{}` does not parse ({e}); please report it", api.title))?;
+    let file: syn::File = syn::parse2(tokens.clone()).map_err(|e| {
+        format!("internal error: generated code for `{}` does not parse ({e}); please report it", api.title)
+    })?;
     let body = spaced(&prettyplease::unparse(&file));
     if !settings.header_comment {
         return Ok(body);

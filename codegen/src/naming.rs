@@ -76,7 +76,8 @@ fn words_or_symbols(text: &str) -> String {
     if plain.chars().any(|c| c.is_ascii_alphanumeric()) {
         // Keep a leading sign: `-1` and `1` must not collide silently.
         let mut prefix = String::new();
-        if let Some(first) = text.chars().next().and_then(|c| if c == '-' || c == '+' { symbol_word(c) } else { None }) {
+        if let Some(first) = text.chars().next().and_then(|c| if c == '-' || c == '+' { symbol_word(c) } else { None })
+        {
             prefix.push_str(first);
             prefix.push('_');
         }
@@ -140,7 +141,11 @@ pub(crate) fn method_name(text: &str) -> String {
 /// The module name for a document: its file stem in snake case.
 pub(crate) fn module_name_from_path(path: &Path) -> String {
     let stem = path.file_name().and_then(|s| s.to_str()).unwrap_or("api");
-    let stem = stem.strip_suffix(".json").or_else(|| stem.strip_suffix(".yaml")).or_else(|| stem.strip_suffix(".yml")).unwrap_or(stem);
+    let stem = stem
+        .strip_suffix(".json")
+        .or_else(|| stem.strip_suffix(".yaml"))
+        .or_else(|| stem.strip_suffix(".yml"))
+        .unwrap_or(stem);
     let name = snake(stem, "api");
     if is_keyword(&name) { format!("{name}_api") } else { name }
 }
@@ -194,8 +199,32 @@ mod tests {
     #[test]
     fn names_are_legal_identifiers_for_hostile_text() {
         let hostile = [
-            "", " ", "*/", "\"]", "#[", "}", "r#\"", "a\nb", "\0", "\u{202e}evil", "type", "self", "Self", "crate",
-            "super", "123abc", "😀", "foo-bar", "foo.bar", "+1", "-1", ">=", "_", "__", "1", "Ünïcödé",
+            "",
+            " ",
+            "*/",
+            "\"]",
+            "#[",
+            "}",
+            "r#\"",
+            "a\nb",
+            "\0",
+            "\u{202e}evil",
+            "type",
+            "self",
+            "Self",
+            "crate",
+            "super",
+            "123abc",
+            "😀",
+            "foo-bar",
+            "foo.bar",
+            "+1",
+            "-1",
+            ">=",
+            "_",
+            "__",
+            "1",
+            "Ünïcödé",
         ];
         for text in hostile {
             for name in [type_name(text), variant_name(text), field_name(text), method_name(text)] {

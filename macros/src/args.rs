@@ -98,8 +98,10 @@ impl Args {
                     if index > 0 || spec.is_some() {
                         errors.push(&expr, "unexpected argument: settings are written `key = \"value\"`");
                     } else {
-                        let what = || format!("expected the document's path as a string literal, like {}", which.example());
-                        spec = string_literal(&expr, &mut errors, what).and_then(|lit| non_empty(lit, "spec", &mut errors));
+                        let what =
+                            || format!("expected the document's path as a string literal, like {}", which.example());
+                        spec = string_literal(&expr, &mut errors, what)
+                            .and_then(|lit| non_empty(lit, "spec", &mut errors));
                     }
                 }
                 Arg::Pair { key, value } => {
@@ -119,7 +121,8 @@ impl Args {
                         continue;
                     }
                     let what = || format!("`{name}` expects a string literal, like `{name} = \"...\"`");
-                    *slot = string_literal(&value, &mut errors, what).and_then(|lit| non_empty(lit, &name, &mut errors));
+                    *slot =
+                        string_literal(&value, &mut errors, what).and_then(|lit| non_empty(lit, &name, &mut errors));
                 }
             }
         }
@@ -132,7 +135,13 @@ impl Args {
             Some((_, value)) if value == "needed" => false,
             Some((_, value)) if value == "both" => true,
             Some((lit, value)) => {
-                errors.push(lit, format!("unknown `serde = \"{}\"`: expected \"needed\" (the default) or \"both\"", value.escape_debug()));
+                errors.push(
+                    lit,
+                    format!(
+                        "unknown `serde = \"{}\"`: expected \"needed\" (the default) or \"both\"",
+                        value.escape_debug()
+                    ),
+                );
                 false
             }
         };
@@ -226,11 +235,17 @@ mod tests {
 
     #[test]
     fn positional_path_and_settings() {
-        let args = Args::parse(
-            quote!("openapi/orders.yaml", api_version = "2024-01-01", version_header = "X-Api-Version", serde = "both",),
-            Macro::Generate,
-        )
-        .unwrap();
+        let args =
+            Args::parse(
+                quote!(
+                    "openapi/orders.yaml",
+                    api_version = "2024-01-01",
+                    version_header = "X-Api-Version",
+                    serde = "both",
+                ),
+                Macro::Generate,
+            )
+            .unwrap();
         assert_eq!(args.spec.value(), "openapi/orders.yaml");
         let settings = args.settings();
         assert_eq!(settings.version_header(), Some("X-Api-Version"));

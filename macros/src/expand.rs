@@ -129,7 +129,9 @@ fn resolve(spec: &LitStr, written: &str, manifest_dir: Option<&Path>) -> syn::Re
     if !path.is_file() {
         return Err(syn::Error::new(
             spec.span(),
-            format!("no OpenAPI document at `{written}` (the path is relative to the directory of the crate's `Cargo.toml`)"),
+            format!(
+                "no OpenAPI document at `{written}` (the path is relative to the directory of the crate's `Cargo.toml`)"
+            ),
         ));
     }
     Ok(path)
@@ -181,7 +183,13 @@ mod tests {
 
     #[test]
     fn module_without_body_gives_only_that_error() {
-        let out = client(quote!(spec = "a.yaml"), quote!(pub mod orders;), None);
+        let out = client(
+            quote!(spec = "a.yaml"),
+            quote!(
+                pub mod orders;
+            ),
+            None,
+        );
         let text = error_text(&out);
         assert!(text.contains("needs a module with a body: write `mod orders {}`"), "{text}");
         assert!(!text.contains("mod orders ;"), "the bodiless module must not be re-emitted: {text}");
@@ -189,7 +197,15 @@ mod tests {
 
     #[test]
     fn errors_keep_the_users_module() {
-        let out = client(quote!(colour = "red"), quote!(pub mod orders { pub fn mine() {} }), None);
+        let out = client(
+            quote!(colour = "red"),
+            quote!(
+                pub mod orders {
+                    pub fn mine() {}
+                }
+            ),
+            None,
+        );
         let text = error_text(&out);
         assert!(text.contains("unknown argument `colour`"), "{text}");
         assert!(text.contains("pub mod orders { pub fn mine () { } }"), "{text}");
@@ -197,7 +213,13 @@ mod tests {
 
     #[test]
     fn not_a_module() {
-        let out = client(quote!(spec = "a.yaml"), quote!(struct Orders;), None);
+        let out = client(
+            quote!(spec = "a.yaml"),
+            quote!(
+                struct Orders;
+            ),
+            None,
+        );
         let text = error_text(&out);
         assert!(text.contains("goes on a module"), "{text}");
         assert!(text.contains("struct Orders ;"), "{text}");
@@ -296,13 +318,20 @@ mod tests {
             let out = generate(quote!(#literal), None);
             let text = out.to_string();
             if text.contains("compile_error") {
-                assert!(!text.contains("does not parse"), "{}: the emitter produced invalid tokens: {text:.400}", path.display());
+                assert!(
+                    !text.contains("does not parse"),
+                    "{}: the emitter produced invalid tokens: {text:.400}",
+                    path.display()
+                );
                 refused += 1;
             } else {
                 expanded += 1;
             }
         }
-        eprintln!("corpus (documents up to 1 MiB): {expanded} expanded, {refused} refused with errors, of {}", paths.len());
+        eprintln!(
+            "corpus (documents up to 1 MiB): {expanded} expanded, {refused} refused with errors, of {}",
+            paths.len()
+        );
         assert!(expanded > 0, "no corpus document expanded");
     }
 

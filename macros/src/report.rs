@@ -50,9 +50,7 @@ pub(crate) fn document_errors(error: &Error, span: Span, written: &str, manifest
 fn describe(diagnostic: &Diagnostic, manifest_dir: Option<&Path>) -> String {
     let mut text = format!("{} at #{}", relative_in_text(&diagnostic.message, manifest_dir), diagnostic.pointer);
     if let Some(location) = &diagnostic.location {
-        let file = manifest_dir
-            .and_then(|dir| location.file.strip_prefix(dir).ok())
-            .unwrap_or(&location.file);
+        let file = manifest_dir.and_then(|dir| location.file.strip_prefix(dir).ok()).unwrap_or(&location.file);
         text.push_str(&format!(" ({}:{}:{})", file.display(), location.line, location.column));
     }
     text
@@ -82,11 +80,9 @@ mod tests {
     #[test]
     fn paths_are_shown_as_the_user_wrote_them() {
         let dir = Path::new("/home/me/crate");
-        let d = located("cannot read `/home/me/crate/openapi/other.yaml`", "/paths", "/home/me/crate/openapi/a.yaml", 7);
-        assert_eq!(
-            describe(&d, Some(dir)),
-            "cannot read `openapi/other.yaml` at #/paths (openapi/a.yaml:7:3)"
-        );
+        let d =
+            located("cannot read `/home/me/crate/openapi/other.yaml`", "/paths", "/home/me/crate/openapi/a.yaml", 7);
+        assert_eq!(describe(&d, Some(dir)), "cannot read `openapi/other.yaml` at #/paths (openapi/a.yaml:7:3)");
         let outside = located("bad", "", "/elsewhere/a.yaml", 1);
         assert_eq!(describe(&outside, Some(dir)), "bad at # (/elsewhere/a.yaml:1:3)");
         assert_eq!(describe(&Diagnostic::error("/x", "bad"), None), "bad at #/x");

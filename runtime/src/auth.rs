@@ -305,7 +305,8 @@ fn apply_api_key(
     let key_text = key.to_str().map_err(|_| String::from("the api key is not visible ascii"))?;
     match location {
         ApiKeyLocation::Header => {
-            let name = HeaderName::try_from(name).map_err(|_| format!("api key header `{name}` is not a valid header name"))?;
+            let name = HeaderName::try_from(name)
+                .map_err(|_| format!("api key header `{name}` is not a valid header name"))?;
             headers.insert(name, key.clone());
         }
         ApiKeyLocation::Query => {
@@ -317,7 +318,8 @@ fn apply_api_key(
                 Some(existing) if !existing.is_empty() => format!("{existing}; {pair}"),
                 _ => pair,
             };
-            let mut value = HeaderValue::try_from(combined).map_err(|_| String::from("the api key cannot be sent as a cookie"))?;
+            let mut value =
+                HeaderValue::try_from(combined).map_err(|_| String::from("the api key cannot be sent as a cookie"))?;
             value.set_sensitive(true);
             headers.insert(header::COOKIE, value);
         }
@@ -408,7 +410,8 @@ mod tests {
     async fn provider_tokens_are_cached_and_refreshed() {
         let calls = Arc::new(AtomicU32::new(0));
         let clock = ManualClock::default();
-        let creds = Credentials::new(Some(TokenSource::provider(Counting(calls.clone(), clock.clone()))), None, None).unwrap();
+        let creds =
+            Credentials::new(Some(TokenSource::provider(Counting(calls.clone(), clock.clone()))), None, None).unwrap();
         let get = |refresh| {
             let creds = &creds;
             let clock = clock.clone();

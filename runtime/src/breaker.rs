@@ -135,9 +135,7 @@ impl CircuitBreaker {
         let mut hosts = self.lock();
         let circuit = match hosts.get_mut(host) {
             Some(circuit) => circuit,
-            None => hosts
-                .entry(host.to_owned())
-                .or_insert(HostCircuit::Closed { outcomes: Vec::new(), next: 0 }),
+            None => hosts.entry(host.to_owned()).or_insert(HostCircuit::Closed { outcomes: Vec::new(), next: 0 }),
         };
         if let HostCircuit::Open { until } = circuit {
             if now < *until {

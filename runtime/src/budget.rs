@@ -82,11 +82,7 @@ impl RetryBudget {
     /// Takes the cost of one retry; `None` when the bucket cannot pay it (the retry must not happen).
     pub(crate) fn acquire(&self, after_timeout: bool) -> Option<u32> {
         let cost = if after_timeout { self.timeout_cost } else { self.retry_cost };
-        self.shared
-            .tokens
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
-            .ok()
-            .map(|_| cost)
+        self.shared.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost)).ok().map(|_| cost)
     }
 
     /// Records a successful call; `last_cost` is what its last retry took (0 if none).
@@ -94,9 +90,10 @@ impl RetryBudget {
         let refund = if last_cost == 0 { self.success_reward } else { last_cost };
         let capacity = self.shared.capacity;
         // `fetch_update` with a closure that always returns Some cannot fail; ignore the result.
-        let _ = self.shared.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-            Some(t.saturating_add(refund).min(capacity))
-        });
+        let _ = self
+            .shared
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(refund).min(capacity)));
     }
 }
 

@@ -408,7 +408,8 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         };
 
         let header_name = |name: &str| {
-            HeaderName::try_from(name).map_err(|_| BuildError::Header { name: name.to_owned(), message: "not a valid header name".into() })
+            HeaderName::try_from(name)
+                .map_err(|_| BuildError::Header { name: name.to_owned(), message: "not a valid header name".into() })
         };
         let header_value = |name: &str, value: String| {
             HeaderValue::try_from(value).map_err(|_| BuildError::Header {
@@ -418,12 +419,8 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         };
 
         let mut default_headers = HeaderMap::new();
-        let mut agent = format!(
-            "{}/{} gusset/{}",
-            self.api.client_name,
-            self.api.client_version,
-            env!("CARGO_PKG_VERSION")
-        );
+        let mut agent =
+            format!("{}/{} gusset/{}", self.api.client_name, self.api.client_version, env!("CARGO_PKG_VERSION"));
         if let Some(suffix) = &self.user_agent_suffix {
             agent.push(' ');
             agent.push_str(suffix);

@@ -130,10 +130,7 @@ mod tests {
         let value = traceparent(0x0af7651916cd43dd8448eb211c80319c, 0xb7ad6b7169203331);
         assert_eq!(value, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
         assert_eq!(traceparent(1, 1), "00-00000000000000000000000000000001-0000000000000001-01");
-        assert_eq!(
-            trace_id_of("0af76519-16cd-43dd-8448-eb211c80319c"),
-            Some(0x0af7651916cd43dd8448eb211c80319c)
-        );
+        assert_eq!(trace_id_of("0af76519-16cd-43dd-8448-eb211c80319c"), Some(0x0af7651916cd43dd8448eb211c80319c));
         assert_eq!(trace_id_of("checkout-7"), None);
         assert_eq!(trace_id_of("00000000-0000-0000-0000-000000000000"), None);
     }

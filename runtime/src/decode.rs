@@ -151,7 +151,8 @@ pub(crate) fn printable(text: &str) -> String {
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 fn push_printable(out: &mut String, c: char) {
@@ -256,7 +257,10 @@ mod tests {
         }
         let odd = finish::<(), ()>("op", raw(418, b"teapot"), decode_empty, undocumented).unwrap_err();
         assert!(matches!(odd, Error::UnexpectedStatus { ref snippet, .. } if snippet == "teapot"), "{odd:?}");
-        assert!(odd.to_string().starts_with("`op` got undocumented status 418 I'm a teapot with body `teapot`"), "{odd}");
+        assert!(
+            odd.to_string().starts_with("`op` got undocumented status 418 I'm a teapot with body `teapot`"),
+            "{odd}"
+        );
     }
 
     #[test]

@@ -71,14 +71,15 @@ const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
 /// Builds the prepared request: URL, the headers common to all attempts, ids. Nothing is sent.
 #[allow(clippy::result_large_err)] // the call's error type; see `decode::finish`
-pub(crate) fn prepare(client: &Client, request: Request, options: &mut CallOptions) -> Result<PreparedRequest, Failure> {
+pub(crate) fn prepare(
+    client: &Client,
+    request: Request,
+    options: &mut CallOptions,
+) -> Result<PreparedRequest, Failure> {
     let inner = &*client.inner;
     let op = request.op;
-    let correlation_id = options
-        .correlation_id
-        .take()
-        .or_else(correlation::current)
-        .unwrap_or_else(|| inner.ids.correlation_id());
+    let correlation_id =
+        options.correlation_id.take().or_else(correlation::current).unwrap_or_else(|| inner.ids.correlation_id());
     let invalid = |message: String, correlation_id: &str| Error::InvalidRequest {
         message,
         context: ErrorContext(Box::new(ContextFields {
@@ -219,12 +220,25 @@ enum Failed {
     Invalid(String),
     Budget(Option<StatusCode>),
     CircuitOpen,
-    TooLong { status: StatusCode, wait: Duration, cap: Duration },
-    TooLarge { status: StatusCode, limit: usize },
+    TooLong {
+        status: StatusCode,
+        wait: Duration,
+        cap: Duration,
+    },
+    TooLarge {
+        status: StatusCode,
+        limit: usize,
+    },
     /// The status and headers arrived, then the body broke off (the connection closed or the
     /// framing was invalid). Retried like a lost response; reported with what did arrive.
     /// A snippet rather than the bytes: this is logged, and the part may be megabytes.
-    CutOff { status: StatusCode, received: usize, snippet: String, announced: Option<u64>, source: reqwest::Error },
+    CutOff {
+        status: StatusCode,
+        received: usize,
+        snippet: String,
+        announced: Option<u64>,
+        source: reqwest::Error,
+    },
 }
 
 /// What the loop learnt.
@@ -242,7 +256,11 @@ struct Final {
 }
 
 /// Runs the attempts of one call.
-pub(crate) async fn execute(client: &Client, prepared: PreparedRequest, options: &CallOptions) -> Result<RawParts, Failure> {
+pub(crate) async fn execute(
+    client: &Client,
+    prepared: PreparedRequest,
+    options: &CallOptions,
+) -> Result<RawParts, Failure> {
     let inner = &*client.inner;
     let policy = options.retry.as_ref().unwrap_or(&inner.retry);
     let call_timeout = options.timeout.or(inner.call_timeout);
@@ -342,8 +360,7 @@ async fn attempts(
     state: &mut State,
 ) -> Result<Final, Failed> {
     let resend_safe = prepared.operation.method.is_idempotent() || prepared.idempotency_key.is_some();
-    let trace_id =
-        correlation::trace_id_of(&prepared.correlation_id).unwrap_or_else(|| inner.ids.trace_id());
+    let trace_id = correlation::trace_id_of(&prepared.correlation_id).unwrap_or_else(|| inner.ids.trace_id());
     let mut max = policy.attempts();
     let mut counted = 0; // attempts the retry policy counts (a 401 token refresh is not one)
     let mut last_cost = 0;
@@ -405,7 +422,8 @@ async fn attempts(
                 if !retryable {
                     return Err(failed);
                 }
-                let decision = policy.decide(counted, &Outcome::Transport { reached_server: reached }, resend_safe, now);
+                let decision =
+                    policy.decide(counted, &Outcome::Transport { reached_server: reached }, resend_safe, now);
                 (decision, Err(failed))
             }
         };
@@ -611,7 +629,10 @@ enum Body {
     /// Over the limit; reading stopped there.
     TooLarge,
     /// The body broke off after `partial`.
-    CutOff { partial: Bytes, source: reqwest::Error },
+    CutOff {
+        partial: Bytes,
+        source: reqwest::Error,
+    },
 }
 
 /// Reads the body up to `limit` bytes, never holding more: a `Content-Length` over the limit is
@@ -675,7 +696,10 @@ mod tests {
             build_url(&API, base, template, &params(p), q).map(|u| u.to_string())
         };
         assert_eq!(u("http://h/v1", "/pets/{id}", &[("id", "7")], "").unwrap(), "http://h/v1/pets/7");
-        assert_eq!(u("http://h", "pets/{a}/{b}.json", &[("a", "x"), ("b", "y")], "q=1").unwrap(), "http://h/pets/x/y.json?q=1");
+        assert_eq!(
+            u("http://h", "pets/{a}/{b}.json", &[("a", "x"), ("b", "y")], "q=1").unwrap(),
+            "http://h/pets/x/y.json?q=1"
+        );
         assert_eq!(u("http://h", "/search?type=a", &[], "q=1").unwrap(), "http://h/search?type=a&q=1");
         assert_eq!(u("http://h", "/p/{id}", &[("id", "..%2Fadmin")], "").unwrap(), "http://h/p/..%2Fadmin");
         assert_eq!(u("http://h", "/p/{id}", &[], "").unwrap_err(), "missing path parameter `id`");

@@ -100,6 +100,8 @@ mod values;
 pub use auth::{Token, TokenError, TokenProvider, TokenSource};
 pub use breaker::{CircuitBreaker, CircuitState};
 pub use budget::RetryBudget;
+/// Raw bodies (`format: binary`) in generated methods and responses.
+pub use bytes::Bytes;
 pub use call::{Call, CallFuture};
 pub use client::{Client, ClientBuilder, IdempotencyConfig};
 pub use error::{BuildError, Error, ErrorContext, TimeoutKind};
@@ -108,12 +110,10 @@ pub use multipart::Multipart;
 pub use prepared::PreparedRequest;
 pub use response::Response;
 pub use retry::{Jitter, RetryPolicy, backoff, parse_retry_after};
-pub use values::{Base64, Date, DateTime, ParseValueError};
 /// UUIDs in generated types (`format: uuid`), so user code can build them
 /// without depending on `uuid` itself.
 pub use uuid::Uuid;
-/// Raw bodies (`format: binary`) in generated methods and responses.
-pub use bytes::Bytes;
+pub use values::{Base64, Date, DateTime, ParseValueError};
 
 /// The HTTP types in this crate's API.
 pub use http;

@@ -16,8 +16,7 @@ use crate::private::Style;
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Characters a cookie value may not contain literally (RFC 6265 `cookie-octet`), plus `%`.
-const COOKIE: &AsciiSet =
-    &CONTROLS.add(b' ').add(b'"').add(b',').add(b';').add(b'\\').add(b'%').add(0x7f);
+const COOKIE: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b',').add(b';').add(b'\\').add(b'%').add(0x7f);
 
 /// A parameter value reduced to what the OpenAPI styles can express.
 #[derive(Debug, PartialEq)]
@@ -200,9 +199,7 @@ pub(crate) fn header(name: &str, flat: &Flat, style: Style, explode: bool) -> Re
         Flat::Absent => None,
         Flat::Scalar(v) => Some(v.clone()),
         Flat::List(items) => Some(items.join(",")),
-        Flat::Map(map) if explode => {
-            Some(map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","))
-        }
+        Flat::Map(map) if explode => Some(map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")),
         Flat::Map(map) => Some(pairs(map).collect::<Vec<_>>().join(",")),
     })
 }

@@ -296,10 +296,17 @@ impl Request {
     }
 }
 
-pub use crate::decode::{DecodeError, Decoder, RawResponse, decode_bytes, decode_empty, decode_json, decode_text, decode_value};
+pub use crate::decode::{
+    DecodeError, Decoder, RawResponse, decode_bytes, decode_empty, decode_json, decode_text, decode_value,
+};
 
 /// Starts a call: what every generated method returns.
-pub fn call<'a, T, E>(client: &'a crate::Client, request: Request, ok: Decoder<T>, err: Decoder<E>) -> crate::Call<'a, T, E> {
+pub fn call<'a, T, E>(
+    client: &'a crate::Client,
+    request: Request,
+    ok: Decoder<T>,
+    err: Decoder<E>,
+) -> crate::Call<'a, T, E> {
     crate::Call::new(client, request, ok, err)
 }
 
@@ -322,10 +329,7 @@ mod tests {
         r.header("X-Bad", "a\r\nb", Style::Simple, false);
         r.query("limit", &Some(10), Style::Form, true);
         r.query("skip", &None::<u32>, Style::Form, true);
-        assert_eq!(
-            r.error.as_deref(),
-            Some("path parameter `id` cannot be serialized: a nested array or object")
-        );
+        assert_eq!(r.error.as_deref(), Some("path parameter `id` cannot be serialized: a nested array or object"));
         assert_eq!(r.query, "limit=10");
     }
 

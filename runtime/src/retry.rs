@@ -129,13 +129,7 @@ impl RetryPolicy {
     ///
     /// `resend_safe` is true when sending the request again cannot apply it twice: the method is
     /// idempotent (GET, PUT, DELETE...) or the request carries an idempotency key.
-    pub(crate) fn decide(
-        &self,
-        attempt: u32,
-        outcome: &Outcome<'_>,
-        resend_safe: bool,
-        now: SystemTime,
-    ) -> Decision {
+    pub(crate) fn decide(&self, attempt: u32, outcome: &Outcome<'_>, resend_safe: bool, now: SystemTime) -> Decision {
         if attempt >= self.max_attempts {
             return Decision::Stop;
         }
@@ -209,11 +203,7 @@ pub fn backoff(base: Duration, cap: Duration, retry: u32, random: u64) -> Durati
     };
     // Clamp to u64 nanoseconds (584 years) so the jitter product below fits in u128.
     let ceiling = grown.min(cap.as_nanos()).min(u128::from(u64::MAX));
-    let scaled = if random == u64::MAX {
-        ceiling
-    } else {
-        (ceiling * u128::from(random)) >> 64
-    };
+    let scaled = if random == u64::MAX { ceiling } else { (ceiling * u128::from(random)) >> 64 };
     // `scaled <= u64::MAX` by construction.
     Duration::from_nanos(u64::try_from(scaled).unwrap_or(u64::MAX))
 }
@@ -291,10 +281,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(
-            backoff(Duration::MAX, Duration::MAX, u32::MAX, u64::MAX),
-            Duration::from_nanos(u64::MAX)
-        );
+        assert_eq!(backoff(Duration::MAX, Duration::MAX, u32::MAX, u64::MAX), Duration::from_nanos(u64::MAX));
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -333,9 +320,8 @@ mod tests {
     fn decisions() {
         let policy = RetryPolicy::default();
         let now = SystemTime::UNIX_EPOCH;
-        let status = |code: u16, pairs: &[(&'static str, &'static str)]| {
-            (StatusCode::from_u16(code).unwrap(), headers(pairs))
-        };
+        let status =
+            |code: u16, pairs: &[(&'static str, &'static str)]| (StatusCode::from_u16(code).unwrap(), headers(pairs));
         let decide = |code, pairs: &[(&'static str, &'static str)], attempt, safe| {
             let (status, headers) = status(code, pairs);
             policy.decide(attempt, &Outcome::Status { status, headers: &headers }, safe, now)
@@ -350,21 +336,16 @@ mod tests {
         assert_eq!(decide(503, &[], 3, true), Decision::Stop, "attempts exhausted");
         assert_eq!(decide(503, &[("x-should-retry", "false")], 1, true), Decision::Stop);
         assert_eq!(decide(400, &[("x-should-retry", "true")], 1, false), Decision::Backoff);
-        assert_eq!(
-            decide(429, &[("retry-after", "2")], 1, true),
-            Decision::RetryAfter(Duration::from_secs(2))
-        );
-        assert_eq!(
-            decide(429, &[("retry-after", "61")], 1, true),
-            Decision::TooLong(Duration::from_secs(61))
-        );
-        let t = |reached, safe| {
-            policy.decide(1, &Outcome::Transport { reached_server: reached }, safe, now)
-        };
+        assert_eq!(decide(429, &[("retry-after", "2")], 1, true), Decision::RetryAfter(Duration::from_secs(2)));
+        assert_eq!(decide(429, &[("retry-after", "61")], 1, true), Decision::TooLong(Duration::from_secs(61)));
+        let t = |reached, safe| policy.decide(1, &Outcome::Transport { reached_server: reached }, safe, now);
         assert_eq!(t(false, false), Decision::Backoff, "never reached: always safe");
         assert_eq!(t(true, true), Decision::Backoff);
         assert_eq!(t(true, false), Decision::Stop);
-        assert_eq!(RetryPolicy::disabled().decide(1, &Outcome::Transport { reached_server: false }, true, now), Decision::Stop);
+        assert_eq!(
+            RetryPolicy::disabled().decide(1, &Outcome::Transport { reached_server: false }, true, now),
+            Decision::Stop
+        );
     }
 
     #[test]

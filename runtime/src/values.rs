@@ -53,9 +53,9 @@ impl FromStr for DateTime {
             text.pop();
             text.push('Z');
         }
-        time::OffsetDateTime::parse(&text, &Rfc3339).map(DateTime).map_err(|e| ParseValueError {
-            message: format!("invalid date-time `{}`: {e}", snippet(s)),
-        })
+        time::OffsetDateTime::parse(&text, &Rfc3339)
+            .map(DateTime)
+            .map_err(|e| ParseValueError { message: format!("invalid date-time `{}`: {e}", snippet(s)) })
     }
 }
 
@@ -112,9 +112,9 @@ impl FromStr for Date {
     type Err = ParseValueError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        time::Date::parse(s.trim(), DATE_FORMAT).map(Date).map_err(|e| ParseValueError {
-            message: format!("invalid date `{}`: {e}", snippet(s)),
-        })
+        time::Date::parse(s.trim(), DATE_FORMAT)
+            .map(Date)
+            .map_err(|e| ParseValueError { message: format!("invalid date `{}`: {e}", snippet(s)) })
     }
 }
 
@@ -175,9 +175,10 @@ impl FromStr for Base64 {
         // MIME-style encoders wrap lines; whitespace is never data.
         let compact: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
         let engine = if compact.contains(['-', '_']) { &URL_SAFE_LENIENT } else { &STANDARD_LENIENT };
-        engine.decode(compact.as_bytes()).map(Base64).map_err(|e| ParseValueError {
-            message: format!("invalid base64 `{}`: {e}", snippet(s)),
-        })
+        engine
+            .decode(compact.as_bytes())
+            .map(Base64)
+            .map_err(|e| ParseValueError { message: format!("invalid base64 `{}`: {e}", snippet(s)) })
     }
 }
 

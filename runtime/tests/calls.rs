@@ -185,11 +185,22 @@ async fn api_key_query_auth_basic_and_limits() {
 struct Tag(std::sync::Arc<std::sync::Mutex<Vec<u16>>>);
 
 impl gusset::Interceptor for Tag {
-    fn before_attempt(&self, request: &gusset::PreparedRequest, attempt: gusset::AttemptInfo, headers: &mut gusset::http::HeaderMap) {
+    fn before_attempt(
+        &self,
+        request: &gusset::PreparedRequest,
+        attempt: gusset::AttemptInfo,
+        headers: &mut gusset::http::HeaderMap,
+    ) {
         let value = format!("{}#{}", request.operation_id(), attempt.number);
         headers.insert("x-intercepted", value.parse().unwrap());
     }
-    fn after_response(&self, _: &gusset::PreparedRequest, _: gusset::AttemptInfo, status: gusset::http::StatusCode, _: &gusset::http::HeaderMap) {
+    fn after_response(
+        &self,
+        _: &gusset::PreparedRequest,
+        _: gusset::AttemptInfo,
+        status: gusset::http::StatusCode,
+        _: &gusset::http::HeaderMap,
+    ) {
         self.0.lock().unwrap().push(status.as_u16());
     }
 }
@@ -200,7 +211,8 @@ async fn interceptors_see_every_attempt() {
     server.fallback(Reply::json(200, r#"{"id":1,"name":"Rex"}"#));
     let seen = std::sync::Arc::default();
     let sleeper = gusset::clock::RecordingSleeper::new(gusset::clock::ManualClock::default());
-    let client = Client::builder(server.url()).interceptor(Tag(std::sync::Arc::clone(&seen))).sleeper(sleeper).build().unwrap();
+    let client =
+        Client::builder(server.url()).interceptor(Tag(std::sync::Arc::clone(&seen))).sleeper(sleeper).build().unwrap();
     client.get_pet("1", None).await.unwrap();
     let tags: Vec<_> = server.requests().iter().map(|r| r.header("x-intercepted").unwrap().to_owned()).collect();
     assert_eq!(tags, ["getPet#1", "getPet#2"]);

@@ -11,7 +11,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use gusset::clock::{BoxFuture, Clock, ManualClock, RecordingSleeper};
-use gusset::{CircuitBreaker, CircuitState, Error, RetryBudget, RetryPolicy, TimeoutKind, Token, TokenError, TokenProvider, TokenSource};
+use gusset::{
+    CircuitBreaker, CircuitState, Error, RetryBudget, RetryPolicy, TimeoutKind, Token, TokenError, TokenProvider,
+    TokenSource,
+};
 use support::petstore::{Client, NewPet};
 use support::{Reply, Server};
 

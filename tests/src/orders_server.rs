@@ -97,11 +97,7 @@ impl Drop for OrdersServer {
 
 type St = State<Arc<Mutex<InnerDebug>>>;
 
-async fn record(
-    State(state): St,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+async fn record(State(state): St, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let seen = Seen {
         method: request.method().to_string(),
         uri: request.uri().to_string(),
@@ -164,9 +160,7 @@ async fn create_order(State(state): St, headers: HeaderMap, body: Bytes) -> Resp
             .map(|items| {
                 items
                     .iter()
-                    .map(|i| {
-                        i["quantity"].as_i64().unwrap_or(0) * i["unit_price"]["amount"].as_i64().unwrap_or(0)
-                    })
+                    .map(|i| i["quantity"].as_i64().unwrap_or(0) * i["unit_price"]["amount"].as_i64().unwrap_or(0))
                     .sum()
             })
             .unwrap_or(0);

@@ -140,18 +140,17 @@ fn check_flag_passes_when_unchanged_and_fails_after_the_document_changes() {
 
 #[test]
 fn check_reports_location_and_pointer_of_a_broken_document() {
-    let output = cargo_gusset()
-        .args(["check", "bad/broken-ref.yaml"])
-        .current_dir(fixture(""))
-        .output()
-        .unwrap();
+    let output = cargo_gusset().args(["check", "bad/broken-ref.yaml"]).current_dir(fixture("")).output().unwrap();
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.starts_with("error: "), "{text}");
     assert!(text.contains("Widgit"), "the message names the missing schema: {text}");
     assert!(text.contains("--> bad/broken-ref.yaml:22:"), "file:line:col of the `$ref`: {text}");
     assert!(text.contains("                $ref: \"#/components/schemas/Widgit\""), "the line is quoted: {text}");
-    assert!(text.contains("pointer: #/paths/~1widgets~1{id}/get/responses/200/content/application~1json/schema"), "{text}");
+    assert!(
+        text.contains("pointer: #/paths/~1widgets~1{id}/get/responses/200/content/application~1json/schema"),
+        "{text}"
+    );
     assert!(text.contains("could not generate a client from `bad/broken-ref.yaml` due to 1 error"), "{text}");
 }
 
@@ -224,7 +223,14 @@ fn serde_flag_chooses_which_traits_types_implement() {
     let dir = tempfile::tempdir().unwrap();
     let lib = |serde: &str| {
         let out = dir.path().join(serde);
-        let output = cargo_gusset().arg("generate").arg(fixture("orders.yaml")).arg("--out").arg(&out).args(["--serde", serde]).output().unwrap();
+        let output = cargo_gusset()
+            .arg("generate")
+            .arg(fixture("orders.yaml"))
+            .arg("--out")
+            .arg(&out)
+            .args(["--serde", serde])
+            .output()
+            .unwrap();
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         std::fs::read_to_string(out.join("src/lib.rs")).unwrap()
     };
@@ -236,7 +242,14 @@ fn serde_flag_chooses_which_traits_types_implement() {
     assert!(!order_derive(&lib("needed")).contains("Serialize"));
     assert!(order_derive(&lib("both")).contains("Serialize"));
 
-    let output = cargo_gusset().arg("generate").arg(fixture("orders.yaml")).arg("--out").arg(dir.path().join("x")).args(["--serde", "all"]).output().unwrap();
+    let output = cargo_gusset()
+        .arg("generate")
+        .arg(fixture("orders.yaml"))
+        .arg("--out")
+        .arg(dir.path().join("x"))
+        .args(["--serde", "all"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("possible values: needed, both"), "{}", stderr(&output));
 }

@@ -96,14 +96,18 @@ fn hostile_and_escaped_keys_reach_their_fields() {
 fn extra_properties_land_in_the_map() {
     let annotated: c::Annotated = decode(json!({"name": "n", "width": 3, "height": 4})).unwrap();
     assert_eq!(annotated.name, "n");
-    assert_eq!(annotated.additional_properties.into_iter().collect::<Vec<_>>(), [("height".into(), 4), ("width".into(), 3)]);
+    assert_eq!(
+        annotated.additional_properties.into_iter().collect::<Vec<_>>(),
+        [("height".into(), 4), ("width".into(), 3)]
+    );
     let wrong = decode::<c::Annotated>(json!({"name": "n", "width": "wide"})).unwrap_err();
     assert!(wrong.contains("expected i64"), "{wrong}");
 }
 
 #[test]
 fn unions_and_recursion_decode_through_the_structs() {
-    let cat: c::Pet = decode(json!({"kind": "cat", "name": "Tom", "lives": 9, "friend": {"kind": "dog", "name": "Rex"}})).unwrap();
+    let cat: c::Pet =
+        decode(json!({"kind": "cat", "name": "Tom", "lives": 9, "friend": {"kind": "dog", "name": "Rex"}})).unwrap();
     let c::Pet::Cat(cat) = cat else { panic!("not a cat: {cat:?}") };
     assert_eq!(cat.lives, 9);
     assert!(matches!(cat.friend.as_deref(), Some(c::Pet::Dog(dog)) if dog.name == "Rex"));
@@ -111,7 +115,9 @@ fn unions_and_recursion_decode_through_the_structs() {
     assert!(matches!(unknown, c::Pet::Unknown(_)));
 
     let shapes: Vec<c::Shape> = decode(json!(["square", 4, {"sides": 3}])).unwrap();
-    assert!(matches!(&shapes[..], [c::Shape::String(_), c::Shape::Integer(4), c::Shape::Variant2(v)] if v.sides == Some(3)));
+    assert!(
+        matches!(&shapes[..], [c::Shape::String(_), c::Shape::Integer(4), c::Shape::Variant2(v)] if v.sides == Some(3))
+    );
 
     let tree: c::TreeNode = decode(json!({"value": "leaf", "parent": {"value": "root", "children": []}})).unwrap();
     assert_eq!(tree.parent.as_ref().map(|p| p.value.as_str()), Some("root"));

@@ -52,9 +52,7 @@ async fn many_calls_with_mixed_faults_act_exactly_once_each() -> TestResult {
         }
         let order = client.create_order(&NewOrder::new("tea", i as u32)).await?;
         h.server.push_for(Route::CreatePayment, Fault::DropAfterHandler);
-        client
-            .create_payment(&NewPayment { order_id: order.id.clone(), amount: 100 })
-            .await?;
+        client.create_payment(&NewPayment { order_id: order.id.clone(), amount: 100 }).await?;
     }
     let log = h.server.effect_log();
     let creates = log.iter().filter(|e| e.kind == EffectKind::CreateOrder).count();
@@ -162,16 +160,9 @@ async fn the_retry_budget_bounds_attempts_against_an_always_failing_server() -> 
 #[tokio::test]
 async fn the_circuit_breaker_opens_fails_fast_half_opens_and_closes() -> TestResult {
     let h = Harness::start().await?;
-    let breaker = CircuitBreaker::default()
-        .window(4)
-        .min_attempts(4)
-        .failure_rate(0.5)
-        .cool_down(Duration::from_secs(10));
-    let client = h
-        .builder()
-        .retry(RetryPolicy::disabled())
-        .circuit_breaker(breaker.clone())
-        .build()?;
+    let breaker =
+        CircuitBreaker::default().window(4).min_attempts(4).failure_rate(0.5).cool_down(Duration::from_secs(10));
+    let client = h.builder().retry(RetryPolicy::disabled()).circuit_breaker(breaker.clone()).build()?;
     let host = client.runtime().host().to_owned();
     let state = |b: &CircuitBreaker| b.state(&host);
 
@@ -238,11 +229,8 @@ async fn ids_are_stable_across_attempts_and_fresh_per_call() -> TestResult {
     assert_eq!(last.gusset_attempt(), Some((1, 3)));
 
     // Caller-supplied ids win.
-    let mine = client
-        .create_order(&NewOrder::new("tea", 1))
-        .idempotency_key("order-42")
-        .correlation_id("checkout-7")
-        .await?;
+    let mine =
+        client.create_order(&NewOrder::new("tea", 1)).idempotency_key("order-42").correlation_id("checkout-7").await?;
     assert_eq!((mine.idempotency_key(), mine.correlation_id()), (Some("order-42"), "checkout-7"));
     let last = h.server.last_request().ok_or("no request")?;
     assert_eq!((last.idempotency_key(), last.correlation_id()), (Some("order-42"), Some("checkout-7")));
@@ -253,7 +241,8 @@ async fn ids_are_stable_across_attempts_and_fresh_per_call() -> TestResult {
     })
     .await;
     assert_eq!((a?.correlation_id(), b?.correlation_id()), ("ambient-1", "ambient-1"));
-    let ambient: Vec<_> = h.server.recorded().iter().rev().take(2).map(|r| r.correlation_id().map(str::to_owned)).collect();
+    let ambient: Vec<_> =
+        h.server.recorded().iter().rev().take(2).map(|r| r.correlation_id().map(str::to_owned)).collect();
     assert_eq!(ambient, [Some("ambient-1".to_owned()), Some("ambient-1".to_owned())]);
     Ok(())
 }

@@ -6,8 +6,8 @@ mod resilience_support;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use gusset::{AttemptInfo, Error, Interceptor, PreparedRequest, RetryPolicy};
 use gusset::__private::http::HeaderMap;
+use gusset::{AttemptInfo, Error, Interceptor, PreparedRequest, RetryPolicy};
 use gusset_tests::fault::{Fault, Route};
 use resilience_support::{Captured, Harness, NewOrder, TestResult};
 
@@ -99,11 +99,7 @@ async fn control_characters_are_refused_before_anything_is_sent() -> TestResult 
 async fn path_parameters_cannot_change_the_path() -> TestResult {
     let h = Harness::start().await?;
     let client = h.builder().retry(RetryPolicy::disabled()).build()?;
-    let cases = [
-        ("../admin", "/orders/..%2Fadmin"),
-        ("a/b", "/orders/a%2Fb"),
-        ("a b?c#d", "/orders/a%20b%3Fc%23d"),
-    ];
+    let cases = [("../admin", "/orders/..%2Fadmin"), ("a/b", "/orders/a%2Fb"), ("a b?c#d", "/orders/a%20b%3Fc%23d")];
     for (id, path) in cases {
         let err = client.get_order(id).await.err().ok_or("expected a 404")?;
         let seen = h.server.last_request().ok_or("no request")?;
@@ -134,7 +130,13 @@ impl Interceptor for SeeEverything {
         let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         seen.push(format!("{request:?} {attempt:?} {headers:?}"));
     }
-    fn after_response(&self, request: &PreparedRequest, _: AttemptInfo, status: gusset::__private::http::StatusCode, headers: &HeaderMap) {
+    fn after_response(
+        &self,
+        request: &PreparedRequest,
+        _: AttemptInfo,
+        status: gusset::__private::http::StatusCode,
+        headers: &HeaderMap,
+    ) {
         let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         seen.push(format!("{request:?} {status} {headers:?}"));
     }
@@ -150,11 +152,7 @@ async fn secrets_never_appear_in_debug_errors_or_logs() -> TestResult {
     let _guard = capture.install();
     let h = Harness::start().await?;
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let bearer = h
-        .builder()
-        .bearer_auth(TOKEN)
-        .interceptor(SeeEverything(Arc::clone(&seen)))
-        .build()?;
+    let bearer = h.builder().bearer_auth(TOKEN).interceptor(SeeEverything(Arc::clone(&seen))).build()?;
     let keyed = h.builder().api_key(KEY).build()?;
 
     let mut texts = vec![format!("{bearer:?}"), format!("{keyed:?}"), format!("{:?}", bearer.runtime())];

@@ -7,8 +7,8 @@ mod resilience_support;
 
 use std::time::Duration;
 
-use gusset::{Error, RetryPolicy, TimeoutKind};
 use gusset::clock::Clock;
+use gusset::{Error, RetryPolicy, TimeoutKind};
 use gusset_tests::fault::{Fault, Route};
 use resilience_support::{Harness, NewOrder, TestResult};
 
@@ -59,10 +59,7 @@ async fn retry_after_over_the_cap_gives_up_without_sleeping() -> TestResult {
 
     // Per call, the cap can be raised.
     h.server.push(Fault::retry_after_secs(45));
-    let ok = client
-        .list_orders(None)
-        .retry(RetryPolicy::default().max_retry_after(Duration::from_secs(60)))
-        .await?;
+    let ok = client.list_orders(None).retry(RetryPolicy::default().max_retry_after(Duration::from_secs(60))).await?;
     assert_eq!(ok.attempts(), 2);
     assert_eq!(h.sleeps(), [Duration::from_secs(45)]);
     Ok(())
@@ -88,10 +85,7 @@ async fn x_should_retry_overrides_the_status_rules() -> TestResult {
 #[tokio::test]
 async fn backoff_grows_and_stays_under_its_ceiling() -> TestResult {
     let h = Harness::start().await?;
-    let exact = h
-        .builder()
-        .retry(RetryPolicy::default().max_attempts(4).jitter(gusset::Jitter::None))
-        .build()?;
+    let exact = h.builder().retry(RetryPolicy::default().max_attempts(4).jitter(gusset::Jitter::None)).build()?;
     h.server.push_n(Fault::status(500), 3);
     exact.list_orders(None).await?;
     assert_eq!(h.sleeps(), [ms(500), ms(1000), ms(2000)]);
@@ -123,12 +117,7 @@ async fn the_attempt_timeout_retries_a_slow_reply() -> TestResult {
 
     // Without retries, the timeout is the error.
     h.server.push(Fault::Delay(Duration::from_secs(120)));
-    let err = client
-        .list_orders(None)
-        .retry(RetryPolicy::disabled())
-        .await
-        .err()
-        .ok_or("expected a timeout")?;
+    let err = client.list_orders(None).retry(RetryPolicy::disabled()).await.err().ok_or("expected a timeout")?;
     assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Attempt, .. }), "{err:?}");
     assert!(err.may_have_reached_server());
     Ok(())
@@ -155,12 +144,7 @@ async fn the_call_timeout_bounds_the_total() -> TestResult {
     // Per call, `timeout` sets the whole-call bound.
     h.server.stop_failing();
     h.server.fail_always(Fault::Delay(Duration::from_secs(120)));
-    let err = client
-        .list_orders(None)
-        .timeout(Duration::from_millis(300))
-        .await
-        .err()
-        .ok_or("expected a timeout")?;
+    let err = client.list_orders(None).timeout(Duration::from_millis(300)).await.err().ok_or("expected a timeout")?;
     assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Call, .. }), "{err:?}");
     // The deadline cut the attempt after the request went out: it may have been acted on.
     assert!(err.may_have_reached_server(), "{err:?}");

@@ -40,7 +40,11 @@ macro_rules! scenario {
             assert_eq!(fetched.id, order.id);
 
             let page = client
-                .list_orders(&api::ListOrdersParams { status: Some(api::OrderStatus::Open), limit: Some(5), cursor: None })
+                .list_orders(&api::ListOrdersParams {
+                    status: Some(api::OrderStatus::Open),
+                    limit: Some(5),
+                    cursor: None,
+                })
                 .await?;
             assert_eq!(page.orders.len(), 1);
             assert_eq!(page.next_cursor, None);
@@ -63,7 +67,11 @@ macro_rules! scenario {
             assert!(!declined.correlation_id().is_empty());
 
             let paid = client
-                .create_payment(&api::NewPayment { order_id: order.id.clone(), method: api::NewPaymentMethod::Card, amount: None })
+                .create_payment(&api::NewPayment {
+                    order_id: order.id.clone(),
+                    method: api::NewPaymentMethod::Card,
+                    amount: None,
+                })
                 .await?;
             assert_eq!(paid.amount.amount, 2500);
 
@@ -77,8 +85,12 @@ macro_rules! scenario {
             let posts: Vec<_> = seen.iter().filter(|s| s.method == "POST").collect();
             assert!(posts.iter().all(|s| s.headers.contains_key("idempotency-key")), "{posts:#?}");
             assert!(seen.iter().all(|s| s.headers.get("orders-version").map(String::as_str) == Some("2024-06-01")));
-            assert!(seen.iter().all(|s| s.headers.get("authorization").map(String::as_str) == Some("Bearer test-token")));
-            assert!(seen.iter().all(|s| s.headers.contains_key("x-request-id") && s.headers.contains_key("traceparent")));
+            assert!(
+                seen.iter().all(|s| s.headers.get("authorization").map(String::as_str) == Some("Bearer test-token"))
+            );
+            assert!(
+                seen.iter().all(|s| s.headers.contains_key("x-request-id") && s.headers.contains_key("traceparent"))
+            );
             let list = seen.iter().find(|s| s.method == "GET" && s.uri.starts_with("/orders?")).expect("list call");
             assert_eq!(list.uri, "/orders?status=open&limit=5");
             Ok(())

@@ -44,7 +44,11 @@ fn generated_code_matches_the_snapshots() {
             }
         }
     }
-    assert!(stale.is_empty(), "snapshots are stale (rerun with GUSSET_BLESS=1 if the change is intended):\n{}", stale.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "snapshots are stale (rerun with GUSSET_BLESS=1 if the change is intended):\n{}",
+        stale.join("\n")
+    );
 }
 
 #[test]
@@ -61,8 +65,9 @@ fn generating_twice_gives_the_same_bytes() {
 /// order: it is the field order users read.)
 fn reorder(value: &mut serde_json::Value, depth: usize, parent: &str) {
     let Some(map) = value.as_object_mut() else { return };
-    let unordered = matches!(parent, "" | "paths" | "components" | "schemas" | "responses" | "parameters" | "securitySchemes")
-        || parent.starts_with('/');
+    let unordered =
+        matches!(parent, "" | "paths" | "components" | "schemas" | "responses" | "parameters" | "securitySchemes")
+            || parent.starts_with('/');
     let mut entries: Vec<(String, serde_json::Value)> = std::mem::take(map).into_iter().collect();
     if unordered {
         entries.reverse();
@@ -120,7 +125,8 @@ fn items(code: &str) -> std::collections::BTreeSet<String> {
                 let of = i.trait_.as_ref().map(|(_, p, _)| quote::ToTokens::to_token_stream(p).to_string());
                 for member in i.items {
                     if let syn::ImplItem::Fn(f) = member {
-                        let owner = of.clone().map(|t| format!("<{self_ty} as {t}>")).unwrap_or_else(|| self_ty.clone());
+                        let owner =
+                            of.clone().map(|t| format!("<{self_ty} as {t}>")).unwrap_or_else(|| self_ty.clone());
                         out.insert(format!("fn {owner}::{}", f.sig.ident));
                     }
                 }

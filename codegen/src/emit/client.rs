@@ -90,9 +90,14 @@ pub(super) fn emit_client(api: &Api, deprecated_types: &Deprecated<'_>) -> Token
 fn arg_type(ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String => quote!(&str),
-        TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::U32 | TypeRef::U64 | TypeRef::F32 | TypeRef::F64 | TypeRef::Uuid => {
-            type_tokens(ty)
-        }
+        TypeRef::Bool
+        | TypeRef::I32
+        | TypeRef::I64
+        | TypeRef::U32
+        | TypeRef::U64
+        | TypeRef::F32
+        | TypeRef::F64
+        | TypeRef::Uuid => type_tokens(ty),
         other => {
             let ty = type_tokens(other);
             quote!(&#ty)
@@ -187,7 +192,11 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
             BodyKind::Json | BodyKind::Form => {
                 let ty = type_tokens(&body.ty);
                 args.push(quote!(body: &#ty));
-                setters.push(if body.kind == BodyKind::Json { quote!(request.json(body);) } else { quote!(request.form(body);) });
+                setters.push(if body.kind == BodyKind::Json {
+                    quote!(request.json(body);)
+                } else {
+                    quote!(request.form(body);)
+                });
             }
             BodyKind::Multipart => {
                 args.push(quote!(body: ::gusset::Multipart));

@@ -53,7 +53,9 @@ impl<'a> Deprecated<'a> {
     pub(crate) fn mentioned(&self, ty: &TypeRef) -> bool {
         match ty {
             TypeRef::Named(name) => self.0.contains(name.as_str()),
-            TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Box(inner) => self.mentioned(inner),
+            TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Box(inner) => {
+                self.mentioned(inner)
+            }
             _ => false,
         }
     }

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Deprecated, object, doc_attrs, ident, type_tokens};
+use super::{Deprecated, doc_attrs, ident, object, type_tokens};
 use crate::ir::{Directions, Docs, StringEnum, Struct, TypeDef, TypeKind, Union};
 
 /// The serde derives `directions` asks for and the attribute that points
@@ -12,7 +12,8 @@ fn serde_derives(directions: Directions) -> (Vec<TokenStream>, TokenStream) {
     let serialize = directions.serialize.then(|| quote!(::gusset::__private::serde::Serialize));
     let deserialize = directions.deserialize.then(|| quote!(::gusset::__private::serde::Deserialize));
     let derives = serialize.into_iter().chain(deserialize).collect();
-    let attrs = (directions.serialize || directions.deserialize).then(|| quote!(#[serde(crate = "::gusset::__private::serde")]));
+    let attrs = (directions.serialize || directions.deserialize)
+        .then(|| quote!(#[serde(crate = "::gusset::__private::serde")]));
     (derives, quote!(#attrs))
 }
 
@@ -58,7 +59,8 @@ fn emit_struct(
         let ty = type_tokens(&f.ty);
         let wire = &f.wire;
         let rename = (serializes && f.name != f.wire).then(|| quote!(#[serde(rename = #wire)]));
-        let skip = (serializes && f.skip_if_none).then(|| quote!(#[serde(skip_serializing_if = "::core::option::Option::is_none")]));
+        let skip = (serializes && f.skip_if_none)
+            .then(|| quote!(#[serde(skip_serializing_if = "::core::option::Option::is_none")]));
         let deprecated = f.deprecated.then(|| quote!(#[deprecated]));
         quote! {
             #docs

@@ -268,7 +268,8 @@ fn is_null_schema(value: &Value) -> bool {
         Some(Value::Array(ts)) => ts.iter().all(|t| t == "null"),
         _ => false,
     };
-    only_null_type && object.keys().all(|k| matches!(k.as_str(), "type" | "description" | "title" | "nullable" | "enum"))
+    only_null_type
+        && object.keys().all(|k| matches!(k.as_str(), "type" | "description" | "title" | "nullable" | "enum"))
 }
 
 /// A `$ref` next to real constraints (`nullable`, `maxLength`...), which 3.0
@@ -347,7 +348,8 @@ mod tests {
             schema(json!({"anyOf": [{"$ref": "#/a"}, {"type": "null"}]})).0,
             json!({"anyOf": [{"$ref": "#/a"}], "nullable": true})
         );
-        let (value, warnings) = schema(json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}));
+        let (value, warnings) =
+            schema(json!({"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}));
         assert_eq!(value, json!({"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}));
         assert_eq!(warnings[0].pointer, "/s/prefixItems");
         assert_eq!(schema(json!({"items": [{"type": "string"}]})).0, json!({"items": {"type": "string"}}));

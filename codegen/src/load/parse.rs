@@ -88,7 +88,8 @@ fn parse_json(file: &Path, text: &str) -> Result<Value, Diagnostic> {
 fn parse_yaml(file: &Path, text: &str) -> Result<Value, Diagnostic> {
     serde_yaml_ng::from_str::<JsonValue>(text).map(|v| v.0).map_err(|e| {
         let rendered = e.to_string();
-        let mut d = Diagnostic::error("", format!("invalid YAML in `{}`: {}", file.display(), strip_positions(&rendered)));
+        let mut d =
+            Diagnostic::error("", format!("invalid YAML in `{}`: {}", file.display(), strip_positions(&rendered)));
         if let Some(loc) = e.location() {
             d = d.at(Location { file: file.to_path_buf(), line: loc.line().max(1), column: loc.column().max(1) });
         }
@@ -340,7 +341,9 @@ mod tests {
         assert_eq!((loc.file.as_path(), loc.line, loc.column), (Path::new("t.yaml"), 2, 5));
         assert_eq!(errors[0].message, "invalid YAML in `t.yaml`: mapping values are not allowed in this context");
         assert_eq!(
-            strip_positions("did not find expected ',' at line 2 column 4, while parsing a flow sequence at line 2 column 4"),
+            strip_positions(
+                "did not find expected ',' at line 2 column 4, while parsing a flow sequence at line 2 column 4"
+            ),
             "did not find expected ',', while parsing a flow sequence"
         );
         assert_eq!(strip_positions("odd at line x"), "odd at line x");

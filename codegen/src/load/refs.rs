@@ -119,7 +119,9 @@ impl<'a> Bundler<'a> {
             let ref_pointer = join(at, "$ref");
             let new = match classify(&reference) {
                 Target::Local(_) if is_root => return,
-                Target::Local(fragment) => self.target(file.to_path_buf(), fragment, kind, at, &ref_pointer, &reference),
+                Target::Local(fragment) => {
+                    self.target(file.to_path_buf(), fragment, kind, at, &ref_pointer, &reference)
+                }
                 Target::Remote => {
                     self.errors.push(Diagnostic::error(
                         ref_pointer,
@@ -187,7 +189,9 @@ impl<'a> Bundler<'a> {
             if self.inlined > MAX_INLINED {
                 self.errors.push(Diagnostic::error(
                     ref_pointer,
-                    format!("`$ref` `{reference}`: more than {MAX_INLINED} path items copied; is there a cycle of `$ref`s?"),
+                    format!(
+                        "`$ref` `{reference}`: more than {MAX_INLINED} path items copied; is there a cycle of `$ref`s?"
+                    ),
                 ));
                 return None;
             }
@@ -219,7 +223,8 @@ impl<'a> Bundler<'a> {
                     }
                     Err(problems) => {
                         // Located in the other file; the pointer is the `$ref` that led there.
-                        self.errors.extend(problems.into_iter().map(|d| Diagnostic { pointer: ref_pointer.to_owned(), ..d }));
+                        self.errors
+                            .extend(problems.into_iter().map(|d| Diagnostic { pointer: ref_pointer.to_owned(), ..d }));
                         None
                     }
                 },

@@ -213,7 +213,10 @@ fn fix_schema(pointer: &str, schema: &mut Map<String, Value>, warnings: &mut Vec
         let at = join(pointer, field);
         match count {
             Some(count) => {
-                warnings.push(Diagnostic::warning(at, format!("`{field}` should be a non-negative integer, found `{value}`")));
+                warnings.push(Diagnostic::warning(
+                    at,
+                    format!("`{field}` should be a non-negative integer, found `{value}`"),
+                ));
                 schema.insert(field.to_owned(), Value::Number(count.into()));
             }
             None => {
@@ -265,7 +268,8 @@ fn string_to_bool(pointer: &str, object: &mut Map<String, Value>, fields: &[&str
                 object.insert((*field).to_owned(), Value::Bool(b));
             }
             _ => {
-                warnings.push(Diagnostic::warning(at, format!("`{field}` must be a boolean, found `\"{text}\"`; ignored")));
+                warnings
+                    .push(Diagnostic::warning(at, format!("`{field}` must be a boolean, found `\"{text}\"`; ignored")));
                 object.shift_remove(*field);
             }
         }

@@ -159,10 +159,19 @@ fn key_hash(key: &str) -> u64 {
 
 /// What an open container is waiting for next.
 enum Frame {
-    Object { node: u32, key: Option<(Box<str>, (u32, u32))> },
-    Array { node: u32, next: u32 },
+    Object {
+        node: u32,
+        key: Option<(Box<str>, (u32, u32))>,
+    },
+    Array {
+        node: u32,
+        next: u32,
+    },
     /// A YAML complex key (a mapping or sequence used as a key): skipped.
-    Skip { depth: u32, owner_key_position: (u32, u32) },
+    Skip {
+        depth: u32,
+        owner_key_position: (u32, u32),
+    },
 }
 
 /// Shared by the JSON and YAML indexers: where the next node goes.

@@ -213,7 +213,8 @@ components:
         Err(e) => panic!("{e:#?}"),
     };
     assert!(loaded.warnings.is_empty(), "{:#?}", loaded.warnings);
-    let names: Vec<_> = loaded.document.components.as_ref().map(|c| c.schemas.keys().cloned().collect()).unwrap_or_default();
+    let names: Vec<_> =
+        loaded.document.components.as_ref().map(|c| c.schemas.keys().cloned().collect()).unwrap_or_default();
     // The root's own `Pet` keeps its name; the other file's gets a fresh one.
     assert_eq!(names, ["Pet", "Owner", "Pet2", "Tag", "extra"]);
     let reference = |schema: &str, property: &str| -> String {
@@ -323,7 +324,9 @@ components:
     };
     let SchemaKind::Type(Type::Object(o)) = &s.schema_kind else { panic!("{s:?}") };
     assert_eq!(o.required, ["id"]);
-    assert!(matches!(o.properties.get("broken"), Some(ReferenceOr::Item(b)) if matches!(b.schema_kind, SchemaKind::Any(_))));
+    assert!(
+        matches!(o.properties.get("broken"), Some(ReferenceOr::Item(b)) if matches!(b.schema_kind, SchemaKind::Any(_)))
+    );
 }
 
 #[test]
@@ -367,7 +370,8 @@ fn hopeless_documents_are_errors() {
 fn big_yaml_documents_have_no_size_limit() {
     // 45,000 schemas: over 3 MiB (a peer generator's limit) and about
     // 450,000 YAML nodes.
-    let mut source = String::from("openapi: 3.0.0\ninfo: {title: big, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n");
+    let mut source =
+        String::from("openapi: 3.0.0\ninfo: {title: big, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n");
     for i in 0..45_000 {
         source.push_str(&format!("    Schema{i}:\n      type: object\n      properties: {{name: {{type: string}}}}\n"));
     }
@@ -465,7 +469,12 @@ fn locating_many_pointers_in_the_largest_corpus_document_is_quick_enough_to_meas
     sources.mount("", file, "");
     let start = Instant::now();
     let located: Vec<Location> = pointers.iter().filter_map(|p| sources.locate(p)).collect();
-    println!("located {} of {} pointers in {:?} (the first lookup builds the index)", located.len(), pointers.len(), start.elapsed());
+    println!(
+        "located {} of {} pointers in {:?} (the first lookup builds the index)",
+        located.len(),
+        pointers.len(),
+        start.elapsed()
+    );
     assert_eq!(located.len(), pointers.len());
     // The document is minified onto one line: every `get` is at its own column.
     let mut columns: Vec<usize> = located.iter().map(|l| l.column).collect();
@@ -487,7 +496,11 @@ fn deeply_nested_schemas_do_not_overflow_the_stack() {
     let loaded = ok("deep.json", &source);
     assert!(loaded.document.components.is_some_and(|c| c.schemas.contains_key("Deep")));
     // One level more is a parse error, not a crash.
-    let too_deep = source.replacen("{\"type\": \"string\"}", "{\"type\": \"object\", \"properties\": {\"p\": {\"type\": \"object\", \"properties\": {\"q\": {}}}}}", 1);
+    let too_deep = source.replacen(
+        "{\"type\": \"string\"}",
+        "{\"type\": \"object\", \"properties\": {\"p\": {\"type\": \"object\", \"properties\": {\"q\": {}}}}}",
+        1,
+    );
     let e = errors("deep.json", &too_deep);
     assert!(e[0].message.contains("recursion limit"), "{}", e[0].message);
 }

@@ -103,11 +103,16 @@ mod tests {
 
     #[test]
     fn missing_or_other_versions_are_errors_at_openapi() {
-        for doc in [json!({"info": {}}), json!({"openapi": "2.0"}), json!({"openapi": "3.2.0"}), json!({"openapi": true})] {
+        for doc in
+            [json!({"info": {}}), json!({"openapi": "2.0"}), json!({"openapi": "3.2.0"}), json!({"openapi": true})]
+        {
             let Err(e) = run(doc.clone()).0 else { panic!("accepted {doc}") };
             assert_eq!(e.pointer, "/openapi", "{doc}");
         }
         let Err(e) = run(json!([1])).0 else { panic!("accepted an array") };
-        assert_eq!((e.pointer.as_str(), e.message.as_str()), ("", "an OpenAPI document must be an object, found an array"));
+        assert_eq!(
+            (e.pointer.as_str(), e.message.as_str()),
+            ("", "an OpenAPI document must be an object, found an array")
+        );
     }
 }

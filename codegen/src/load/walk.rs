@@ -63,7 +63,11 @@ fn fields(kind: Kind) -> &'static [(&'static str, Shape, Kind)] {
     use Kind::*;
     use Shape::*;
     match kind {
-        Document => &[("paths", MapNoExtensions, PathItem), ("webhooks", MapNoExtensions, PathItem), ("components", One, Components)],
+        Document => &[
+            ("paths", MapNoExtensions, PathItem),
+            ("webhooks", MapNoExtensions, PathItem),
+            ("components", One, Components),
+        ],
         Components => &[
             ("schemas", Map, Schema),
             ("responses", Map, Response),
@@ -308,7 +312,9 @@ mod tests {
             "components": {"schemas": {"S": {"enum": [{"$ref": "data"}], "default": {"properties": {}}}}}
         });
         let mut seen = Vec::new();
-        walk(&mut doc, Kind::Document, &mut String::new(), &mut |kind, pointer, _| seen.push(format!("{kind:?} {pointer}")));
+        walk(&mut doc, Kind::Document, &mut String::new(), &mut |kind, pointer, _| {
+            seen.push(format!("{kind:?} {pointer}"))
+        });
         assert_eq!(
             seen,
             [

@@ -75,7 +75,9 @@ impl<'a> Reach<'a> {
                     self.mark(i);
                 }
             }
-            TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Box(inner) => self.from(inner),
+            TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Box(inner) => {
+                self.from(inner)
+            }
             _ => {}
         }
     }

@@ -3,16 +3,15 @@
 use std::collections::BTreeMap;
 
 use openapiv3::{
-    MediaType, Operation as Op, Parameter, ParameterSchemaOrContent, PathItem, PathStyle, QueryStyle,
-    ReferenceOr, RequestBody, Response as Resp, SchemaKind, StatusCode, Type,
+    MediaType, Operation as Op, Parameter, ParameterSchemaOrContent, PathItem, PathStyle, QueryStyle, ReferenceOr,
+    RequestBody, Response as Resp, SchemaKind, StatusCode, Type,
 };
 
 use super::schema::{SRef, lower_use, resolve};
 use super::{Cx, docs};
 use crate::diagnostic::join;
 use crate::ir::{
-    Body, BodyKind, Decode, Location, Method, Operation, Param, ParamsStruct, Response, SecurityScheme, Style,
-    TypeRef,
+    Body, BodyKind, Decode, Location, Method, Operation, Param, ParamsStruct, Response, SecurityScheme, Style, TypeRef,
 };
 use crate::naming::{self, Namespace};
 
@@ -24,7 +23,8 @@ const RESERVED_PARAMS: &[&str] = &["request", "params", "body", "rt", "self_"];
 /// The parameter name of an idempotency key (compared case-insensitively).
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
-pub(super) fn lower_operations<'a>(cx: &mut Cx<'a>,
+pub(super) fn lower_operations<'a>(
+    cx: &mut Cx<'a>,
     schemes: &[SecurityScheme],
 ) -> (Vec<Operation>, Option<(String, String)>) {
     let doc = cx.doc;
@@ -161,7 +161,8 @@ fn unescape(token: &str) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn lower_operation<'a>(cx: &mut Cx<'a>,
+fn lower_operation<'a>(
+    cx: &mut Cx<'a>,
     schemes: &[SecurityScheme],
     version: &Option<(String, String)>,
     path: &str,
@@ -224,7 +225,14 @@ fn lower_operation<'a>(cx: &mut Cx<'a>,
         };
         let lower = data.name.to_ascii_lowercase();
         if matches!(location, Location::Header | Location::Cookie) && !is_token(&data.name) {
-            cx.warn(p_pointer, format!("{} parameter name `{}` is not a valid HTTP token; the parameter is skipped", if location == Location::Header { "header" } else { "cookie" }, data.name.escape_debug()));
+            cx.warn(
+                p_pointer,
+                format!(
+                    "{} parameter name `{}` is not a valid HTTP token; the parameter is skipped",
+                    if location == Location::Header { "header" } else { "cookie" },
+                    data.name.escape_debug()
+                ),
+            );
             continue;
         }
         if location == Location::Header {
@@ -246,9 +254,14 @@ fn lower_operation<'a>(cx: &mut Cx<'a>,
         }
         let context = format!("{type_base}{}", naming::type_name(&data.name));
         let ty = match &data.format {
-            ParameterSchemaOrContent::Schema(schema) => lower_use(cx, SRef::from(schema), &context, &join(p_pointer, "schema")),
+            ParameterSchemaOrContent::Schema(schema) => {
+                lower_use(cx, SRef::from(schema), &context, &join(p_pointer, "schema"))
+            }
             ParameterSchemaOrContent::Content(_) => {
-                cx.warn(join(p_pointer, "content"), format!("parameter `{}` uses `content`, which is sent as a string", data.name));
+                cx.warn(
+                    join(p_pointer, "content"),
+                    format!("parameter `{}` uses `content`, which is sent as a string", data.name),
+                );
                 TypeRef::String
             }
         };
@@ -276,7 +289,10 @@ fn lower_operation<'a>(cx: &mut Cx<'a>,
     // Every `{name}` of the template needs a value, declared or not.
     for name in &template {
         if !path_params.iter().any(|p| &p.wire == name) {
-            cx.warn(join(pointer, "parameters"), format!("path parameter `{name}` of `{path}` is not declared; it is taken as a string"));
+            cx.warn(
+                join(pointer, "parameters"),
+                format!("path parameter `{name}` of `{path}` is not declared; it is taken as a string"),
+            );
             path_params.push(Param {
                 name: String::new(),
                 wire: name.clone(),
@@ -364,7 +380,12 @@ fn template_params(path: &str) -> Vec<String> {
 /// How a media type is read or written.
 fn media_kind(content_type: &str) -> Option<BodyKind> {
     let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if ct == "application/json" || ct.ends_with("+json") || ct == "*/*" || ct == "application/*" || ct.ends_with("/json") {
+    if ct == "application/json"
+        || ct.ends_with("+json")
+        || ct == "*/*"
+        || ct == "application/*"
+        || ct.ends_with("/json")
+    {
         Some(BodyKind::Json)
     } else if ct == "application/x-www-form-urlencoded" {
         Some(BodyKind::Form)
@@ -388,10 +409,7 @@ fn pick(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&String, &Me
         BodyKind::Text => 3,
         BodyKind::Bytes => 4,
     };
-    content
-        .iter()
-        .filter_map(|(ct, mt)| media_kind(ct).map(|k| (ct, mt, k)))
-        .min_by_key(|(_, _, k)| rank(*k))
+    content.iter().filter_map(|(ct, mt)| media_kind(ct).map(|k| (ct, mt, k))).min_by_key(|(_, _, k)| rank(*k))
 }
 
 fn lower_body<'a>(cx: &mut Cx<'a>, body: &'a RequestBody, type_base: &str, pointer: &str) -> Option<Body> {
@@ -407,7 +425,9 @@ fn lower_body<'a>(cx: &mut Cx<'a>, body: &'a RequestBody, type_base: &str, point
         (BodyKind::Text, _) => TypeRef::String,
         // The caller builds the parts; the schema documents them.
         (BodyKind::Multipart, _) => TypeRef::Unit,
-        (_, Some(schema)) => lower_use(cx, SRef::from(schema), &format!("{type_base}Body"), &join(&media_pointer, "schema")),
+        (_, Some(schema)) => {
+            lower_use(cx, SRef::from(schema), &format!("{type_base}Body"), &join(&media_pointer, "schema"))
+        }
         (_, None) => TypeRef::Value,
     };
     let ty = match ty {
@@ -481,7 +501,9 @@ fn lower_response<'a>(cx: &mut Cx<'a>, response: &'a Resp, context: &str, pointe
     let ty = match (kind, &media.schema) {
         (BodyKind::Bytes, _) => return Some(Response { ty: TypeRef::Bytes, decode: Decode::Bytes }),
         (BodyKind::Text, _) => return Some(Response { ty: TypeRef::String, decode: Decode::Text }),
-        (BodyKind::Form | BodyKind::Multipart, _) => return Some(Response { ty: TypeRef::String, decode: Decode::Text }),
+        (BodyKind::Form | BodyKind::Multipart, _) => {
+            return Some(Response { ty: TypeRef::String, decode: Decode::Text });
+        }
         (BodyKind::Json, Some(schema)) => {
             let schema_pointer = join(&join(&join(pointer, "content"), content_type), "schema");
             lower_use(cx, SRef::from(schema), context, &schema_pointer)

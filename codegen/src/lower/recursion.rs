@@ -86,7 +86,8 @@ fn components(graph: &[Vec<usize>]) -> Vec<usize> {
 
 pub(super) fn box_cycles(types: &mut [TypeDef]) {
     let ids: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
-    let graph: Vec<Vec<usize>> = types.iter().map(|t| edges(t).iter().filter_map(|e| ids.get(e).copied()).collect()).collect();
+    let graph: Vec<Vec<usize>> =
+        types.iter().map(|t| edges(t).iter().filter_map(|e| ids.get(e).copied()).collect()).collect();
     let comp = components(&graph);
     let mut size = BTreeMap::<usize, usize>::new();
     for c in &comp {
@@ -173,8 +174,20 @@ mod tests {
     #[test]
     fn alias_cycles_become_values() {
         let mut types = vec![
-            TypeDef { name: "A".into(), docs: Docs::default(), deprecated: false, kind: TypeKind::Alias(TypeRef::Named("B".into())), serde: Directions::BOTH },
-            TypeDef { name: "B".into(), docs: Docs::default(), deprecated: false, kind: TypeKind::Alias(TypeRef::Named("A".into())), serde: Directions::BOTH },
+            TypeDef {
+                name: "A".into(),
+                docs: Docs::default(),
+                deprecated: false,
+                kind: TypeKind::Alias(TypeRef::Named("B".into())),
+                serde: Directions::BOTH,
+            },
+            TypeDef {
+                name: "B".into(),
+                docs: Docs::default(),
+                deprecated: false,
+                kind: TypeKind::Alias(TypeRef::Named("A".into())),
+                serde: Directions::BOTH,
+            },
         ];
         box_cycles(&mut types);
         assert!(types.iter().all(|t| matches!(t.kind, TypeKind::Alias(TypeRef::Value))));

@@ -110,7 +110,11 @@ fn shape(schema: &Schema) -> Shape<'_> {
             if !a.all_of.is_empty() {
                 Shape::AllOf(&a.all_of)
             } else if !a.properties.is_empty() || a.typ.as_deref() == Some("object") {
-                Shape::Object { properties: &a.properties, required: &a.required, additional: a.additional_properties.as_ref() }
+                Shape::Object {
+                    properties: &a.properties,
+                    required: &a.required,
+                    additional: a.additional_properties.as_ref(),
+                }
             } else if !a.one_of.is_empty() {
                 Shape::OneOf(&a.one_of)
             } else if !a.any_of.is_empty() {
@@ -118,7 +122,11 @@ fn shape(schema: &Schema) -> Shape<'_> {
             } else if a.items.is_some() || a.typ.as_deref() == Some("array") {
                 Shape::Array(a.items.as_ref().map(SRef::from))
             } else if a.additional_properties.is_some() {
-                Shape::Object { properties: &a.properties, required: &a.required, additional: a.additional_properties.as_ref() }
+                Shape::Object {
+                    properties: &a.properties,
+                    required: &a.required,
+                    additional: a.additional_properties.as_ref(),
+                }
             } else {
                 match a.typ.as_deref() {
                     Some("string") => {
@@ -206,9 +214,9 @@ fn step<'a>(schema: &'a Schema, token: &str, next: Option<&String>) -> Option<SR
             AdditionalProperties::Schema(s) => Some(SRef::from(s.as_ref())),
             AdditionalProperties::Any(_) => None,
         },
-        (SchemaKind::AllOf { all_of: v }, "allOf") | (SchemaKind::OneOf { one_of: v }, "oneOf") | (SchemaKind::AnyOf { any_of: v }, "anyOf") => {
-            v.get(index()?).map(SRef::from)
-        }
+        (SchemaKind::AllOf { all_of: v }, "allOf")
+        | (SchemaKind::OneOf { one_of: v }, "oneOf")
+        | (SchemaKind::AnyOf { any_of: v }, "anyOf") => v.get(index()?).map(SRef::from),
         (SchemaKind::Any(a), "allOf") => a.all_of.get(index()?).map(SRef::from),
         (SchemaKind::Any(a), "oneOf") => a.one_of.get(index()?).map(SRef::from),
         (SchemaKind::Any(a), "anyOf") => a.any_of.get(index()?).map(SRef::from),
@@ -233,35 +241,49 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
     let SRef::Item(schema) = s else {
         let ty = lower_use(cx, s, &name, pointer);
         let ty = strip_option(ty);
-        insert(cx, TypeDef { name, docs: Default::default(), deprecated: false, kind: TypeKind::Alias(ty), serde: Directions::BOTH });
+        insert(
+            cx,
+            TypeDef {
+                name,
+                docs: Default::default(),
+                deprecated: false,
+                kind: TypeKind::Alias(ty),
+                serde: Directions::BOTH,
+            },
+        );
         return;
     };
     let data = &schema.schema_data;
     let type_docs = docs(&[data.title.as_deref(), data.description.as_deref()]);
-    let kind = match shape(schema) {
-        Shape::Object { properties, required, additional } if !properties.is_empty() => {
-            TypeKind::Struct(lower_struct(cx, &name, &[(properties, required, pointer.to_string())], additional, pointer))
-        }
-        Shape::StringEnum(values) => TypeKind::Enum(lower_enum(&values)),
-        Shape::OneOf(members) | Shape::AnyOf(members) => match lower_union(cx, &name, members, schema, pointer) {
-            Ok((union, _)) => TypeKind::Union(union),
-            Err(ty) => TypeKind::Alias(strip_option(ty)),
-        },
-        Shape::AllOf(parts) => match merge_all_of(cx, parts, pointer) {
-            Merged::Object(objects, additional, refs) => match lower_merged(cx, &name, &objects, additional, &refs, pointer) {
-                Some(def) => TypeKind::Struct(def),
-                None => TypeKind::Alias(TypeRef::Value),
+    let kind =
+        match shape(schema) {
+            Shape::Object { properties, required, additional } if !properties.is_empty() => TypeKind::Struct(
+                lower_struct(cx, &name, &[(properties, required, pointer.to_string())], additional, pointer),
+            ),
+            Shape::StringEnum(values) => TypeKind::Enum(lower_enum(&values)),
+            Shape::OneOf(members) | Shape::AnyOf(members) => match lower_union(cx, &name, members, schema, pointer) {
+                Ok((union, _)) => TypeKind::Union(union),
+                Err(ty) => TypeKind::Alias(strip_option(ty)),
             },
-            Merged::Single(part, part_pointer) => TypeKind::Alias(strip_option(lower_use(cx, part, &name, &part_pointer))),
-            Merged::Untyped => TypeKind::Alias(TypeRef::Value),
-        },
-        _ => {
-            // Arrays, maps, primitives: an alias to the inline type, whose own
-            // inline parts are named after this one.
-            let ty = lower_item(cx, schema, &name, pointer);
-            TypeKind::Alias(strip_option(ty))
-        }
-    };
+            Shape::AllOf(parts) => match merge_all_of(cx, parts, pointer) {
+                Merged::Object(objects, additional, refs) => {
+                    match lower_merged(cx, &name, &objects, additional, &refs, pointer) {
+                        Some(def) => TypeKind::Struct(def),
+                        None => TypeKind::Alias(TypeRef::Value),
+                    }
+                }
+                Merged::Single(part, part_pointer) => {
+                    TypeKind::Alias(strip_option(lower_use(cx, part, &name, &part_pointer)))
+                }
+                Merged::Untyped => TypeKind::Alias(TypeRef::Value),
+            },
+            _ => {
+                // Arrays, maps, primitives: an alias to the inline type, whose own
+                // inline parts are named after this one.
+                let ty = lower_item(cx, schema, &name, pointer);
+                TypeKind::Alias(strip_option(ty))
+            }
+        };
     insert(cx, TypeDef { name, docs: type_docs, deprecated: data.deprecated, kind, serde: Directions::BOTH });
 }
 
@@ -283,7 +305,12 @@ pub(crate) fn lower_use<'a>(cx: &mut Cx<'a>, s: SRef<'a>, context: &str, pointer
     // Inline schemas nest only as deep as the document, but references into
     // the middle of schemas can loop back on themselves: bound the depth.
     if cx.depth >= MAX_DEPTH {
-        cx.warn(pointer, format!("schema nests more than {MAX_DEPTH} levels deep (a reference cycle?); typed as `serde_json::Value`"));
+        cx.warn(
+            pointer,
+            format!(
+                "schema nests more than {MAX_DEPTH} levels deep (a reference cycle?); typed as `serde_json::Value`"
+            ),
+        );
         return TypeRef::Value;
     }
     cx.depth += 1;
@@ -300,7 +327,10 @@ const MAX_DEPTH: usize = 48;
 
 fn lower_ref<'a>(cx: &mut Cx<'a>, reference: &str, context: &str, pointer: &str) -> TypeRef {
     let Some((target, component)) = lookup(cx, reference) else {
-        cx.warn(join(pointer, "$ref"), format!("reference `{reference}` does not name a schema; typed as `serde_json::Value`"));
+        cx.warn(
+            join(pointer, "$ref"),
+            format!("reference `{reference}` does not name a schema; typed as `serde_json::Value`"),
+        );
         return TypeRef::Value;
     };
     if let Some(component) = component {
@@ -336,7 +366,8 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                 match additional {
                     Some(AdditionalProperties::Schema(value)) => {
                         let value_pointer = join(pointer, "additionalProperties");
-                        let value = lower_use(cx, SRef::from(value.as_ref()), &format!("{context}Value"), &value_pointer);
+                        let value =
+                            lower_use(cx, SRef::from(value.as_ref()), &format!("{context}Value"), &value_pointer);
                         TypeRef::Map(Box::new(value))
                     }
                     _ => TypeRef::Object,
@@ -345,26 +376,32 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                 let name = cx.names.claim(naming::type_name(context));
                 let def = lower_struct(cx, &name, &[(properties, required, pointer.to_string())], additional, pointer);
                 let data = &schema.schema_data;
-                insert(cx, TypeDef {
-                    name: name.clone(),
-                    docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
-                    deprecated: data.deprecated,
-                    kind: TypeKind::Struct(def),
-                    serde: Directions::BOTH,
-                });
+                insert(
+                    cx,
+                    TypeDef {
+                        name: name.clone(),
+                        docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
+                        deprecated: data.deprecated,
+                        kind: TypeKind::Struct(def),
+                        serde: Directions::BOTH,
+                    },
+                );
                 TypeRef::Named(name)
             }
         }
         Shape::StringEnum(values) => {
             let name = cx.names.claim(naming::type_name(context));
             let data = &schema.schema_data;
-            insert(cx, TypeDef {
-                name: name.clone(),
-                docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
-                deprecated: data.deprecated,
-                kind: TypeKind::Enum(lower_enum(&values)),
-                serde: Directions::BOTH,
-            });
+            insert(
+                cx,
+                TypeDef {
+                    name: name.clone(),
+                    docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
+                    deprecated: data.deprecated,
+                    kind: TypeKind::Enum(lower_enum(&values)),
+                    serde: Directions::BOTH,
+                },
+            );
             TypeRef::Named(name)
         }
         Shape::String(format) => string_type(format),
@@ -392,13 +429,16 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                 Ok((union, member_null)) => {
                     let name = cx.names.claim(name);
                     let data = &schema.schema_data;
-                    insert(cx, TypeDef {
-                        name: name.clone(),
-                        docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
-                        deprecated: data.deprecated,
-                        kind: TypeKind::Union(union),
-                        serde: Directions::BOTH,
-                    });
+                    insert(
+                        cx,
+                        TypeDef {
+                            name: name.clone(),
+                            docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
+                            deprecated: data.deprecated,
+                            kind: TypeKind::Union(union),
+                            serde: Directions::BOTH,
+                        },
+                    );
                     if member_null { TypeRef::Named(name).option() } else { TypeRef::Named(name) }
                 }
                 Err(ty) => ty,
@@ -411,13 +451,16 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                     return TypeRef::Value;
                 };
                 let data = &schema.schema_data;
-                insert(cx, TypeDef {
-                    name: name.clone(),
-                    docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
-                    deprecated: data.deprecated,
-                    kind: TypeKind::Struct(def),
-                    serde: Directions::BOTH,
-                });
+                insert(
+                    cx,
+                    TypeDef {
+                        name: name.clone(),
+                        docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
+                        deprecated: data.deprecated,
+                        kind: TypeKind::Struct(def),
+                        serde: Directions::BOTH,
+                    },
+                );
                 TypeRef::Named(name)
             }
             Merged::Single(part, part_pointer) => lower_use(cx, part, context, &part_pointer),
@@ -441,7 +484,8 @@ fn string_type(format: &str) -> TypeRef {
 type PropertySet<'a> = (&'a IndexMap<String, ReferenceOr<Box<Schema>>>, &'a [String], String);
 
 /// Builds a struct from one or more property sets (several for `allOf`).
-fn lower_struct<'a>(cx: &mut Cx<'a>,
+fn lower_struct<'a>(
+    cx: &mut Cx<'a>,
     name: &str,
     sets: &[PropertySet<'a>],
     additional: Option<&'a AdditionalProperties>,
@@ -469,7 +513,11 @@ fn lower_struct<'a>(cx: &mut Cx<'a>,
                 Some(s) => {
                     let d = &s.schema_data;
                     let default = d.default.as_ref().map(|v| format!("Defaults to `{v}`."));
-                    (docs(&[d.title.as_deref(), d.description.as_deref(), default.as_deref()]), d.deprecated, d.read_only || d.write_only)
+                    (
+                        docs(&[d.title.as_deref(), d.description.as_deref(), default.as_deref()]),
+                        d.deprecated,
+                        d.read_only || d.write_only,
+                    )
                 }
                 None => (Default::default(), false, false),
             };
@@ -508,7 +556,11 @@ fn lower_enum(values: &[&str]) -> StringEnum {
         if variants.iter().any(|v: &Variant| v.value == *value) {
             continue;
         }
-        variants.push(Variant { name: names.claim(naming::variant_name(value)), value: value.to_string(), docs: Default::default() });
+        variants.push(Variant {
+            name: names.claim(naming::variant_name(value)),
+            value: value.to_string(),
+            docs: Default::default(),
+        });
     }
     StringEnum { variants, other: names.claim("UnknownValue".to_string()) }
 }
@@ -540,8 +592,12 @@ fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>], pointer: 
     let mut objects: Vec<PropertySet<'a>> = Vec::new();
     let mut additional = None;
     let mut others: Vec<(SRef<'a>, String)> = Vec::new();
-    let mut stack: Vec<(SRef<'a>, String)> =
-        parts.iter().enumerate().rev().map(|(i, p)| (SRef::from(p), join(&join(pointer, "allOf"), &i.to_string()))).collect();
+    let mut stack: Vec<(SRef<'a>, String)> = parts
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, p)| (SRef::from(p), join(&join(pointer, "allOf"), &i.to_string())))
+        .collect();
     let mut budget = 256;
     while let Some((part, part_pointer)) = stack.pop() {
         budget -= 1;
@@ -587,7 +643,8 @@ fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>], pointer: 
 /// Lowers the struct an `allOf` merges into, unless that would copy a
 /// schema into itself: a schema whose `allOf` reaches back to a schema being
 /// merged would otherwise be copied without end. `None` then, with a warning.
-fn lower_merged<'a>(cx: &mut Cx<'a>,
+fn lower_merged<'a>(
+    cx: &mut Cx<'a>,
     name: &str,
     objects: &[PropertySet<'a>],
     additional: Option<&'a AdditionalProperties>,
@@ -624,13 +681,20 @@ fn is_annotation(schema: &Schema) -> bool {
 
 /// A `oneOf`/`anyOf`. `Err` carries a simpler type when the union collapses
 /// (one member, or one member plus `null`).
-fn lower_union<'a>(cx: &mut Cx<'a>,
+fn lower_union<'a>(
+    cx: &mut Cx<'a>,
     name: &str,
     members: &'a [ReferenceOr<Schema>],
     schema: &'a Schema,
     pointer: &str,
 ) -> Result<(Union, bool), TypeRef> {
-    let keyword = if matches!(schema.schema_kind, SchemaKind::AnyOf { .. }) || matches!(&schema.schema_kind, SchemaKind::Any(a) if !a.any_of.is_empty() && a.one_of.is_empty()) { "anyOf" } else { "oneOf" };
+    let keyword = if matches!(schema.schema_kind, SchemaKind::AnyOf { .. })
+        || matches!(&schema.schema_kind, SchemaKind::Any(a) if !a.any_of.is_empty() && a.one_of.is_empty())
+    {
+        "anyOf"
+    } else {
+        "oneOf"
+    };
     let mut present: Vec<(usize, SRef<'_>)> = Vec::new();
     let mut nullable = schema.schema_data.nullable;
     for (i, m) in members.iter().enumerate() {
@@ -694,7 +758,8 @@ fn lower_union<'a>(cx: &mut Cx<'a>,
     // An untagged union tries variants in order: the catch-all kinds go last
     // so they do not swallow values a precise variant would take.
     variants.sort_by_key(|v| matches!(v.ty, TypeRef::Value | TypeRef::Object));
-    let discriminator = discriminator.filter(|_| variants.iter().all(|v| !v.tags.is_empty())).map(|d| d.property_name.clone());
+    let discriminator =
+        discriminator.filter(|_| variants.iter().all(|v| !v.tags.is_empty())).map(|d| d.property_name.clone());
     let other = discriminator.as_ref().map(|_| names.claim("Unknown".to_string()));
     Ok((Union { discriminator, variants, other }, nullable))
 }
@@ -719,7 +784,9 @@ mod tests {
             ));
         }
         schemas.push_str(r#""S40": {"type": "object", "properties": {"end": {"type": "string"}}}"#);
-        let doc = format!(r#"{{"openapi": "3.0.3", "info": {{"title": "t", "version": "1"}}, "paths": {{}}, "components": {{"schemas": {{{schemas}}}}}}}"#);
+        let doc = format!(
+            r#"{{"openapi": "3.0.3", "info": {{"title": "t", "version": "1"}}, "paths": {{}}, "components": {{"schemas": {{{schemas}}}}}}}"#
+        );
         let generated = generate_from_str("chain.json", &doc, &Settings::new()).unwrap();
         let code = generated.code();
         assert!(code.contains("pub a: Option<S1>,"), "{code}");
@@ -736,7 +803,11 @@ mod tests {
             "B": {"type": "object", "properties": {"inner": {"allOf": [{"$ref": "#/components/schemas/A"}, {"type": "object", "properties": {"y": {"type": "string"}}}]}}}
         }}}"##;
         let generated = generate_from_str("cycle.json", doc, &Settings::new()).unwrap();
-        assert!(generated.warnings().iter().any(|w| w.to_string().contains("into itself")), "{:?}", generated.warnings());
+        assert!(
+            generated.warnings().iter().any(|w| w.to_string().contains("into itself")),
+            "{:?}",
+            generated.warnings()
+        );
         assert!(generated.code().contains("pub struct A"));
     }
 }

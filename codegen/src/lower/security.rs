@@ -17,17 +17,24 @@ pub(super) fn lower_schemes(cx: &mut Cx<'_>) -> Vec<SecurityScheme> {
         let Some(scheme) = components.security_schemes.get(name) else { continue };
         let kind = match scheme {
             ReferenceOr::Reference { reference } => {
-                cx.warn(&pointer, format!("security scheme `{name}` is a reference (`{reference}`), which is not supported; it is ignored"));
+                cx.warn(
+                    &pointer,
+                    format!(
+                        "security scheme `{name}` is a reference (`{reference}`), which is not supported; it is ignored"
+                    ),
+                );
                 SchemeKind::Unsupported
             }
-            ReferenceOr::Item(Scheme::HTTP { scheme, .. }) => match scheme.to_ascii_lowercase().as_str() {
-                "bearer" => SchemeKind::Bearer,
-                "basic" => SchemeKind::Basic,
-                other => {
-                    cx.warn(join(&pointer, "scheme"), format!("http auth scheme `{other}` is not supported; set the header yourself with `default_header`"));
-                    SchemeKind::Unsupported
+            ReferenceOr::Item(Scheme::HTTP { scheme, .. }) => {
+                match scheme.to_ascii_lowercase().as_str() {
+                    "bearer" => SchemeKind::Bearer,
+                    "basic" => SchemeKind::Basic,
+                    other => {
+                        cx.warn(join(&pointer, "scheme"), format!("http auth scheme `{other}` is not supported; set the header yourself with `default_header`"));
+                        SchemeKind::Unsupported
+                    }
                 }
-            },
+            }
             ReferenceOr::Item(Scheme::APIKey { location, name: key_name, .. }) => SchemeKind::ApiKey {
                 location: match location {
                     APIKeyLocation::Header => Location::Header,
@@ -61,7 +68,10 @@ pub(super) fn lower_servers(cx: &mut Cx<'_>) -> Vec<String> {
             }
         }
         if url.contains('{') {
-            cx.warn(format!("/servers/{i}/url"), format!("server url `{url}` has a variable without a default; it is left out"));
+            cx.warn(
+                format!("/servers/{i}/url"),
+                format!("server url `{url}` has a variable without a default; it is left out"),
+            );
             continue;
         }
         if !out.contains(&url) {

@@ -69,7 +69,9 @@ pub(super) fn share_identical(types: &mut [TypeDef], components: &BTreeSet<Strin
         if shared.contains_key(&def.name) {
             let root = root(&shared, &def.name).to_owned();
             if def.docs.lines.is_empty() {
-                def.docs.lines.push(format!("The document defines this type exactly as [`{root}`], so it is that type."));
+                def.docs
+                    .lines
+                    .push(format!("The document defines this type exactly as [`{root}`], so it is that type."));
             }
             def.kind = TypeKind::Alias(TypeRef::Named(root));
         }
@@ -107,7 +109,9 @@ fn canonical(kind: &TypeKind, shared: &BTreeMap<String, String>) -> TypeKind {
 fn rename_in(ty: &mut TypeRef, shared: &BTreeMap<String, String>) {
     match ty {
         TypeRef::Named(name) if shared.contains_key(name.as_str()) => *name = root(shared, name).to_owned(),
-        TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Box(inner) => rename_in(inner, shared),
+        TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Box(inner) => {
+            rename_in(inner, shared)
+        }
         _ => {}
     }
 }
@@ -158,7 +162,9 @@ mod tests {
         assert_eq!(alias_of(&types[2]), Some("AError"));
         assert_eq!(alias_of(&types[3]), Some("AErrorItem"));
         // The kept definition still names its own item type.
-        assert!(matches!(&types[0].kind, TypeKind::Struct(s) if s.fields[0].ty == TypeRef::Vec(Box::new(named("AErrorItem")))));
+        assert!(
+            matches!(&types[0].kind, TypeKind::Struct(s) if s.fields[0].ty == TypeRef::Vec(Box::new(named("AErrorItem"))))
+        );
     }
 
     #[test]

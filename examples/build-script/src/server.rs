@@ -67,8 +67,7 @@ async fn get_order(State(orders): State<Orders>, Path(order_id): Path<String>) -
                 detail: Some(format!("no order `{order_id}`")),
                 instance: None,
             };
-            (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "application/problem+json")], Json(problem))
-                .into_response()
+            (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "application/problem+json")], Json(problem)).into_response()
         }
     }
 }

@@ -62,11 +62,8 @@ async fn run(base_url: &str) -> Result<String, Box<dyn Error>> {
 
     // The two modules are two generations of the same document: same shapes, distinct types.
     let reader = catalogue::Client::builder(base_url).bearer_auth("demo-token").build()?;
-    let params = catalogue::ListOrdersParams {
-        status: Some(catalogue::OrderStatus::Open),
-        limit: Some(10),
-        cursor: None,
-    };
+    let params =
+        catalogue::ListOrdersParams { status: Some(catalogue::OrderStatus::Open), limit: Some(10), cursor: None };
     let page = reader.list_orders(&params).await?;
     let ids: Vec<&str> = page.orders.iter().map(|order| order.id.as_str()).collect();
     out += &format!("generate!  listed {} open order(s): {}", ids.len(), ids.join(", "));

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use gusset::{Jitter, RetryPolicy};
 
 use crate::orders::{
-    CancelOrderParams, Client, LineItem, ListOrdersParams, Money, NewOrder, NewPayment, NewPaymentMethod,
-    OrderStatus,
+    CancelOrderParams, Client, LineItem, ListOrdersParams, Money, NewOrder, NewPayment, NewPaymentMethod, OrderStatus,
 };
 use crate::server::{Fault, Server};
 
@@ -68,7 +67,13 @@ pub(crate) async fn run() -> Result<Summary, Box<dyn Error>> {
     let declined_status = declined_payment(&client, &order_id).await?;
     let final_status = read_and_cancel(&client, &order_id).await?;
 
-    Ok(Summary { create_attempts, orders_created: server.orders_created(), rate_limited_call, declined_status, final_status })
+    Ok(Summary {
+        create_attempts,
+        orders_created: server.orders_created(),
+        rate_limited_call,
+        declined_status,
+        final_status,
+    })
 }
 
 fn tea_order() -> NewOrder {
@@ -148,11 +153,7 @@ async fn declined_payment(client: &Client, order_id: &str) -> Result<u16, Box<dy
             println!("   client  gusset::Error::Api with a typed Problem body:");
             println!("             status {status}, title {:?}", body.title);
             println!("             detail {:?}", body.detail.as_deref().unwrap_or_default());
-            println!(
-                "             correlation id {}, {} attempt(s)",
-                context.correlation_id(),
-                context.attempts()
-            );
+            println!("             correlation id {}, {} attempt(s)", context.correlation_id(), context.attempts());
             check(status.as_u16() == 402 && body.status == 402, "status 402 in the response and in the Problem")?;
             check(context.attempts() == 1, "a 402 is not retried")?;
             Ok(status.as_u16())
@@ -177,7 +178,10 @@ async fn read_and_cancel(client: &Client, order_id: &str) -> Result<OrderStatus,
     let order = client.get_order(order_id).await?;
     println!("   client  {}: order {} is `{}`", order.status(), order.id, order.status);
     check(cancelled.status().as_u16() == 204, "the cancel answered 204 No Content")?;
-    check(again.as_ref().err().and_then(gusset::Error::status).map(|s| s.as_u16()) == Some(409), "cancelling twice is a 409")?;
+    check(
+        again.as_ref().err().and_then(gusset::Error::status).map(|s| s.as_u16()) == Some(409),
+        "cancelling twice is a 409",
+    )?;
     check(order.status == OrderStatus::Cancelled, "the order is cancelled")?;
     Ok(order.into_inner().status)
 }

@@ -166,10 +166,7 @@ impl Store {
         let key = text("idempotency-key");
         let correlation_id = text("x-request-id");
         self.seen.push(Seen { route, idempotency_key: key.clone(), correlation_id: correlation_id.clone() });
-        println!(
-            "   server  {target}  (attempt {})",
-            text("gusset-attempt").unwrap_or_else(|| "?".into())
-        );
+        println!("   server  {target}  (attempt {})", text("gusset-attempt").unwrap_or_else(|| "?".into()));
         if let Some(key) = &key {
             println!("             Idempotency-Key {key}");
         }
@@ -305,7 +302,9 @@ async fn list_orders(State(shared): State<Arc<Shared>>, uri: Uri, headers: Heade
     }
     let query: HashMap<String, String> = uri
         .query()
-        .map(|q| q.split('&').filter_map(|pair| pair.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+        .map(|q| {
+            q.split('&').filter_map(|pair| pair.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+        })
         .unwrap_or_default();
     let status = query.get("status").map(|status| OrderStatus::from(status.as_str()));
     let limit = query.get("limit").and_then(|limit| limit.parse::<usize>().ok()).unwrap_or(20);
@@ -341,7 +340,12 @@ async fn get_order(State(shared): State<Arc<Shared>>, Path(order_id): Path<Strin
     }
 }
 
-async fn cancel_order(State(shared): State<Arc<Shared>>, Path(order_id): Path<String>, uri: Uri, headers: HeaderMap) -> Response {
+async fn cancel_order(
+    State(shared): State<Arc<Shared>>,
+    Path(order_id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let mut store = shared.store();
     let target = format!("DELETE {uri}");
     let arrival = store.arrive("DELETE /orders/{orderId}", &target, &headers);
@@ -354,14 +358,23 @@ async fn cancel_order(State(shared): State<Arc<Shared>>, Path(order_id): Path<St
     };
     if order.status == OrderStatus::Cancelled {
         outcome("409 Conflict, already cancelled");
-        return problem(&arrival.request_id, StatusCode::CONFLICT, "Conflict", format!("order `{order_id}` is already cancelled"));
+        return problem(
+            &arrival.request_id,
+            StatusCode::CONFLICT,
+            "Conflict",
+            format!("order `{order_id}` is already cancelled"),
+        );
     }
     order.status = OrderStatus::Cancelled;
     outcome("204 No Content, order cancelled");
     reply(&arrival.request_id, StatusCode::NO_CONTENT, "application/json", Bytes::new())
 }
 
-async fn create_payment(State(shared): State<Arc<Shared>>, headers: HeaderMap, Json(payment): Json<NewPayment>) -> Response {
+async fn create_payment(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Json(payment): Json<NewPayment>,
+) -> Response {
     let mut store = shared.store();
     let arrival = store.arrive("POST /payments", "POST /payments", &headers);
     if let Some(response) = replayed(&arrival).or_else(|| injected_status(&arrival)) {

@@ -110,7 +110,11 @@ impl Client {
         rt::call(&self.inner, request, rt::decode_json, get_pet_error)
     }
 
-    pub fn list_pets(&self, limit: Option<u32>, x_trace: Option<&str>) -> gusset::Call<'_, Vec<Pet>, rt::serde_json::Value> {
+    pub fn list_pets(
+        &self,
+        limit: Option<u32>,
+        x_trace: Option<&str>,
+    ) -> gusset::Call<'_, Vec<Pet>, rt::serde_json::Value> {
         let mut request = rt::Request::new(&LIST_PETS);
         request.query("limit", &limit, rt::Style::Form, true);
         request.header("X-Trace", &x_trace, rt::Style::Simple, false);

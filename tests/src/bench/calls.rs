@@ -201,7 +201,15 @@ fn clients(addr: SocketAddr) -> Result<Clients, String> {
         note: Some("left at the door".to_owned()),
         metadata: None,
     };
-    Ok(Clients { http, defaults, breaker, off, get_url: format!("{base}/orders/ord_1"), post_url: format!("{base}/orders"), new_order })
+    Ok(Clients {
+        http,
+        defaults,
+        breaker,
+        off,
+        get_url: format!("{base}/orders/ord_1"),
+        post_url: format!("{base}/orders"),
+        new_order,
+    })
 }
 
 /// One call of `variant`, its result decoded and checked.
@@ -222,7 +230,9 @@ async fn call(c: &Clients, variant: Variant) -> Result<(), String> {
         Variant::GussetGetBreaker => c.breaker.get_order("ord_1").await.map_err(|e| e.to_string())?.into_inner(),
         Variant::GussetGetOff => c.off.get_order("ord_1").await.map_err(|e| e.to_string())?.into_inner(),
         Variant::GussetPost => c.defaults.create_order(&c.new_order).await.map_err(|e| e.to_string())?.into_inner(),
-        Variant::GussetPostBreaker => c.breaker.create_order(&c.new_order).await.map_err(|e| e.to_string())?.into_inner(),
+        Variant::GussetPostBreaker => {
+            c.breaker.create_order(&c.new_order).await.map_err(|e| e.to_string())?.into_inner()
+        }
         Variant::GussetPostOff => c.off.create_order(&c.new_order).await.map_err(|e| e.to_string())?.into_inner(),
     };
     if order.id == "ord_1" { Ok(()) } else { Err(format!("unexpected order `{}`", order.id)) }
@@ -256,7 +266,8 @@ fn start_server() -> Result<SocketAddr, String> {
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let serve = async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("cannot listen: {e}"))?;
+            let listener =
+                tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("cannot listen: {e}"))?;
             let addr = listener.local_addr().map_err(|e| format!("no local address: {e}"))?;
             // The receiver waits for this message.
             let _ = send.send(Ok(addr));
@@ -293,14 +304,16 @@ fn render(samples: &Samples) -> String {
     let rows: Vec<Vec<String>> = samples
         .iter()
         .map(|(variant, all, rounds)| {
-            let (base_all, base_rounds) = find(variant.baseline()).map(|(_, a, r)| (a.as_slice(), r.as_slice())).unwrap_or_default();
+            let (base_all, base_rounds) =
+                find(variant.baseline()).map(|(_, a, r)| (a.as_slice(), r.as_slice())).unwrap_or_default();
             let per_round: Vec<f64> = rounds
                 .iter()
                 .zip(base_rounds)
                 .filter(|(_, b)| !b.is_zero())
                 .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
                 .collect();
-            let spread = match (per_round.iter().copied().reduce(f64::min), per_round.iter().copied().reduce(f64::max)) {
+            let spread = match (per_round.iter().copied().reduce(f64::min), per_round.iter().copied().reduce(f64::max))
+            {
                 (Some(lo), Some(hi)) => format!("{lo:.3}..{hi:.3}"),
                 _ => "-".to_owned(),
             };

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use gusset_codegen::Settings;
 
-use super::{COMPILE_DEFAULT, Options, file_name, load_average, median, mebibytes, seconds, table};
+use super::{COMPILE_DEFAULT, Options, file_name, load_average, mebibytes, median, seconds, table};
 
 const TIME: &str = "/usr/bin/time";
 
@@ -86,9 +86,12 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
     let mut crates = Vec::new();
     for path in &documents {
         let document = file_name(path);
-        let generated = gusset_codegen::generate(path, &Settings::new()).map_err(|e| format!("`{document}` does not generate: {e}"))?;
+        let generated = gusset_codegen::generate(path, &Settings::new())
+            .map_err(|e| format!("`{document}` does not generate: {e}"))?;
         let name = format!("bench_{}", gusset_codegen::name_from_path(path).trim_start_matches('_'));
-        workspace.write_crate(&name, generated.code(), Route::Generated).map_err(|e| format!("cannot write the crate `{name}`: {e}"))?;
+        workspace
+            .write_crate(&name, generated.code(), Route::Generated)
+            .map_err(|e| format!("cannot write the crate `{name}`: {e}"))?;
         // `{:?}` of a path's text is a Rust string literal of it.
         let expansion = format!("gusset::generate!({:?});\n", path.display().to_string());
         workspace
@@ -161,7 +164,9 @@ fn describe(m: Measured) -> String {
 }
 
 fn render(rows: &[Row]) -> String {
-    let time = |ms: &[Measured]| if ms.is_empty() { "-".to_owned() } else { seconds(median(&ms.iter().map(|m| m.elapsed).collect::<Vec<_>>())) };
+    let time = |ms: &[Measured]| {
+        if ms.is_empty() { "-".to_owned() } else { seconds(median(&ms.iter().map(|m| m.elapsed).collect::<Vec<_>>())) }
+    };
     let peak = |ms: &[Measured]| {
         let mut peaks: Vec<u64> = ms.iter().filter_map(|m| m.peak_kib).collect();
         peaks.sort_unstable();
@@ -178,8 +183,18 @@ fn render(rows: &[Row]) -> String {
             None => format!("-{}", seconds(plain - expanded)),
         }
     };
-    let header =
-        ["client of", "source", "types, fns", "check", "check peak", "re-check", "build", "build peak", "generate! check", "macro adds"];
+    let header = [
+        "client of",
+        "source",
+        "types, fns",
+        "check",
+        "check peak",
+        "re-check",
+        "build",
+        "build peak",
+        "generate! check",
+        "macro adds",
+    ];
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -292,7 +307,10 @@ impl Workspace {
         for _ in 0..3 {
             self.touch(package)?;
             let (measured, stderr) = self.cargo(command, package, incremental)?;
-            if !stderr.lines().any(|line| line.trim_start().starts_with("Checking gusset v") || line.trim_start().starts_with("Compiling gusset v")) {
+            if !stderr.lines().any(|line| {
+                line.trim_start().starts_with("Checking gusset v")
+                    || line.trim_start().starts_with("Compiling gusset v")
+            }) {
                 return Ok(measured);
             }
             eprintln!("bench: cargo {command} -p {package} also compiled the changed runtime; measuring again");

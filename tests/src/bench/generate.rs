@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gusset_codegen::Settings;
 use gusset_codegen::__bench::{StageTimes, stages};
+use gusset_codegen::Settings;
 
-use super::{GENERATE_DEFAULT, Options, file_name, median, mebibytes, peak_kib, seconds, table};
+use super::{GENERATE_DEFAULT, Options, file_name, mebibytes, median, peak_kib, seconds, table};
 
 /// What the child process reports about its one generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +39,9 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
     let mut rows = Vec::new();
     for path in &documents {
         let document = file_name(path);
-        eprintln!("bench: {document}: {runs} generations, each in a fresh process, for end-to-end time and peak memory");
+        eprintln!(
+            "bench: {document}: {runs} generations, each in a fresh process, for end-to-end time and peak memory"
+        );
         let mut fresh_runs = Vec::with_capacity(runs);
         for _ in 0..runs {
             fresh_runs.push(fresh_process(&exe, path)?);
@@ -53,7 +55,8 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
         let mut output = (0, 0);
         for run in 0..=runs {
             let start = Instant::now();
-            let (generated, times) = stages(path, &settings).map_err(|e| format!("`{document}` does not generate: {e}"))?;
+            let (generated, times) =
+                stages(path, &settings).map_err(|e| format!("`{document}` does not generate: {e}"))?;
             let total = start.elapsed();
             output = (generated.code().len(), generated.code().lines().count());
             // The first run warms the allocator and the file cache.
@@ -64,7 +67,8 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
         let mut tokens = Vec::with_capacity(runs);
         for run in 0..=runs {
             let start = Instant::now();
-            let generated = gusset_codegen::generate_tokens(path, &settings).map_err(|e| format!("`{document}` does not generate: {e}"))?;
+            let generated = gusset_codegen::generate_tokens(path, &settings)
+                .map_err(|e| format!("`{document}` does not generate: {e}"))?;
             let elapsed = start.elapsed();
             drop(generated);
             if run > 0 {
@@ -76,7 +80,12 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
             input_bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or_default(),
             output_bytes: output.0,
             output_lines: output.1,
-            stages: StageTimes { read: of(|t| t.read), lower: of(|t| t.lower), emit: of(|t| t.emit), format: of(|t| t.format) },
+            stages: StageTimes {
+                read: of(|t| t.read),
+                lower: of(|t| t.lower),
+                emit: of(|t| t.emit),
+                format: of(|t| t.format),
+            },
             total: median(&samples.iter().map(|(_, total)| *total).collect::<Vec<_>>()),
             tokens_only: median(&tokens),
             fresh,
@@ -91,8 +100,19 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
 }
 
 fn render(rows: &[Row]) -> String {
-    let header =
-        ["document", "input", "output", "read", "lower", "emit", "format", "total", "tokens only", "fresh process", "peak RSS"];
+    let header = [
+        "document",
+        "input",
+        "output",
+        "read",
+        "lower",
+        "emit",
+        "format",
+        "total",
+        "tokens only",
+        "fresh process",
+        "peak RSS",
+    ];
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -130,12 +150,14 @@ fn fresh_process(exe: &Path, path: &Path) -> Result<Fresh, String> {
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    parse_answer(&stdout).ok_or_else(|| format!("the generation process for `{}` answered `{}`", path.display(), stdout.trim()))
+    parse_answer(&stdout)
+        .ok_or_else(|| format!("the generation process for `{}` answered `{}`", path.display(), stdout.trim()))
 }
 
 /// The child's answer: `elapsed_ns=<n> peak_kib=<n>`.
 fn parse_answer(text: &str) -> Option<Fresh> {
-    let field = |name: &str| text.split_whitespace().find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok());
+    let field =
+        |name: &str| text.split_whitespace().find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse::<u64>().ok());
     Some(Fresh { elapsed: Duration::from_nanos(field("elapsed_ns")?), peak_kib: field("peak_kib")? })
 }
 
@@ -143,10 +165,12 @@ fn parse_answer(text: &str) -> Option<Fresh> {
 /// process's peak resident set from `/proc/self/status`.
 pub(super) fn child(path: &Path) -> Result<(), String> {
     let start = Instant::now();
-    let generated = gusset_codegen::generate(path, &Settings::new()).map_err(|e| format!("`{}` does not generate: {e}", path.display()))?;
+    let generated = gusset_codegen::generate(path, &Settings::new())
+        .map_err(|e| format!("`{}` does not generate: {e}", path.display()))?;
     let elapsed = start.elapsed();
     drop(generated);
-    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| format!("cannot read /proc/self/status: {e}"))?;
+    let status =
+        std::fs::read_to_string("/proc/self/status").map_err(|e| format!("cannot read /proc/self/status: {e}"))?;
     let peak = peak_kib(&status).ok_or("no `VmHWM` in /proc/self/status")?;
     println!("elapsed_ns={} peak_kib={peak}", elapsed.as_nanos());
     Ok(())

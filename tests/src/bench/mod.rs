@@ -40,7 +40,8 @@ github-api.github.com-2023-04.json, cloudflare-2024-08.json and vercel-2025-10.j
 for `generate`, and the first two for `compile`.";
 
 /// The largest documents of the development corpus.
-const GENERATE_DEFAULT: &[&str] = &["github-api.github.com-2023-04.json", "cloudflare-2024-08.json", "vercel-2025-10.json"];
+const GENERATE_DEFAULT: &[&str] =
+    &["github-api.github.com-2023-04.json", "cloudflare-2024-08.json", "vercel-2025-10.json"];
 const COMPILE_DEFAULT: &[&str] = &["github-api.github.com-2023-04.json", "cloudflare-2024-08.json"];
 
 /// Parsed command line.
@@ -124,7 +125,8 @@ fn parse(args: Vec<OsString>) -> Result<Command, String> {
     };
     while let Some(arg) = args.next() {
         let arg = arg.to_string_lossy().into_owned();
-        let mut value = |name: &str| args.next().map(|v| v.to_string_lossy().into_owned()).ok_or(format!("`{name}` needs a value"));
+        let mut value =
+            |name: &str| args.next().map(|v| v.to_string_lossy().into_owned()).ok_or(format!("`{name}` needs a value"));
         match arg.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "--corpus" => options.corpus = PathBuf::from(value("--corpus")?),
@@ -158,8 +160,11 @@ impl Options {
     /// The documents to measure: those named, else `defaults`, each looked up
     /// in the corpus unless it is a path to an existing file.
     fn documents(&self, defaults: &[&str]) -> Result<Vec<PathBuf>, String> {
-        let names: Vec<String> =
-            if self.documents.is_empty() { defaults.iter().map(|d| (*d).to_owned()).collect() } else { self.documents.clone() };
+        let names: Vec<String> = if self.documents.is_empty() {
+            defaults.iter().map(|d| (*d).to_owned()).collect()
+        } else {
+            self.documents.clone()
+        };
         names
             .iter()
             .map(|name| {
@@ -209,12 +214,22 @@ fn percentile(samples: &[Duration], pct: usize) -> Duration {
 /// Seconds with a precision that suits the value.
 fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s >= 10.0 { format!("{s:.1} s") } else if s >= 0.1 { format!("{s:.2} s") } else { format!("{:.1} ms", s * 1000.0) }
+    if s >= 10.0 {
+        format!("{s:.1} s")
+    } else if s >= 0.1 {
+        format!("{s:.2} s")
+    } else {
+        format!("{:.1} ms", s * 1000.0)
+    }
 }
 
 /// KiB as MiB (or GiB over 1 GiB).
 fn mebibytes(kib: u64) -> String {
-    if kib >= 1024 * 1024 { format!("{:.2} GiB", kib as f64 / 1024.0 / 1024.0) } else { format!("{} MiB", kib.div_ceil(1024)) }
+    if kib >= 1024 * 1024 {
+        format!("{:.2} GiB", kib as f64 / 1024.0 / 1024.0)
+    } else {
+        format!("{} MiB", kib.div_ceil(1024))
+    }
 }
 
 /// The `VmHWM` (peak resident set) line of a `/proc/<pid>/status` text, in KiB.

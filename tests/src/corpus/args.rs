@@ -171,8 +171,24 @@ mod tests {
     #[test]
     fn reads_every_option() {
         let o = run(&[
-            "../corpus", "--check", "--jobs", "2", "--only", "github", "--only", "slack", "--max-seconds", "90.5",
-            "--min-rate", "95", "--timeout", "10", "--max-memory-mb", "100", "--out", "/tmp/x",
+            "../corpus",
+            "--check",
+            "--jobs",
+            "2",
+            "--only",
+            "github",
+            "--only",
+            "slack",
+            "--max-seconds",
+            "90.5",
+            "--min-rate",
+            "95",
+            "--timeout",
+            "10",
+            "--max-memory-mb",
+            "100",
+            "--out",
+            "/tmp/x",
         ])
         .unwrap();
         assert_eq!(o.dir, PathBuf::from("../corpus"));
@@ -206,7 +222,10 @@ mod tests {
         assert_eq!(run(&["a", "--jobs", "x"]).unwrap_err(), "`--jobs` needs a number, found `x`");
         assert_eq!(run(&["a", "--jobs", "0"]).unwrap_err(), "`--jobs` must be at least 1");
         assert_eq!(run(&["a", "--min-rate", "120"]).unwrap_err(), "`--min-rate` is a percentage, found `120`");
-        assert_eq!(run(&["a", "--max-seconds", "-1"]).unwrap_err(), "`--max-seconds` must be a non-negative number, found `-1`");
+        assert_eq!(
+            run(&["a", "--max-seconds", "-1"]).unwrap_err(),
+            "`--max-seconds` must be a non-negative number, found `-1`"
+        );
         assert_eq!(run(&["a", "--frobnicate"]).unwrap_err(), "unknown option `--frobnicate`");
         assert_eq!(run(&["a", "--help"]).unwrap_err(), "help");
         assert_eq!(run(&["--generate-one", "x.yaml"]).unwrap_err(), "child x.yaml");

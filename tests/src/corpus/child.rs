@@ -48,7 +48,11 @@ pub(crate) fn generate(exe: &Path, path: &Path, timeout: Duration, max_kib: u64)
         },
         End::TimedOut => (Generation::TimedOut(timeout), 0),
         End::OverMemory(kib) => (
-            Generation::Crashed(format!("generation killed at {} MiB, over the memory limit of {} MiB", kib / 1024, max_kib / 1024)),
+            Generation::Crashed(format!(
+                "generation killed at {} MiB, over the memory limit of {} MiB",
+                kib / 1024,
+                max_kib / 1024
+            )),
             0,
         ),
         End::NotStarted(message) => (Generation::Crashed(message), 0),
@@ -178,7 +182,11 @@ mod tests {
     #[test]
     fn collects_the_output_of_a_child_that_exits() {
         // More than a pipe buffer (64 KiB) on each stream, to prove both are drained.
-        let (end, _) = run(sh("head -c 200000 /dev/zero; head -c 100000 /dev/zero >&2; exit 3"), Duration::from_secs(600), u64::MAX);
+        let (end, _) = run(
+            sh("head -c 200000 /dev/zero; head -c 100000 /dev/zero >&2; exit 3"),
+            Duration::from_secs(600),
+            u64::MAX,
+        );
         let End::Exited { status, stdout, stderr } = end else { panic!("{end:?}") };
         assert_eq!(status.code(), Some(3));
         assert_eq!((stdout.len(), stderr.len()), (200_000, 100_000));
@@ -227,7 +235,8 @@ mod tests {
 
     #[test]
     fn answers_round_trip_through_json() {
-        let answer = generate::answer(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/orders.yaml")), Duration::MAX);
+        let answer =
+            generate::answer(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/orders.yaml")), Duration::MAX);
         let json = serde_json::to_string(&answer).unwrap();
         assert_eq!(serde_json::from_str::<Answer>(&json).unwrap(), answer);
         assert!(matches!(answer.generation, Generation::Generated { operations: 7, .. }));

@@ -83,7 +83,8 @@ pub(crate) fn generate(path: &Path, timeout: Duration) -> Outcome {
 /// The generation of `path` as plain data.
 pub(crate) fn answer(path: &Path, timeout: Duration) -> Answer {
     let path = path.to_path_buf();
-    let guarded = guarded(timeout, move || summarize(gusset_codegen::generate(&path, &gusset_codegen::Settings::new())));
+    let guarded =
+        guarded(timeout, move || summarize(gusset_codegen::generate(&path, &gusset_codegen::Settings::new())));
     let (generation, warnings) = match guarded {
         Guarded::Done(done) => done,
         Guarded::Panicked(message) => (Generation::Panicked(message), 0),
@@ -107,7 +108,8 @@ fn summarize(result: Result<gusset_codegen::Generated, gusset_codegen::Error>) -
             let warnings = error.diagnostics().len() - errors.len();
             // An `Error` with no error in it is itself a generator bug.
             let located = !errors.is_empty() && errors.iter().all(|d| !d.pointer.is_empty() || d.location.is_some());
-            let first_error = errors.first().map_or_else(|| "generation failed with no error reported".to_owned(), |d| d.to_string());
+            let first_error =
+                errors.first().map_or_else(|| "generation failed with no error reported".to_owned(), |d| d.to_string());
             (Generation::Failed { first_error, located }, warnings)
         }
     }
@@ -168,9 +170,8 @@ where
     let (send, receive) = mpsc::channel();
     let spawned = std::thread::Builder::new().name("generate".to_owned()).stack_size(STACK_SIZE).spawn(move || {
         CAPTURING.set(true);
-        let result = panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-            LAST_PANIC.take().unwrap_or_else(|| payload_message(payload.as_ref()))
-        });
+        let result = panic::catch_unwind(AssertUnwindSafe(f))
+            .map_err(|payload| LAST_PANIC.take().unwrap_or_else(|| payload_message(payload.as_ref())));
         // The receiver is gone only after a timeout; nobody wants the result then.
         let _ = send.send(result);
     });
@@ -182,7 +183,9 @@ where
         Ok(Err(message)) => Guarded::Panicked(message),
         Err(mpsc::RecvTimeoutError::Timeout) => Guarded::TimedOut,
         // The thread ended without sending: only possible if sending itself failed.
-        Err(mpsc::RecvTimeoutError::Disconnected) => Guarded::Panicked("the generation thread ended without a result".to_owned()),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Guarded::Panicked("the generation thread ended without a result".to_owned())
+        }
     }
 }
 

@@ -130,7 +130,12 @@ pub(crate) fn run(options: &Options, runner: &Runner, command: &str) -> Result<O
     let workspace = Workspace::new(out.join("workspace"), runtime, options.jobs);
 
     let mut rows = generate_all(&documents, options, runner, &workspace);
-    let mut notes = vec![format!("{} documents generated, {} at a time, in {:.1} s", rows.len(), options.jobs, start.elapsed().as_secs_f64())];
+    let mut notes = vec![format!(
+        "{} documents generated, {} at a time, in {:.1} s",
+        rows.len(),
+        options.jobs,
+        start.elapsed().as_secs_f64()
+    )];
     if options.check {
         notes.extend(check_all(&documents, &mut rows, options, &workspace, start)?);
     }
@@ -141,7 +146,8 @@ pub(crate) fn run(options: &Options, runner: &Runner, command: &str) -> Result<O
     let verdict = summary.verdict(&rows, options.min_rate);
     let markdown = out.join("corpus-report.md");
     let text = report::markdown(&rows, &summary, command, &notes);
-    gusset_codegen::write_if_changed(&markdown, &text).map_err(|e| format!("cannot write `{}`: {e}", markdown.display()))?;
+    gusset_codegen::write_if_changed(&markdown, &text)
+        .map_err(|e| format!("cannot write `{}`: {e}", markdown.display()))?;
     for note in &notes {
         eprintln!("corpus: {note}");
     }
@@ -213,7 +219,11 @@ fn generate_one(document: &Document, options: &Options, runner: &Runner, workspa
         code_bytes = code.len();
         if options.check {
             if let Err(e) = workspace.write_crate(&document.crate_name, code) {
-                compiled = Compiled::No { first_error: format!("cannot write the crate: {e}"), errors: 1, elapsed: Duration::ZERO };
+                compiled = Compiled::No {
+                    first_error: format!("cannot write the crate: {e}"),
+                    errors: 1,
+                    elapsed: Duration::ZERO,
+                };
             }
         }
         // The code is on disk (or not wanted); a hundred clients of several
@@ -278,7 +288,11 @@ fn check_all(
     }
 
     let mut order: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows.get(i).is_some_and(|r| matches!(r.generation, Generation::Generated { .. }) && r.compiled == Compiled::NotChecked))
+        .filter(|&i| {
+            rows.get(i).is_some_and(|r| {
+                matches!(r.generation, Generation::Generated { .. }) && r.compiled == Compiled::NotChecked
+            })
+        })
         .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(rows.get(i).map_or(0, |r| r.code_bytes)));
     let total = order.len();
@@ -296,7 +310,9 @@ fn check_all(
                 errors: checked.errors,
                 elapsed: checked.elapsed,
             },
-            Err(e) => Compiled::No { first_error: format!("cannot run cargo: {e}"), errors: 0, elapsed: Duration::ZERO },
+            Err(e) => {
+                Compiled::No { first_error: format!("cannot run cargo: {e}"), errors: 0, elapsed: Duration::ZERO }
+            }
         };
         let verdict = match &row.compiled {
             Compiled::Yes(t) => format!("compiled in {:.1} s", t.as_secs_f64()),

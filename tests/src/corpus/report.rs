@@ -116,8 +116,19 @@ impl Row {
     }
 }
 
-const HEADER: [&str; 11] =
-    ["document", "ops", "types", "warnings", "generated", "compiled", "gen s", "gen MiB", "check s", "code KiB", "first error"];
+const HEADER: [&str; 11] = [
+    "document",
+    "ops",
+    "types",
+    "warnings",
+    "generated",
+    "compiled",
+    "gen s",
+    "gen MiB",
+    "check s",
+    "code KiB",
+    "first error",
+];
 
 /// Columns holding numbers (right-aligned).
 fn numeric(column: usize) -> bool {
@@ -165,7 +176,8 @@ impl Summary {
         let mut reasons = Vec::new();
         let tools: Vec<&str> = rows.iter().filter(|r| r.is_tool_failure()).map(|r| r.document.as_str()).collect();
         if !tools.is_empty() {
-            reasons.push(format!("panicked, crashed, timed out or failed without a located error: {}", tools.join(", ")));
+            reasons
+                .push(format!("panicked, crashed, timed out or failed without a located error: {}", tools.join(", ")));
         }
         if self.checked && self.compile_rate() < min_rate {
             reasons.push(format!("compile rate {:.1}% is under the minimum {min_rate}%", self.compile_rate()));
@@ -177,13 +189,23 @@ impl Summary {
 impl std::fmt::Display for Summary {
     /// `corpus: 107 documents, 107 generated, 104 compiled (97.2%), 0 panics`
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "corpus: {} documents, {} generated ({:.1}%), ", self.documents, self.generated, percent(self.generated, self.documents))?;
+        write!(
+            f,
+            "corpus: {} documents, {} generated ({:.1}%), ",
+            self.documents,
+            self.generated,
+            percent(self.generated, self.documents)
+        )?;
         if self.checked {
             write!(f, "{} compiled ({:.1}%)", self.compiled, self.compile_rate())?;
         } else {
             f.write_str("not compiled (no --check)")?;
         }
-        write!(f, ", {} panics, {} crashes, {} timeouts, {} unlocated errors", self.panics, self.crashes, self.timeouts, self.unlocated)
+        write!(
+            f,
+            ", {} panics, {} crashes, {} timeouts, {} unlocated errors",
+            self.panics, self.crashes, self.timeouts, self.unlocated
+        )
     }
 }
 
@@ -322,7 +344,15 @@ mod tests {
     use super::*;
 
     fn row(document: &str, generation: Generation, compiled: Compiled) -> Row {
-        Row { document: document.to_owned(), generation, warnings: 2, generate_time: Duration::from_millis(1500), peak_kib: Some(5000), code_bytes: 2048, compiled }
+        Row {
+            document: document.to_owned(),
+            generation,
+            warnings: 2,
+            generate_time: Duration::from_millis(1500),
+            peak_kib: Some(5000),
+            code_bytes: 2048,
+            compiled,
+        }
     }
 
     fn generated() -> Generation {
@@ -335,7 +365,11 @@ mod tests {
             row("a.yaml", generated(), Compiled::Yes(Duration::from_secs(3))),
             row("b.json", generated(), no("lib.rs:9:1: error[E0412]: cannot find type `Foo` in this scope")),
             row("c.json", generated(), no("lib.rs:7:3: error[E0412]: cannot find type `Bar` in this scope")),
-            row("d.yaml", Generation::Failed { first_error: "error: bad `x` at #/paths/~1a (d.yaml:3:4)".into(), located: true }, Compiled::NotChecked),
+            row(
+                "d.yaml",
+                Generation::Failed { first_error: "error: bad `x` at #/paths/~1a (d.yaml:3:4)".into(), located: true },
+                Compiled::NotChecked,
+            ),
             row("e.yaml", generated(), Compiled::Budget),
         ]
     }
@@ -344,7 +378,10 @@ mod tests {
     fn summary_counts_and_rate() {
         let rows = sample();
         let s = Summary::of(&rows, true);
-        assert_eq!(s.to_string(), "corpus: 5 documents, 4 generated (80.0%), 1 compiled (20.0%), 0 panics, 0 crashes, 0 timeouts, 0 unlocated errors");
+        assert_eq!(
+            s.to_string(),
+            "corpus: 5 documents, 4 generated (80.0%), 1 compiled (20.0%), 0 panics, 0 crashes, 0 timeouts, 0 unlocated errors"
+        );
         assert_eq!(s.verdict(&rows, 20.0), Ok(()));
         assert_eq!(s.verdict(&rows, 50.0), Err("compile rate 20.0% is under the minimum 50%".to_owned()));
         let unchecked = Summary::of(&rows, false);
@@ -357,13 +394,18 @@ mod tests {
         let mut rows = sample();
         rows.push(row("p.yaml", Generation::Panicked("boom at x.rs:1:1".into()), Compiled::NotChecked));
         rows.push(row("t.yaml", Generation::TimedOut(Duration::from_secs(120)), Compiled::NotChecked));
-        rows.push(row("u.yaml", Generation::Failed { first_error: "error: oops at #".into(), located: false }, Compiled::NotChecked));
+        rows.push(row(
+            "u.yaml",
+            Generation::Failed { first_error: "error: oops at #".into(), located: false },
+            Compiled::NotChecked,
+        ));
         rows.push(row("x.yaml", Generation::Crashed("killed over the memory limit".into()), Compiled::NotChecked));
         let s = Summary::of(&rows, false);
         assert_eq!((s.panics, s.crashes, s.timeouts, s.unlocated), (1, 1, 1, 1));
         assert_eq!(
             s.verdict(&rows, 0.0),
-            Err("panicked, crashed, timed out or failed without a located error: p.yaml, t.yaml, u.yaml, x.yaml".to_owned())
+            Err("panicked, crashed, timed out or failed without a located error: p.yaml, t.yaml, u.yaml, x.yaml"
+                .to_owned())
         );
     }
 

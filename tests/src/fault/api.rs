@@ -48,10 +48,7 @@ impl Route {
 
     /// Whether requests to this route change state (and so go through the idempotency store).
     fn mutates(self) -> bool {
-        matches!(
-            self,
-            Route::CreateOrder | Route::UpdateOrder | Route::DeleteOrder | Route::CreatePayment
-        )
+        matches!(self, Route::CreateOrder | Route::UpdateOrder | Route::DeleteOrder | Route::CreatePayment)
     }
 }
 
@@ -66,19 +63,12 @@ pub(crate) struct Reply {
 
 impl Reply {
     fn json(status: u16, body: Value) -> Self {
-        Reply {
-            status,
-            body: Some(body),
-            replayed: false,
-        }
+        Reply { status, body: Some(body), replayed: false }
     }
 
     /// An error reply in one shape for the whole server: `{"error": {"code", "message"}}`.
     pub(crate) fn error(status: u16, code: &str, message: impl Into<String>) -> Self {
-        Reply::json(
-            status,
-            json!({ "error": { "code": code, "message": message.into() } }),
-        )
+        Reply::json(status, json!({ "error": { "code": code, "message": message.into() } }))
     }
 
     /// The body as bytes (empty when there is none).
@@ -142,13 +132,7 @@ impl Api {
             return reply;
         }
         let reply = self.act(req);
-        self.stored.insert(
-            key.to_owned(),
-            Stored {
-                fingerprint,
-                reply: reply.clone(),
-            },
-        );
+        self.stored.insert(key.to_owned(), Stored { fingerprint, reply: reply.clone() });
         reply
     }
 
@@ -202,11 +186,7 @@ impl Api {
                 Some(n) => {
                     self.orders.remove(&n);
                     self.effect(EffectKind::DeleteOrder, &id, req);
-                    Reply {
-                        status: 204,
-                        body: None,
-                        replayed: false,
-                    }
+                    Reply { status: 204, body: None, replayed: false }
                 }
                 None => not_found(&id),
             },
@@ -222,8 +202,7 @@ impl Api {
                 Reply::json(201, Value::Object(fields))
             }
             Route::Other => {
-                let known = Route::of("GET", req.path) != Route::Other
-                    || Route::of("POST", req.path) != Route::Other;
+                let known = Route::of("GET", req.path) != Route::Other || Route::of("POST", req.path) != Route::Other;
                 if known {
                     Reply::error(405, "method_not_allowed", format!("`{}` not allowed", req.method))
                 } else {
@@ -260,8 +239,5 @@ fn not_found(id: &str) -> Reply {
 }
 
 fn query_limit(query: Option<&str>) -> Option<usize> {
-    query?
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("limit="))
-        .and_then(|v| v.parse().ok())
+    query?.split('&').find_map(|pair| pair.strip_prefix("limit=")).and_then(|v| v.parse().ok())
 }

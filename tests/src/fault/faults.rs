@@ -56,10 +56,7 @@ impl Fault {
     #[must_use]
     pub fn header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         match self {
-            Fault::Status(status) => Fault::StatusWith {
-                status,
-                headers: vec![(name.into(), value.into())],
-            },
+            Fault::Status(status) => Fault::StatusWith { status, headers: vec![(name.into(), value.into())] },
             Fault::StatusWith { status, mut headers } => {
                 headers.push((name.into(), value.into()));
                 Fault::StatusWith { status, headers }
@@ -90,9 +87,6 @@ impl Fault {
 
     /// Whether the API handler runs (and commits its side effect) under this fault.
     pub fn runs_handler(&self) -> bool {
-        !matches!(
-            self,
-            Fault::DropBeforeHandler | Fault::Status(_) | Fault::StatusWith { .. }
-        )
+        !matches!(self, Fault::DropBeforeHandler | Fault::Status(_) | Fault::StatusWith { .. })
     }
 }

@@ -36,16 +36,12 @@ pub(crate) struct RawRequest {
 impl RawRequest {
     /// The first value of header `name` (case-insensitive).
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Whether the client asked to close the connection after this exchange.
     pub(crate) fn wants_close(&self) -> bool {
-        self.header("connection")
-            .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")))
+        self.header("connection").is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")))
     }
 }
 
@@ -67,10 +63,7 @@ pub(crate) struct Conn {
 
 impl Conn {
     pub(crate) fn new(stream: TcpStream) -> Self {
-        Conn {
-            stream,
-            buf: Vec::with_capacity(4096),
-        }
+        Conn { stream, buf: Vec::with_capacity(4096) }
     }
 
     /// Reads more bytes into the buffer; `Ok(false)` at end of stream.
@@ -92,12 +85,7 @@ impl Conn {
                     let headers = parsed
                         .headers
                         .iter()
-                        .map(|h| {
-                            (
-                                h.name.to_ascii_lowercase(),
-                                String::from_utf8_lossy(h.value).into_owned(),
-                            )
-                        })
+                        .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
                         .collect::<Vec<_>>();
                     break (
                         len,
@@ -111,34 +99,20 @@ impl Conn {
                         return Err(invalid("request head too large"));
                     }
                     if !self.fill().await? {
-                        return if self.buf.is_empty() {
-                            Ok(None)
-                        } else {
-                            Err(io::ErrorKind::UnexpectedEof.into())
-                        };
+                        return if self.buf.is_empty() { Ok(None) } else { Err(io::ErrorKind::UnexpectedEof.into()) };
                     }
                 }
                 Err(e) => return Err(invalid(&format!("bad request head: {e}"))),
             }
         };
         self.buf.drain(..head_len);
-        let mut request = RawRequest {
-            method,
-            target,
-            headers,
-            body: Bytes::new(),
-        };
-        let chunked = request
-            .header("transfer-encoding")
-            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+        let mut request = RawRequest { method, target, headers, body: Bytes::new() };
+        let chunked = request.header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
         request.body = if chunked {
             self.read_chunked().await?
         } else {
             let len = match request.header("content-length") {
-                Some(v) => v
-                    .trim()
-                    .parse::<usize>()
-                    .map_err(|_| invalid("bad content-length"))?,
+                Some(v) => v.trim().parse::<usize>().map_err(|_| invalid("bad content-length"))?,
                 None => 0,
             };
             self.read_exact_n(len).await?
@@ -180,8 +154,7 @@ impl Conn {
             let line = self.read_line().await?;
             let text = String::from_utf8_lossy(&line);
             let size_text = text.split(';').next().unwrap_or_default().trim();
-            let size = usize::from_str_radix(size_text, 16)
-                .map_err(|_| invalid("bad chunk size"))?;
+            let size = usize::from_str_radix(size_text, 16).map_err(|_| invalid("bad chunk size"))?;
             if size == 0 {
                 // Trailers, if any, end with an empty line.
                 while !self.read_line().await?.is_empty() {}
@@ -220,10 +193,8 @@ impl Conn {
 }
 
 fn response_head(response: &RawResponse, content_length: usize) -> Vec<u8> {
-    let reason = http::StatusCode::from_u16(response.status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("Unknown");
+    let reason =
+        http::StatusCode::from_u16(response.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Unknown");
     let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason);
     for (name, value) in &response.headers {
         head.push_str(name);

@@ -140,9 +140,7 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig {
-            idempotency_header: IDEMPOTENCY_HEADER.to_owned(),
-        }
+        ServerConfig { idempotency_header: IDEMPOTENCY_HEADER.to_owned() }
     }
 }
 
@@ -172,11 +170,7 @@ impl FaultServer {
             inner: Mutex::new(Inner::default()),
         });
         let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
-        Ok(FaultServer {
-            addr,
-            shared,
-            accept,
-        })
+        Ok(FaultServer { addr, shared, accept })
     }
 
     /// `http://127.0.0.1:<port>`, without a trailing slash.
@@ -251,12 +245,7 @@ impl FaultServer {
     /// [`FaultServer::effect_log`]). A replay of a stored idempotent reply takes no effect.
     pub fn effects(&self) -> usize {
         let inner = self.shared.lock();
-        inner
-            .api
-            .effects
-            .iter()
-            .filter(|e| matches!(e.kind, EffectKind::CreateOrder | EffectKind::Charge))
-            .count()
+        inner.api.effects.iter().filter(|e| matches!(e.kind, EffectKind::CreateOrder | EffectKind::Charge)).count()
     }
 
     /// Every side effect that took effect, in order.
@@ -308,7 +297,6 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests;

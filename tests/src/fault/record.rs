@@ -44,19 +44,12 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Every value of header `name` (case-insensitive), in arrival order.
     pub fn header_all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
 
     /// The `Idempotency-Key` header.
@@ -84,19 +77,12 @@ impl RecordedRequest {
 
     /// The first value of query parameter `name`, percent-decoded (`+` read as a space).
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query_pairs()
-            .into_iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+        self.query_pairs().into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
     /// All query parameters, decoded, in order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
-        let decode = |s: &str| {
-            percent_decode_str(&s.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
+        let decode = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
         self.query
             .as_deref()
             .unwrap_or_default()

@@ -94,9 +94,8 @@ async fn respond(conn: &mut Conn, shared: &Shared, request: RawRequest, close: b
             write(conn, &response).await
         }
         Some(Fault::WrongContentType) => {
-            response.body = Bytes::from_static(
-                b"<!doctype html><html><body><h1>Welcome to the proxy</h1></body></html>",
-            );
+            response.body =
+                Bytes::from_static(b"<!doctype html><html><body><h1>Welcome to the proxy</h1></body></html>");
             set_content_type(&mut response, "text/html; charset=utf-8");
             write(conn, &response).await
         }
@@ -134,16 +133,10 @@ fn plain(reply: &Reply, seq: u64, close: bool) -> RawResponse {
     if close {
         headers.push(("connection".to_owned(), "close".to_owned()));
     }
-    RawResponse {
-        status: reply.status,
-        headers,
-        body: reply.body_bytes(),
-    }
+    RawResponse { status: reply.status, headers, body: reply.body_bytes() }
 }
 
 fn set_content_type(response: &mut RawResponse, value: &str) {
     response.headers.retain(|(n, _)| n != "content-type");
-    response
-        .headers
-        .push(("content-type".to_owned(), value.to_owned()));
+    response.headers.push(("content-type".to_owned(), value.to_owned()));
 }

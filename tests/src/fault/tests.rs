@@ -14,11 +14,7 @@ fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-async fn create(
-    server: &FaultServer,
-    key: Option<&str>,
-    body: &Value,
-) -> reqwest::Result<reqwest::Response> {
+async fn create(server: &FaultServer, key: Option<&str>, body: &Value) -> reqwest::Result<reqwest::Response> {
     let mut request = client()
         .post(format!("{}/orders", server.base_url()))
         .header("content-type", "application/json")
@@ -172,17 +168,11 @@ async fn route_queues_go_first_and_only_hit_their_route() -> TestResult {
     assert_eq!(list.status(), 500, "the global fault goes to the first request");
     let list = client().get(format!("{}/orders", server.base_url())).send().await?;
     assert_eq!(list.status(), 200);
-    let pay = client()
-        .post(format!("{}/payments", server.base_url()))
-        .body(json!({"amount": 5}).to_string())
-        .send()
-        .await?;
+    let pay =
+        client().post(format!("{}/payments", server.base_url())).body(json!({"amount": 5}).to_string()).send().await?;
     assert_eq!(pay.status(), 503);
-    let pay = client()
-        .post(format!("{}/payments", server.base_url()))
-        .body(json!({"amount": 5}).to_string())
-        .send()
-        .await?;
+    let pay =
+        client().post(format!("{}/payments", server.base_url())).body(json!({"amount": 5}).to_string()).send().await?;
     assert_eq!(pay.status(), 201);
     assert_eq!(json_of(pay).await?["id"], "pay_1");
     assert_eq!(server.effects(), 1);

@@ -23,16 +23,10 @@ pub static API: gp::ApiInfo = gp::ApiInfo {
     client_version: "1.2.3",
     servers: &["http://127.0.0.1"],
     security_schemes: &[
-        gp::SecurityScheme {
-            name: "bearer",
-            kind: gp::SchemeKind::Bearer,
-        },
+        gp::SecurityScheme { name: "bearer", kind: gp::SchemeKind::Bearer },
         gp::SecurityScheme {
             name: "apiKey",
-            kind: gp::SchemeKind::ApiKey {
-                location: gp::ApiKeyLocation::Header,
-                name: "x-api-key",
-            },
+            kind: gp::SchemeKind::ApiKey { location: gp::ApiKeyLocation::Header, name: "x-api-key" },
         },
     ],
 };
@@ -92,10 +86,7 @@ pub struct NewOrder {
 
 impl NewOrder {
     pub fn new(item: &str, quantity: u32) -> Self {
-        NewOrder {
-            item: item.to_owned(),
-            quantity,
-        }
+        NewOrder { item: item.to_owned(), quantity }
     }
 }
 
@@ -280,19 +271,12 @@ impl Harness {
         let server = gusset_tests::fault::FaultServer::start().await?;
         let clock = gusset::clock::ManualClock::default();
         let sleeper = gusset::clock::RecordingSleeper::new(clock.clone());
-        Ok(Harness {
-            server,
-            clock,
-            sleeper,
-        })
+        Ok(Harness { server, clock, sleeper })
     }
 
     /// A builder with the test clock, sleeper and a fixed id seed; tests add what they test.
     pub fn builder(&self) -> gusset::ClientBuilder<Client> {
-        Client::builder(self.server.base_url())
-            .sleeper(self.sleeper.clone())
-            .clock(self.clock.clone())
-            .id_seed(7)
+        Client::builder(self.server.base_url()).sleeper(self.sleeper.clone()).clock(self.clock.clone()).id_seed(7)
     }
 
     pub fn client(&self) -> Result<Client, gusset::BuildError> {
