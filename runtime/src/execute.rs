@@ -488,10 +488,9 @@ async fn attempt(
     // One timer for the attempt: its own limit or the call's deadline, whichever comes first.
     let attempt_end = inner.attempt_timeout.and_then(|limit| Instant::now().checked_add(limit));
     let (end, kind) = match (attempt_end, plan.deadline) {
-        (Some(a), Some(d)) if d <= a => (Some(d), TimeoutKind::Call),
-        (Some(a), _) => (Some(a), TimeoutKind::Attempt),
-        (None, Some(d)) => (Some(d), TimeoutKind::Call),
-        (None, None) => (None, TimeoutKind::Attempt),
+        (Some(a), Some(d)) if a < d => (Some(a), TimeoutKind::Attempt),
+        (Some(a), None) => (Some(a), TimeoutKind::Attempt),
+        (_, deadline) => (deadline, TimeoutKind::Call),
     };
     let exchange = exchange(inner, prepared, plan, used_provider, head);
     let Some(end) = end else { return exchange.await };
