@@ -9,7 +9,7 @@
 
 use indexmap::IndexMap;
 use openapiv3::{
-    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
+    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaData, SchemaKind, StringFormat, Type,
     VariantOrUnknownOrEmpty,
 };
 
@@ -241,20 +241,10 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
     let SRef::Item(schema) = s else {
         let ty = lower_use(cx, s, &name, pointer);
         let ty = strip_option(ty);
-        insert(
-            cx,
-            TypeDef {
-                name,
-                docs: Default::default(),
-                deprecated: false,
-                kind: TypeKind::Alias(ty),
-                serde: Directions::BOTH,
-            },
-        );
+        insert(cx, name, None, TypeKind::Alias(ty));
         return;
     };
     let data = &schema.schema_data;
-    let type_docs = docs(&[data.title.as_deref(), data.description.as_deref()]);
     let kind =
         match shape(schema) {
             Shape::Object { properties, required, additional } if !properties.is_empty() => TypeKind::Struct(
@@ -284,11 +274,14 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
                 TypeKind::Alias(strip_option(ty))
             }
         };
-    insert(cx, TypeDef { name, docs: type_docs, deprecated: data.deprecated, kind, serde: Directions::BOTH });
+    insert(cx, name, Some(data), kind);
 }
 
-fn insert(cx: &mut Cx<'_>, def: TypeDef) {
-    cx.types.insert(def.name.clone(), def);
+/// Records the type `name`, documented and deprecated as its schema says.
+fn insert(cx: &mut Cx<'_>, name: String, data: Option<&SchemaData>, kind: TypeKind) {
+    let docs = data.map(|d| docs(&[d.title.as_deref(), d.description.as_deref()])).unwrap_or_default();
+    let deprecated = data.is_some_and(|d| d.deprecated);
+    cx.types.insert(name.clone(), TypeDef { name, docs, deprecated, kind, serde: Directions::BOTH });
 }
 
 fn strip_option(ty: TypeRef) -> TypeRef {
@@ -376,32 +369,14 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                 let name = cx.names.claim(naming::type_name(context));
                 let def = lower_struct(cx, &name, &[(properties, required, pointer.to_string())], additional, pointer);
                 let data = &schema.schema_data;
-                insert(
-                    cx,
-                    TypeDef {
-                        name: name.clone(),
-                        docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
-                        deprecated: data.deprecated,
-                        kind: TypeKind::Struct(def),
-                        serde: Directions::BOTH,
-                    },
-                );
+                insert(cx, name.clone(), Some(data), TypeKind::Struct(def));
                 TypeRef::Named(name)
             }
         }
         Shape::StringEnum(values) => {
             let name = cx.names.claim(naming::type_name(context));
             let data = &schema.schema_data;
-            insert(
-                cx,
-                TypeDef {
-                    name: name.clone(),
-                    docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
-                    deprecated: data.deprecated,
-                    kind: TypeKind::Enum(lower_enum(&values)),
-                    serde: Directions::BOTH,
-                },
-            );
+            insert(cx, name.clone(), Some(data), TypeKind::Enum(lower_enum(&values)));
             TypeRef::Named(name)
         }
         Shape::String(format) => string_type(format),
@@ -429,16 +404,7 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                 Ok((union, member_null)) => {
                     let name = cx.names.claim(name);
                     let data = &schema.schema_data;
-                    insert(
-                        cx,
-                        TypeDef {
-                            name: name.clone(),
-                            docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
-                            deprecated: data.deprecated,
-                            kind: TypeKind::Union(union),
-                            serde: Directions::BOTH,
-                        },
-                    );
+                    insert(cx, name.clone(), Some(data), TypeKind::Union(union));
                     if member_null { TypeRef::Named(name).option() } else { TypeRef::Named(name) }
                 }
                 Err(ty) => ty,
@@ -451,16 +417,7 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                     return TypeRef::Value;
                 };
                 let data = &schema.schema_data;
-                insert(
-                    cx,
-                    TypeDef {
-                        name: name.clone(),
-                        docs: docs(&[data.title.as_deref(), data.description.as_deref()]),
-                        deprecated: data.deprecated,
-                        kind: TypeKind::Struct(def),
-                        serde: Directions::BOTH,
-                    },
-                );
+                insert(cx, name.clone(), Some(data), TypeKind::Struct(def));
                 TypeRef::Named(name)
             }
             Merged::Single(part, part_pointer) => lower_use(cx, part, context, &part_pointer),
