@@ -60,6 +60,22 @@ const VARIANTS: [Variant; 10] = [
 ];
 
 impl Variant {
+    /// The short name `GUSSET_BENCH_ONLY` takes.
+    fn key(self) -> &'static str {
+        match self {
+            Variant::RawGet => "raw-get",
+            Variant::RawGetHeaders => "raw-get-headers",
+            Variant::GussetGet => "gusset-get",
+            Variant::GussetGetBreaker => "gusset-get-breaker",
+            Variant::GussetGetOff => "gusset-get-off",
+            Variant::RawPost => "raw-post",
+            Variant::RawPostHeaders => "raw-post-headers",
+            Variant::GussetPost => "gusset-post",
+            Variant::GussetPostBreaker => "gusset-post-breaker",
+            Variant::GussetPostOff => "gusset-post-off",
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Variant::RawGet => "GET  raw reqwest",
@@ -119,27 +135,43 @@ pub(super) fn run(options: &Options) -> Result<(), String> {
 /// Per variant: every call's latency, and the median of each round.
 type Samples = Vec<(Variant, Vec<Duration>, Vec<Duration>)>;
 
+/// The variants to run: all of them, or the comma-separated keys in `GUSSET_BENCH_ONLY` (for
+/// counting one variant's instructions under callgrind, where the others would only add noise).
+fn selected() -> Result<Vec<Variant>, String> {
+    let Some(only) = std::env::var_os("GUSSET_BENCH_ONLY") else { return Ok(VARIANTS.to_vec()) };
+    let only = only.to_string_lossy();
+    only.split(',')
+        .map(|key| {
+            VARIANTS.iter().copied().find(|v| v.key() == key.trim()).ok_or_else(|| {
+                let keys: Vec<_> = VARIANTS.iter().map(|v| v.key()).collect();
+                format!("unknown variant `{key}` in GUSSET_BENCH_ONLY (one of {})", keys.join(", "))
+            })
+        })
+        .collect()
+}
+
 async fn measure(addr: SocketAddr, options: &Options) -> Result<Samples, String> {
     let clients = clients(addr)?;
+    let variants = selected()?;
     // Warm up: connection, allocator, lazy statics.
-    for variant in VARIANTS {
+    for &variant in &variants {
         for _ in 0..(options.calls / 10).max(50) {
             call(&clients, variant).await?;
         }
     }
-    let mut samples: Samples = VARIANTS.iter().map(|&v| (v, Vec::new(), Vec::new())).collect();
+    let mut samples: Samples = variants.iter().map(|&v| (v, Vec::new(), Vec::new())).collect();
     // Fixed, so runs are comparable; any seed spreads the orders evenly.
     let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
     for _round in 0..options.rounds {
-        let mut this_round: Vec<Vec<Duration>> = VARIANTS.iter().map(|_| Vec::with_capacity(options.calls)).collect();
-        let mut order: Vec<usize> = (0..VARIANTS.len()).collect();
+        let mut this_round: Vec<Vec<Duration>> = variants.iter().map(|_| Vec::with_capacity(options.calls)).collect();
+        let mut order: Vec<usize> = (0..variants.len()).collect();
         for _ in 0..options.calls {
             // One call of each variant in turn, in a shuffled order, so a
             // burst of load from elsewhere, or code gone cold, hits every
             // variant alike.
             shuffle(&mut order, &mut seed);
             for &index in &order {
-                let (Some(variant), Some(times)) = (VARIANTS.get(index), this_round.get_mut(index)) else { continue };
+                let (Some(variant), Some(times)) = (variants.get(index), this_round.get_mut(index)) else { continue };
                 let start = Instant::now();
                 call(&clients, *variant).await?;
                 times.push(start.elapsed());
