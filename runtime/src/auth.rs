@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 
+use crate::api::{ApiInfo, ApiKeyLocation, Operation, SchemeKind, SecurityScheme};
 use crate::clock::{BoxFuture, Clock};
-use crate::private::{ApiInfo, ApiKeyLocation, Operation, SchemeKind, SecurityScheme};
 
 /// The error a [`TokenProvider`] returns.
 pub type TokenError = Box<dyn std::error::Error + Send + Sync>;
@@ -353,14 +353,14 @@ mod tests {
         id: "op",
         method: http::Method::GET,
         path: "/",
-        idempotency: crate::private::Idempotency::Default,
+        idempotency: crate::idempotency::Idempotency::Default,
         security: &[&["bearer"], &["key", "cookie"]],
     };
     static OPEN: Operation = Operation {
         id: "open",
         method: http::Method::GET,
         path: "/",
-        idempotency: crate::private::Idempotency::Default,
+        idempotency: crate::idempotency::Idempotency::Default,
         security: &[],
     };
 

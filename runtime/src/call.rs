@@ -11,9 +11,10 @@ use crate::client::Client;
 use crate::clock::BoxFuture;
 use crate::decode::{Decoder, finish};
 use crate::error::Error;
-use crate::execute::{CallOptions, RawParts, execute, prepare};
-use crate::private::Request;
-use crate::response::Response;
+use crate::execute::execute;
+use crate::prepared::CallOptions;
+use crate::request::Request;
+use crate::response::{RawParts, Response};
 use crate::retry::RetryPolicy;
 
 /// A call that has not been sent yet. Await it (or its [`send`](Call::send)) to get a
@@ -100,11 +101,17 @@ impl<'a, T, E> IntoFuture for Call<'a, T, E> {
         // One allocation per call, the boxed future; its code is the same non-generic code for
         // every operation, so a client with many operations does not compile it many times.
         let inner = Box::pin(async move {
-            let prepared = prepare(client, request, &mut options)?;
-            execute(client, prepared, &options).await
+            let inner = &*client.inner;
+            let prepared = inner.defaults.prepare(inner.api, &inner.ids, request, &mut options)?;
+            execute(inner, prepared, &options).await
         });
         CallFuture { inner, operation, ok, err }
     }
+}
+
+/// Starts a call: what every generated method returns.
+pub fn call<'a, T, E>(client: &'a Client, request: Request, ok: Decoder<T>, err: Decoder<E>) -> Call<'a, T, E> {
+    Call::new(client, request, ok, err)
 }
 
 /// The future of a [`Call`]. `Send` whatever `T` and `E` are (they are only produced at the end).

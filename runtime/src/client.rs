@@ -1,25 +1,39 @@
-//! The runtime's client handle and its builder.
+//! The runtime's client handle, and the settings its calls read, grouped by the step that reads
+//! them: what every request starts from ([`Defaults`]), credentials, retries and their guards
+//! ([`Resilience`]), timers ([`Timeouts`]), what is read from responses ([`ResponseRules`]),
+//! time itself ([`Time`]) and the random source.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, HeaderName, HeaderValue, header};
+use http::{HeaderMap, HeaderName};
+use tokio::time::Instant;
 
-use crate::auth::{Credentials, TokenSource};
-use crate::breaker::CircuitBreaker;
+use crate::api::ApiInfo;
+use crate::auth::Credentials;
+use crate::breaker::{CircuitBreaker, Permit};
 use crate::budget::RetryBudget;
-use crate::clock::{Clock, Sleep, SystemClock, TokioSleep};
-use crate::correlation::Ids;
-use crate::error::BuildError;
+use crate::clock::{Clock, Sleep};
+use crate::error::TimeoutKind;
+use crate::failure::Failed;
+use crate::ids::Ids;
 use crate::interceptor::Interceptor;
-use crate::private::{ApiInfo, GeneratedClient};
-use crate::redact::{RedactedUrl, redact_url};
+use crate::prepared::Defaults;
+use crate::redact::RedactedUrl;
 use crate::retry::RetryPolicy;
 
 /// The runtime's handle, wrapped by every generated client. Cloning is cheap (one `Arc`); clones
 /// share connections, the retry budget and the circuit breaker. `Debug` shows no secrets.
+///
+/// ```no_run
+/// # fn demo(client: &gusset::Client) {
+/// println!("{} {:?} at {}", client.api_title(), client.api_version(), client.base_url());
+/// if let Some(budget) = client.retry_budget() {
+///     println!("{} of {} retry tokens left", budget.available(), budget.capacity());
+/// }
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -28,39 +42,103 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) api: &'static ApiInfo,
     pub(crate) http: reqwest::Client,
-    /// Without a trailing `/`: paths start with one.
-    pub(crate) base_url: String,
-    pub(crate) host: String,
-    /// User-Agent, the version header and the user's default headers.
-    pub(crate) default_headers: HeaderMap,
-    pub(crate) api_version: Option<String>,
+    pub(crate) defaults: Defaults,
     pub(crate) credentials: Credentials,
+    pub(crate) resilience: Resilience,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) responses: ResponseRules,
+    pub(crate) interceptors: Vec<Box<dyn Interceptor>>,
+    pub(crate) time: Time,
+    pub(crate) ids: Ids,
+    /// The version this client speaks, sent or not (see [`Client::api_version`]).
+    pub(crate) api_version: Option<String>,
+}
+
+/// Retries and what bounds them.
+pub(crate) struct Resilience {
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: Option<RetryBudget>,
     pub(crate) breaker: Option<CircuitBreaker>,
-    pub(crate) attempt_timeout: Option<Duration>,
-    pub(crate) call_timeout: Option<Duration>,
-    /// Carries caller-supplied keys even when automatic keys are off.
-    pub(crate) idempotency_header: HeaderName,
-    pub(crate) auto_idempotency: bool,
-    pub(crate) correlation_header: HeaderName,
+    /// The host the breaker keeps state for (`host:port` when the base URL names a port).
+    pub(crate) host: String,
+}
+
+impl Resilience {
+    /// The call's policy, else the client's.
+    pub(crate) fn policy<'a>(&'a self, call: Option<&'a RetryPolicy>) -> &'a RetryPolicy {
+        call.unwrap_or(&self.retry)
+    }
+
+    /// Leave to send one attempt: `None` without a breaker, an error while the circuit is open.
+    pub(crate) fn permit(&self, now: SystemTime) -> Result<Option<Permit<'_>>, Failed> {
+        match &self.breaker {
+            Some(breaker) => breaker.acquire(&self.host, now).map(Some).ok_or(Failed::CircuitOpen),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The attempt and call time limits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    pub(crate) attempt: Option<Duration>,
+    pub(crate) call: Option<Duration>,
+}
+
+impl Timeouts {
+    /// The deadline of a call starting now: its own timeout if it sets one, else the client's.
+    pub(crate) fn deadline(&self, call: Option<Duration>) -> Option<Instant> {
+        call.or(self.call).and_then(|t| Instant::now().checked_add(t))
+    }
+
+    /// When an attempt starting now must end, and which limit that is: its own or the call's
+    /// deadline, whichever comes first. One timer per attempt rather than one for the attempt and
+    /// one for the call: timers are a measurable part of a call's cost.
+    pub(crate) fn attempt_end(&self, deadline: Option<Instant>) -> Option<(Instant, TimeoutKind)> {
+        let attempt_end = self.attempt.and_then(|limit| Instant::now().checked_add(limit));
+        match (attempt_end, deadline) {
+            (Some(a), Some(d)) if a < d => Some((a, TimeoutKind::Attempt)),
+            (Some(a), None) => Some((a, TimeoutKind::Attempt)),
+            (_, deadline) => deadline.map(|d| (d, TimeoutKind::Call)),
+        }
+    }
+}
+
+/// What the client reads from responses besides status and body.
+pub(crate) struct ResponseRules {
+    /// Response headers the server's request id is read from, first present wins.
     pub(crate) server_request_id_headers: Vec<HeaderName>,
-    pub(crate) interceptors: Vec<Box<dyn Interceptor>>,
-    pub(crate) max_response_bytes: usize,
+    /// The largest body read.
+    pub(crate) max_bytes: usize,
+}
+
+impl ResponseRules {
+    /// The server's request id, if a response names one.
+    pub(crate) fn server_request_id(&self, headers: &HeaderMap) -> Option<String> {
+        self.server_request_id_headers
+            .iter()
+            .find_map(|name| headers.get(name))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+/// Waiting and the wall clock, replaceable in tests.
+pub(crate) struct Time {
     pub(crate) sleeper: Box<dyn Sleep>,
     pub(crate) clock: Box<dyn Clock>,
-    pub(crate) ids: Ids,
 }
 
 impl Client {
     /// The base URL requests go to (without a trailing `/`).
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.inner.defaults.base_url
     }
 
     /// The API version this client speaks: the document's (or a codegen setting), unless replaced
-    /// with [`ClientBuilder::api_version`]. It is sent as a header only when a header name is known
-    /// (see [`ClientBuilder::api_version_header`]).
+    /// with [`ClientBuilder::api_version`](crate::ClientBuilder::api_version). It is sent as a
+    /// header only when a header name is known (see
+    /// [`ClientBuilder::api_version_header`](crate::ClientBuilder::api_version_header)).
     pub fn api_version(&self) -> Option<&str> {
         self.inner.api_version.as_deref()
     }
@@ -72,17 +150,17 @@ impl Client {
 
     /// The retry budget, unless disabled.
     pub fn retry_budget(&self) -> Option<&RetryBudget> {
-        self.inner.budget.as_ref()
+        self.inner.resilience.budget.as_ref()
     }
 
     /// The circuit breaker, if enabled.
     pub fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
-        self.inner.breaker.as_ref()
+        self.inner.resilience.breaker.as_ref()
     }
 
     /// The host circuit-breaker state is kept for.
     pub fn host(&self) -> &str {
-        &self.inner.host
+        &self.inner.resilience.host
     }
 }
 
@@ -91,397 +169,15 @@ impl fmt::Debug for Client {
         let inner = &self.inner;
         f.debug_struct("Client")
             .field("api", &inner.api.title)
-            .field("base_url", &RedactedUrl(&inner.base_url, inner.api))
+            .field("base_url", &RedactedUrl(&inner.defaults.base_url, inner.api))
             .field("api_version", &inner.api_version)
             .field("credentials", &inner.credentials)
-            .field("retry", &inner.retry)
-            .field("budget", &inner.budget.as_ref().map(RetryBudget::available))
-            .field("circuit_breaker", &inner.breaker.is_some())
-            .field("attempt_timeout", &inner.attempt_timeout)
-            .field("call_timeout", &inner.call_timeout)
+            .field("retry", &inner.resilience.retry)
+            .field("budget", &inner.resilience.budget.as_ref().map(RetryBudget::available))
+            .field("circuit_breaker", &inner.resilience.breaker.is_some())
+            .field("attempt_timeout", &inner.timeouts.attempt)
+            .field("call_timeout", &inner.timeouts.call)
             .field("interceptors", &inner.interceptors.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// Idempotency-key settings: the header name and whether keys are sent automatically.
-///
-/// Converts from `bool` (on/off with the standard `Idempotency-Key` header) and from `&str`
-/// (on, under that header name).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IdempotencyConfig {
-    header: String,
-    enabled: bool,
-}
-
-impl Default for IdempotencyConfig {
-    fn default() -> Self {
-        Self { header: String::from("Idempotency-Key"), enabled: true }
-    }
-}
-
-impl IdempotencyConfig {
-    /// The header that carries the key.
-    pub fn header(mut self, name: impl Into<String>) -> Self {
-        self.header = name.into();
-        self
-    }
-
-    /// Whether keys are generated automatically (a key set on a call is always sent).
-    pub fn enabled(mut self, enabled: bool) -> Self {
-        self.enabled = enabled;
-        self
-    }
-}
-
-impl From<bool> for IdempotencyConfig {
-    fn from(enabled: bool) -> Self {
-        Self::default().enabled(enabled)
-    }
-}
-
-impl From<&str> for IdempotencyConfig {
-    fn from(header: &str) -> Self {
-        Self::default().header(header)
-    }
-}
-
-/// Configures a client; finish with [`build`](ClientBuilder::build). Generated clients expose it
-/// as `Client::builder(base_url)`.
-///
-/// Defaults: 10 s connect timeout, 60 s per attempt, 5 min per call; [`RetryPolicy::default`];
-/// a [`RetryBudget::default`]; no circuit breaker; idempotency keys on; `X-Request-Id`
-/// correlation header; server request ids read from `x-request-id` then `request-id`; responses
-/// up to 32 MiB.
-#[must_use]
-pub struct ClientBuilder<C> {
-    api: &'static ApiInfo,
-    base_url: String,
-    http: Option<reqwest::Client>,
-    default_headers: Vec<(String, String)>,
-    bearer: Option<TokenSource>,
-    basic: Option<(String, String)>,
-    api_key: Option<String>,
-    retry: RetryPolicy,
-    budget: Option<RetryBudget>,
-    breaker: Option<CircuitBreaker>,
-    connect_timeout: Option<Duration>,
-    attempt_timeout: Option<Duration>,
-    call_timeout: Option<Duration>,
-    idempotency: IdempotencyConfig,
-    correlation_header: String,
-    server_request_id_headers: Vec<String>,
-    api_version: Option<String>,
-    api_version_header: Option<String>,
-    user_agent_suffix: Option<String>,
-    interceptors: Vec<Box<dyn Interceptor>>,
-    max_response_bytes: usize,
-    sleeper: Box<dyn Sleep>,
-    clock: Box<dyn Clock>,
-    id_seed: Option<u64>,
-    _client: PhantomData<fn() -> C>,
-}
-
-impl<C> fmt::Debug for ClientBuilder<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("api", &self.api.title)
-            .field("base_url", &RedactedUrl(&self.base_url, self.api))
-            .field("retry", &self.retry)
-            .finish_non_exhaustive()
-    }
-}
-
-const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
-
-impl<C: GeneratedClient> ClientBuilder<C> {
-    pub(crate) fn new(api: &'static ApiInfo, base_url: String) -> Self {
-        Self {
-            api,
-            base_url,
-            http: None,
-            default_headers: Vec::new(),
-            bearer: None,
-            basic: None,
-            api_key: None,
-            retry: RetryPolicy::default(),
-            budget: Some(RetryBudget::default()),
-            breaker: None,
-            connect_timeout: None,
-            attempt_timeout: Some(Duration::from_secs(60)),
-            call_timeout: Some(Duration::from_secs(300)),
-            idempotency: IdempotencyConfig::default(),
-            correlation_header: String::from("X-Request-Id"),
-            server_request_id_headers: vec![String::from("x-request-id"), String::from("request-id")],
-            api_version: (!api.api_version.is_empty()).then(|| api.api_version.to_owned()),
-            api_version_header: api.version_header.map(str::to_owned),
-            user_agent_suffix: None,
-            interceptors: Vec::new(),
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            sleeper: Box::new(TokioSleep),
-            clock: Box::new(SystemClock),
-            id_seed: None,
-            _client: PhantomData,
-        }
-    }
-
-    /// Uses this reqwest client (its connection pool, proxy and TLS settings) instead of building
-    /// one. [`connect_timeout`](Self::connect_timeout) cannot be combined with it.
-    pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// A header sent on every request; validated by [`build`](Self::build).
-    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.default_headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// Bearer authentication: a static token (`&str`, `String`) or [`TokenSource::provider`].
-    pub fn bearer_auth(mut self, source: impl Into<TokenSource>) -> Self {
-        self.bearer = Some(source.into());
-        self
-    }
-
-    /// HTTP basic authentication.
-    pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
-        self.basic = Some((user.into(), password.into()));
-        self
-    }
-
-    /// The API key, sent for every `apiKey` scheme of the document at the place (header, query or
-    /// cookie) and under the name the document declares.
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
-        self
-    }
-
-    /// The retry policy for every call (a call can override it).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// The retry budget; `None` disables it (retries are then bounded only by the policy).
-    pub fn retry_budget(mut self, budget: impl Into<Option<RetryBudget>>) -> Self {
-        self.budget = budget.into();
-        self
-    }
-
-    /// Enables a circuit breaker for the client's host.
-    pub fn circuit_breaker(mut self, breaker: CircuitBreaker) -> Self {
-        self.breaker = Some(breaker);
-        self
-    }
-
-    /// The TCP/TLS connect timeout (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// The timeout of one attempt, sending the request and reading the whole response; `None`
-    /// for none.
-    pub fn attempt_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.attempt_timeout = timeout.into();
-        self
-    }
-
-    /// The timeout of a whole call, retries and waits included; `None` for none.
-    pub fn call_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.call_timeout = timeout.into();
-        self
-    }
-
-    /// Idempotency-key settings: an [`IdempotencyConfig`], `false` to stop sending keys
-    /// automatically, or a header name.
-    pub fn idempotency(mut self, config: impl Into<IdempotencyConfig>) -> Self {
-        self.idempotency = config.into();
-        self
-    }
-
-    /// The header carrying the correlation id (default `X-Request-Id`).
-    pub fn correlation_header(mut self, name: impl Into<String>) -> Self {
-        self.correlation_header = name.into();
-        self
-    }
-
-    /// Response headers the server's request id is read from, first present wins
-    /// (default `x-request-id`, `request-id`).
-    pub fn server_request_id_headers(mut self, names: &[&str]) -> Self {
-        self.server_request_id_headers = names.iter().map(|n| (*n).to_owned()).collect();
-        self
-    }
-
-    /// Replaces the API version (`None`: send none).
-    pub fn api_version(mut self, version: impl Into<Option<String>>) -> Self {
-        self.api_version = version.into();
-        self
-    }
-
-    /// The header the API version is sent under. Documents that declare a version header (like
-    /// `X-GitHub-Api-Version`) set it already; otherwise no version header is sent, because an
-    /// `info.version` is the document's version, which a server may not understand or accept as a
-    /// header.
-    pub fn api_version_header(mut self, name: impl Into<String>) -> Self {
-        self.api_version_header = Some(name.into());
-        self
-    }
-
-    /// Text appended to the `User-Agent` (e.g. your application's name and version).
-    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
-        self.user_agent_suffix = Some(suffix.into());
-        self
-    }
-
-    /// Adds an interceptor; interceptors run in the order added.
-    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
-        self.interceptors.push(Box::new(interceptor));
-        self
-    }
-
-    /// The largest response body the client reads (default 32 MiB); a larger one ends the call
-    /// with [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), which is not retried.
-    ///
-    /// The limit is checked against `Content-Length` before reading and again while the body
-    /// streams in, so a hostile or broken server cannot make the client buffer more than `limit`
-    /// bytes (a chunked body that never ends is cut off too). Why 32 MiB: every body is buffered
-    /// whole before decoding, and it is far above what JSON APIs send per response (the largest
-    /// list pages of public APIs are a few MiB) yet small enough that a few concurrent calls
-    /// cannot exhaust a small container's memory. Raise it for operations that download files.
-    ///
-    /// ```ignore
-    /// let client = petstore::Client::builder("https://api.example.com")
-    ///     .max_response_bytes(256 * 1024 * 1024) // this API serves exports
-    ///     .build()?;
-    /// ```
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.max_response_bytes = limit;
-        self
-    }
-
-    /// Replaces the sleeper used between attempts (tests: [`crate::clock::RecordingSleeper`]).
-    pub fn sleeper(mut self, sleeper: impl Sleep) -> Self {
-        self.sleeper = Box::new(sleeper);
-        self
-    }
-
-    /// Replaces the wall clock (tests: [`crate::clock::ManualClock`]).
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Box::new(clock);
-        self
-    }
-
-    /// Seeds ids and jitter so a test run is reproducible. Seeded idempotency keys and correlation
-    /// ids are predictable: never use this in production.
-    pub fn id_seed(mut self, seed: u64) -> Self {
-        self.id_seed = Some(seed);
-        self
-    }
-
-    /// Validates the settings and builds the client.
-    pub fn build(self) -> Result<C, BuildError> {
-        self.build_client().map(C::from_client)
-    }
-
-    fn build_client(self) -> Result<Client, BuildError> {
-        let base = self.base_url.trim_end_matches('/');
-        // The url is shown redacted: it may carry a password or a key (that is one way to get here).
-        let bad_url = |message: String| BuildError::BaseUrl { url: redact_url(&self.base_url, self.api), message };
-        let parsed = reqwest::Url::parse(base).map_err(|e| bad_url(e.to_string()))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(bad_url(format!("scheme `{}` is not http or https", parsed.scheme())));
-        }
-        if parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(bad_url("a base url cannot have a query or fragment".into()));
-        }
-        // Requests are built from parts, so userinfo would be silently dropped rather than sent;
-        // and a password in a URL ends up in logs and proxies. Say where credentials go instead.
-        if !parsed.username().is_empty() || parsed.password().is_some() {
-            return Err(bad_url("a base url cannot carry credentials; use `basic_auth` or `bearer_auth`".into()));
-        }
-        let host = parsed.host_str().unwrap_or_default().to_owned();
-        let host = match parsed.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host,
-        };
-
-        let header_name = |name: &str| {
-            HeaderName::try_from(name)
-                .map_err(|_| BuildError::Header { name: name.to_owned(), message: "not a valid header name".into() })
-        };
-        let header_value = |name: &str, value: String| {
-            HeaderValue::try_from(value).map_err(|_| BuildError::Header {
-                name: name.to_owned(),
-                message: "the value contains a control character".into(),
-            })
-        };
-
-        let mut default_headers = HeaderMap::new();
-        let mut agent =
-            format!("{}/{} gusset/{}", self.api.client_name, self.api.client_version, env!("CARGO_PKG_VERSION"));
-        if let Some(suffix) = &self.user_agent_suffix {
-            agent.push(' ');
-            agent.push_str(suffix);
-        }
-        default_headers.insert(header::USER_AGENT, header_value("User-Agent", agent)?);
-        if let (Some(name), Some(version)) = (&self.api_version_header, &self.api_version) {
-            default_headers.insert(header_name(name)?, header_value(name, version.clone())?);
-        }
-        for (name, value) in self.default_headers {
-            let mut value = header_value(&name, value)?;
-            let name = header_name(&name)?;
-            if name == header::AUTHORIZATION || name == header::COOKIE {
-                value.set_sensitive(true);
-            }
-            default_headers.append(name, value);
-        }
-
-        let credentials = Credentials::new(self.bearer, self.basic, self.api_key)
-            .map_err(|message| BuildError::Header { name: "Authorization".into(), message })?;
-
-        let http = match (self.http, self.connect_timeout) {
-            (Some(_), Some(_)) => {
-                return Err(BuildError::Conflict {
-                    message: "`connect_timeout` cannot be applied to a caller-supplied `reqwest::Client`; set it on that client".into(),
-                });
-            }
-            (Some(client), None) => client,
-            (None, connect) => reqwest::Client::builder()
-                .connect_timeout(connect.unwrap_or(Duration::from_secs(10)))
-                .build()
-                .map_err(BuildError::Http)?,
-        };
-
-        Ok(Client {
-            inner: Arc::new(Inner {
-                api: self.api,
-                http,
-                base_url: base.to_owned(),
-                host,
-                default_headers,
-                api_version: self.api_version,
-                credentials,
-                retry: self.retry,
-                budget: self.budget,
-                breaker: self.breaker,
-                attempt_timeout: self.attempt_timeout,
-                call_timeout: self.call_timeout,
-                idempotency_header: header_name(&self.idempotency.header)?,
-                auto_idempotency: self.idempotency.enabled,
-                correlation_header: header_name(&self.correlation_header)?,
-                server_request_id_headers: self
-                    .server_request_id_headers
-                    .iter()
-                    .map(|n| header_name(n))
-                    .collect::<Result<_, _>>()?,
-                interceptors: self.interceptors,
-                max_response_bytes: self.max_response_bytes,
-                sleeper: self.sleeper,
-                clock: self.clock,
-                ids: Ids::new(self.id_seed),
-            }),
-        })
     }
 }

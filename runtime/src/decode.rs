@@ -7,9 +7,10 @@ use std::fmt;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
-use crate::error::{ContextFields, Error, ErrorContext};
-use crate::execute::RawParts;
-use crate::response::{CallMeta, Response};
+use crate::error::Error;
+use crate::failure::context;
+use crate::response::{RawParts, Response};
+use crate::text::{printable, snippet};
 
 /// A response as decoders see it.
 #[derive(Debug)]
@@ -115,71 +116,11 @@ pub fn decode_value(r: &RawResponse<'_>) -> Result<serde_json::Value, DecodeErro
         .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(r.body).into_owned())))
 }
 
-/// At most 200 characters of the body, lossy UTF-8, control characters escaped, for error
-/// messages.
-pub(crate) fn snippet(body: &[u8]) -> String {
-    // Decode a bounded prefix only: a 30 MiB body should not be copied to show 200 characters.
-    let prefix = body.get(..800).unwrap_or(body);
-    let text = String::from_utf8_lossy(prefix);
-    let mut out = String::new();
-    let mut len = 0;
-    let mut chars = text.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        let width = if needs_escape(c) { c.escape_default().count() } else { 1 };
-        if len + width > 200 {
-            break;
-        }
-        push_printable(&mut out, c);
-        len += width;
-        chars.next();
-    }
-    if chars.peek().is_some() || prefix.len() < body.len() {
-        out.push('…');
-    }
-    out
-}
-
-/// `text` with control and bidirectional-override characters escaped (`\n`, `\u{1b}`,
-/// `\u{202e}`): what a server sends must not forge log lines, drive a terminal or reorder the
-/// text around it when an error is printed.
-pub(crate) fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        push_printable(&mut out, c);
-    }
-    out
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-fn push_printable(out: &mut String, c: char) {
-    if needs_escape(c) {
-        out.extend(c.escape_default());
-    } else {
-        out.push(c);
-    }
-}
-
-/// Builds an error context from a finished call's metadata; the request reached the server.
-fn context(op: &'static str, meta: CallMeta) -> ErrorContext {
-    ErrorContext(Box::new(ContextFields {
-        operation_id: op,
-        correlation_id: meta.correlation_id,
-        server_request_id: meta.server_request_id,
-        idempotency_key: meta.idempotency_key,
-        attempts: meta.attempts,
-        may_have_reached_server: true,
-    }))
-}
-
 /// A decoder's rejection as a non-generic error.
 fn rejection(op: &'static str, raw: RawParts, e: DecodeError) -> Error<Infallible> {
     let RawParts { status, headers, body, meta } = raw;
     let snippet = snippet(&body);
-    let context = context(op, meta);
+    let context = context(op, meta, true);
     if e.undocumented {
         Error::UnexpectedStatus { status, headers, snippet, context }
     } else {
@@ -206,7 +147,7 @@ pub(crate) fn finish<T, E>(
         Ok(Ok(body)) => Ok(Response { status: raw.status, headers: raw.headers, body, meta: raw.meta }),
         Ok(Err(body)) => {
             let status: StatusCode = raw.status;
-            Err(Error::Api { status, headers: raw.headers, body, context: context(op, raw.meta) })
+            Err(Error::Api { status, headers: raw.headers, body, context: context(op, raw.meta, true) })
         }
         Err(e) => Err(rejection(op, raw, e).widen()),
     }
@@ -215,6 +156,7 @@ pub(crate) fn finish<T, E>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response::CallMeta;
 
     fn raw(status: u16, body: &'static [u8]) -> RawParts {
         RawParts {
@@ -308,19 +250,5 @@ mod tests {
         let mut h = headers.clone();
         h.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain"));
         assert!(decode_json::<Pet>(&RawResponse { status: 200, headers: &h, body: &body }).is_ok());
-    }
-
-    #[test]
-    fn snippets_are_bounded() {
-        assert_eq!(snippet(b"short"), "short");
-        let long = "é".repeat(1000);
-        let s = snippet(long.as_bytes());
-        assert_eq!(s.chars().count(), 201);
-        assert!(s.ends_with('…'));
-        assert_eq!(snippet(b"\xff\xfeok"), "\u{fffd}\u{fffd}ok");
-        assert_eq!(snippet(b"a\r\nFAKE\x1b[2J\t\xe2\x80\xaex"), "a\\r\\nFAKE\\u{1b}[2J\\t\\u{202e}x");
-        let controls = snippet(&[0x1b; 100]);
-        assert!(controls.chars().count() <= 201 && controls.ends_with('…'), "{controls}");
-        assert_eq!(printable("unknown variant `a\nb`"), "unknown variant `a\\nb`");
     }
 }

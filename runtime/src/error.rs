@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-use crate::response::RedactedHeaders;
+use crate::redact::RedactedHeaders;
 
 /// What is known about a failed call, whatever the failure: present on every [`Error`] variant.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,7 +9,39 @@
 use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
-use crate::private::Style;
+/// OpenAPI parameter styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `form`: query and cookie default.
+    Form,
+    /// `simple`: path and header default.
+    Simple,
+    /// `label`: `.value` in paths.
+    Label,
+    /// `matrix`: `;name=value` in paths.
+    Matrix,
+    /// `deepObject`: `name[key]=value` in queries.
+    DeepObject,
+    /// `spaceDelimited` arrays in queries.
+    SpaceDelimited,
+    /// `pipeDelimited` arrays in queries.
+    PipeDelimited,
+}
+
+impl Style {
+    /// The name as written in documents.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Style::Form => "form",
+            Style::Simple => "simple",
+            Style::Label => "label",
+            Style::Matrix => "matrix",
+            Style::DeepObject => "deepObject",
+            Style::SpaceDelimited => "spaceDelimited",
+            Style::PipeDelimited => "pipeDelimited",
+        }
+    }
+}
 
 /// Everything but RFC 3986 unreserved characters: safe inside a path segment or a query component
 /// (so a value of `a/b`, `?x` or `&y=1` stays one value).
@@ -266,25 +298,6 @@ pub(crate) fn form_field(out: &mut String, name: &str, value: Value) {
     }
 }
 
-/// Whether a path built by substitution contains a `.`/`..` segment that URL parsing would resolve
-/// (WHATWG URL treats `%2e` as a dot too), which would let a parameter value climb the path.
-pub(crate) fn has_dot_segment(path: &str) -> bool {
-    // Runs on every call: counts dots in place rather than decoding each segment into a string.
-    path.split('/').any(|segment| {
-        let mut rest = segment.as_bytes();
-        let mut dots = 0;
-        while !rest.is_empty() {
-            match rest {
-                [b'.', tail @ ..] => rest = tail,
-                [b'%', b'2', b'e' | b'E', tail @ ..] => rest = tail,
-                _ => return false,
-            }
-            dots += 1;
-        }
-        dots == 1 || dots == 2
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,16 +347,6 @@ mod tests {
         assert_eq!(p(json!(42)), "42");
         assert_eq!(p(json!(true)), "true");
         assert_eq!(p(json!(1.5)), "1.5");
-        assert!(has_dot_segment("/files/.."));
-        assert!(has_dot_segment("/files/%2E%2e/x"));
-        assert!(!has_dot_segment("/files/..%2Fadmin"));
-        assert!(!has_dot_segment("/files/...json"));
-        assert!(has_dot_segment("."));
-        assert!(has_dot_segment("/a/%2e/b"));
-        assert!(!has_dot_segment("/a/.../b"));
-        assert!(!has_dot_segment("/a/%2e%2e%2e"));
-        assert!(!has_dot_segment("/a/%2/b"));
-        assert!(!has_dot_segment("/a//b/"));
         assert!(path("id", &Flat::Absent, Style::Simple, false).is_err());
         let err = path("id", &scalar_v(), Style::Form, false).unwrap_err();
         assert_eq!(err, "style `form` is not allowed for path parameter `id`");

@@ -8,9 +8,10 @@
 
 use std::fmt;
 
+use http::HeaderMap;
 use percent_encoding::percent_decode_str;
 
-use crate::private::{ApiInfo, ApiKeyLocation, SchemeKind};
+use crate::api::{ApiInfo, ApiKeyLocation, SchemeKind};
 
 /// What replaces a secret.
 pub(crate) const REDACTED: &str = "REDACTED";
@@ -163,10 +164,31 @@ impl fmt::Debug for RedactedUrl<'_> {
     }
 }
 
+/// `Debug` for a header map that prints `<redacted>` for credentials: headers whose name says they
+/// carry one (`Authorization`, `Cookie`, `X-Api-Key`, `*-Token`..., see `redact::is_secret_name`)
+/// and any value marked sensitive (the runtime marks every credential it inserts).
+pub(crate) struct RedactedHeaders<'a>(pub(crate) &'a HeaderMap);
+
+impl fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in self.0 {
+            if value.is_sensitive() || is_secret_name(name.as_str()) {
+                map.entry(&name.as_str(), &"<redacted>");
+            } else {
+                map.entry(&name.as_str(), &String::from_utf8_lossy(value.as_bytes()));
+            }
+        }
+        map.finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::private::SecurityScheme;
+    use http::HeaderValue;
+
+    use crate::api::SecurityScheme;
 
     static API: ApiInfo = ApiInfo {
         title: "t",
@@ -233,5 +255,19 @@ mod tests {
             let _ = r(odd);
         }
         assert_eq!(RedactedUrl("http://h?sig=1", &API).to_string(), "http://h?sig=REDACTED");
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let mut headers = HeaderMap::new();
+        headers.insert("set-cookie", HeaderValue::from_static("sid=hunter2"));
+        let mut custom = HeaderValue::from_static("k-123");
+        custom.set_sensitive(true);
+        headers.insert("x-custom-key", custom);
+        headers.insert("x-request-id", HeaderValue::from_static("abc"));
+        headers.insert("x-auth-token", HeaderValue::from_static("t-456"));
+        let text = format!("{:?}", RedactedHeaders(&headers));
+        assert!(!text.contains("hunter2") && !text.contains("k-123") && !text.contains("t-456"), "{text}");
+        assert!(text.contains("abc"), "{text}");
     }
 }

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::ops::Deref;
 
+use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
-use crate::redact::is_secret_name;
+use crate::redact::RedactedHeaders;
 
 /// What the runtime learnt about a call besides its body; shared by responses and errors.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +15,15 @@ pub(crate) struct CallMeta {
     pub(crate) server_request_id: Option<String>,
     pub(crate) idempotency_key: Option<String>,
     pub(crate) attempts: u32,
+}
+
+/// The final response of a call, before decoding.
+#[derive(Debug)]
+pub(crate) struct RawParts {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) meta: CallMeta,
 }
 
 /// A successful response: the decoded body plus status, headers and the call's ids.
@@ -84,44 +94,5 @@ impl<T: fmt::Debug> fmt::Debug for Response<T> {
             .field("idempotency_key", &self.meta.idempotency_key)
             .field("attempts", &self.meta.attempts)
             .finish()
-    }
-}
-
-/// `Debug` for a header map that prints `<redacted>` for credentials: headers whose name says they
-/// carry one (`Authorization`, `Cookie`, `X-Api-Key`, `*-Token`..., see `redact::is_secret_name`)
-/// and any value marked sensitive (the runtime marks every credential it inserts).
-pub(crate) struct RedactedHeaders<'a>(pub(crate) &'a HeaderMap);
-
-impl fmt::Debug for RedactedHeaders<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut map = f.debug_map();
-        for (name, value) in self.0 {
-            if value.is_sensitive() || is_secret_name(name.as_str()) {
-                map.entry(&name.as_str(), &"<redacted>");
-            } else {
-                map.entry(&name.as_str(), &String::from_utf8_lossy(value.as_bytes()));
-            }
-        }
-        map.finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use http::HeaderValue;
-
-    #[test]
-    fn debug_redacts_secrets() {
-        let mut headers = HeaderMap::new();
-        headers.insert("set-cookie", HeaderValue::from_static("sid=hunter2"));
-        let mut custom = HeaderValue::from_static("k-123");
-        custom.set_sensitive(true);
-        headers.insert("x-custom-key", custom);
-        headers.insert("x-request-id", HeaderValue::from_static("abc"));
-        headers.insert("x-auth-token", HeaderValue::from_static("t-456"));
-        let text = format!("{:?}", RedactedHeaders(&headers));
-        assert!(!text.contains("hunter2") && !text.contains("k-123") && !text.contains("t-456"), "{text}");
-        assert!(text.contains("abc"), "{text}");
     }
 }

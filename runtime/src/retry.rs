@@ -190,7 +190,7 @@ pub(crate) enum Decision {
 
 /// Exponential backoff with jitter: a delay in `[0, min(cap, base * 2^(retry-1))]`, scaled by
 /// `random / u64::MAX`. Pure and overflow-safe for every input (huge `retry`, `Duration::MAX`).
-pub fn backoff(base: Duration, cap: Duration, retry: u32, random: u64) -> Duration {
+pub(crate) fn backoff(base: Duration, cap: Duration, retry: u32, random: u64) -> Duration {
     let exponent = retry.saturating_sub(1).min(127);
     // u128 nanoseconds: base (< 2^94) shifted left may overflow, so saturate explicitly.
     let base_ns = base.as_nanos();
@@ -211,7 +211,7 @@ pub fn backoff(base: Duration, cap: Duration, retry: u32, random: u64) -> Durati
 /// The wait a response asks for: `retry-after-ms` (milliseconds, possibly fractional; checked
 /// first because it is more precise), then `Retry-After` as delta-seconds or an HTTP-date
 /// (a date in the past means "now"). Unparseable or negative values are ignored.
-pub fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     if let Some(ms) = headers
         .get("retry-after-ms")
         .and_then(|v| v.to_str().ok())

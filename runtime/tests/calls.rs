@@ -37,7 +37,10 @@ async fn json_call_end_to_end_with_every_header() {
     assert_eq!(r.body, br#"{"name":"Rex"}"#);
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(r.header("authorization"), Some("Bearer tok-secret"));
-    assert_eq!(r.header("user-agent"), Some(concat!("petstore-client/1.2.3 gusset/", env!("CARGO_PKG_VERSION"))));
+    assert_eq!(
+        r.header("user-agent"),
+        Some(concat!("petstore-client/1.2.3 gusset/", env!("CARGO_PKG_VERSION"), " (api 2024-06-01)"))
+    );
     assert_eq!(r.header("x-api-version"), Some(Client::API_VERSION));
     assert_eq!(r.header("gusset-attempt"), Some("1; max=3"));
 
@@ -179,6 +182,75 @@ async fn api_key_query_auth_basic_and_limits() {
     versionless.list_pets(None, None).await.unwrap_err();
     assert_eq!(server.requests()[2].header("x-api-version"), None);
     assert_eq!(versionless.runtime().api_version(), None);
+}
+
+/// A client of a document that declares no version header (as most do): `info.version` goes
+/// in the `User-Agent` comment only, unless the user names a header for it.
+mod unversioned {
+    use gusset::__private as rt;
+
+    pub(crate) static API: rt::ApiInfo = rt::ApiInfo {
+        title: "Plain",
+        api_version: "3.1.4 (draft)",
+        version_header: None,
+        client_name: "plain-client",
+        client_version: "0.2.0",
+        servers: &[],
+        security_schemes: &[],
+    };
+
+    static PING: rt::Operation = rt::Operation {
+        id: "ping",
+        method: rt::http::Method::GET,
+        path: "/ping",
+        idempotency: rt::Idempotency::Default,
+        security: &[],
+    };
+
+    pub(crate) struct Client(gusset::Client);
+
+    impl rt::GeneratedClient for Client {
+        fn from_client(client: gusset::Client) -> Self {
+            Self(client)
+        }
+    }
+
+    impl Client {
+        pub(crate) fn builder(base_url: impl Into<String>) -> gusset::ClientBuilder<Self> {
+            rt::builder(&API, base_url)
+        }
+
+        pub(crate) fn ping(&self) -> gusset::Call<'_, serde_json::Value, serde_json::Value> {
+            rt::call(&self.0, rt::Request::new(&PING), rt::decode_value, rt::decode_value)
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_user_agent_names_the_document_version() {
+    let server = Server::start(vec![]).await;
+    server.fallback(Reply::json(200, "{}"));
+    let client = unversioned::Client::builder(server.url()).user_agent_suffix("shop/7").build().unwrap();
+    client.ping().await.unwrap();
+    let gusset = env!("CARGO_PKG_VERSION");
+    let r = &server.requests()[0];
+    assert_eq!(
+        r.header("user-agent").map(str::to_owned),
+        Some(format!("plain-client/0.2.0 gusset/{gusset} (api 3.1.4 _draft_) shop/7"))
+    );
+    let version_headers: Vec<_> =
+        r.headers.iter().filter(|(name, _)| name.to_ascii_lowercase().contains("version")).collect();
+    assert!(version_headers.is_empty(), "no version header without a name for it: {version_headers:?}");
+
+    // A header the user names carries the version as well.
+    let named = unversioned::Client::builder(server.url()).api_version_header("X-Plain-Version").build().unwrap();
+    named.ping().await.unwrap();
+    let r = &server.requests()[1];
+    assert_eq!(r.header("x-plain-version"), Some("3.1.4 (draft)"));
+    assert_eq!(
+        r.header("user-agent").map(str::to_owned),
+        Some(format!("plain-client/0.2.0 gusset/{gusset} (api 3.1.4 _draft_)"))
+    );
 }
 
 #[derive(Debug)]

@@ -272,7 +272,7 @@ async fn every_call_carries_version_user_agent_and_the_right_keys() -> TestResul
     client.get_order(&order.id).await?;
     client.delete_order(&order.id).await?;
     let seen = h.server.recorded();
-    let ua = format!("orders-client/1.2.3 gusset/{}", env!("CARGO_PKG_VERSION"));
+    let ua = format!("orders-client/1.2.3 gusset/{} (api {})", env!("CARGO_PKG_VERSION"), resilience_support::API_VERSION);
     for r in &seen {
         assert_eq!(r.header(resilience_support::VERSION_HEADER), Some(resilience_support::API_VERSION));
         assert_eq!(r.header("user-agent"), Some(ua.as_str()));
