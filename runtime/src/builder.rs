@@ -20,6 +20,7 @@ use crate::interceptor::Interceptor;
 use crate::prepared::Defaults;
 use crate::redact::{RedactedUrl, redact_url};
 use crate::retry::RetryPolicy;
+use crate::url::BaseUrl;
 
 /// Implemented by every generated client: wraps the runtime's [`Client`](crate::Client).
 pub trait GeneratedClient: Sized {
@@ -340,6 +341,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         let keys = self.idempotency.validate().map_err(|name| bad_header(&name))?;
         let defaults = Defaults {
             base_url: base.to_owned(),
+            base: BaseUrl::new(parsed),
             headers: default_headers,
             correlation_header: header_name(&self.correlation_header)?,
             keys,

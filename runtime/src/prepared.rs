@@ -17,7 +17,7 @@ use crate::ids::Ids;
 use crate::redact::{RedactedHeaders, RedactedUrl, is_secret_name};
 use crate::request::Request;
 use crate::retry::RetryPolicy;
-use crate::url::build_url;
+use crate::url::{BaseUrl, build_url};
 
 /// A call ready to send, as interceptors see it.
 ///
@@ -118,6 +118,8 @@ impl fmt::Debug for CallOptions {
 pub(crate) struct Defaults {
     /// Without a trailing `/`: paths start with one.
     pub(crate) base_url: String,
+    /// The same, parsed.
+    pub(crate) base: BaseUrl,
     /// User-Agent, the version header and the user's default headers.
     pub(crate) headers: HeaderMap,
     pub(crate) correlation_header: HeaderName,
@@ -143,7 +145,7 @@ impl Defaults {
             return Err(refuse(message));
         }
 
-        let url = build_url(api, &self.base_url, op.path, &request.path_params, &request.query).map_err(refuse)?;
+        let url = build_url(&self.base, op.path, &request.path_params, &request.query).map_err(refuse)?;
 
         let mut headers = self.headers.clone();
         merge(&mut headers, request.headers);

@@ -1,22 +1,38 @@
 //! The URL of a call: the base URL, the path template with its parameters substituted, and the
 //! query. Built once per call and parsed once; attempts reuse it.
 
-use crate::api::ApiInfo;
-use crate::redact::redact_url;
+/// The base URL, parsed once when the client is built.
+#[derive(Debug, Clone)]
+pub(crate) struct BaseUrl {
+    url: reqwest::Url,
+    /// Its path without a trailing `/` (empty for `http://host`): templates start with one.
+    path: String,
+}
+
+impl BaseUrl {
+    /// `url` must have no query or fragment (the builder checks).
+    pub(crate) fn new(url: reqwest::Url) -> Self {
+        let path = url.path().trim_end_matches('/').to_owned();
+        Self { url, path }
+    }
+}
 
 /// `base` + the template with `{name}`s substituted + `?query`. Values arrive percent-encoded (see
 /// `params::path`), so none can add a `/`, `?` or `#`; what is left to refuse is a value that
 /// turns its segment into `.`, `..` or nothing, which would change the path all the same
 /// (`/orders/{id}` with an empty id is `/orders/`, the collection).
+///
+/// Only the path, query and fragment are parsed (`set_path`, `set_query`, `set_fragment` run the
+/// same parser as `Url::parse` does on those parts): the scheme and host were parsed once with
+/// the base, and parsing them again cost a quarter of the runtime's own work per call.
 pub(crate) fn build_url(
-    api: &ApiInfo,
-    base: &str,
+    base: &BaseUrl,
     template: &str,
     params: &[(String, String)],
     query: &str,
 ) -> Result<reqwest::Url, String> {
-    let mut url = String::with_capacity(base.len() + template.len() + query.len() + 32);
-    url.push_str(base);
+    let mut url = String::with_capacity(base.path.len() + template.len() + query.len() + 32);
+    url.push_str(&base.path);
     let path_start = url.len();
     if !template.starts_with('/') {
         url.push('/');
@@ -47,7 +63,20 @@ pub(crate) fn build_url(
         url.push(if url[path_start..].contains('?') { '&' } else { '?' });
         url.push_str(query);
     }
-    reqwest::Url::parse(&url).map_err(|e| format!("the url `{}` is invalid: {e}", redact_url(&url, api)))
+    // Split as `Url::parse` would: the path ends at the first `?` or `#`, the query at `#`.
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((before, fragment)) => (before, Some(fragment)),
+        None => (url.as_str(), None),
+    };
+    let (path, query) = match before_fragment.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (before_fragment, None),
+    };
+    let mut out = base.url.clone();
+    out.set_path(path);
+    out.set_query(query);
+    out.set_fragment(fragment);
+    Ok(out)
 }
 
 /// Whether a path built by substitution contains a `.`/`..` segment that URL parsing would resolve
@@ -79,17 +108,14 @@ mod tests {
 
     #[test]
     fn urls() {
-        static API: ApiInfo = ApiInfo {
-            title: "t",
-            api_version: "",
-            version_header: None,
-            client_name: "c",
-            client_version: "0",
-            servers: &[],
-            security_schemes: &[],
-        };
-        let u = |base, template, p: &[(&str, &str)], q| {
-            build_url(&API, base, template, &params(p), q).map(|u| u.to_string())
+        let u = |base: &str, template, p: &[(&str, &str)], q| {
+            let base = BaseUrl::new(reqwest::Url::parse(base).unwrap());
+            let url = build_url(&base, template, &params(p), q).map(|u| u.to_string());
+            // The same as parsing the whole text, which is what this replaces.
+            if let Ok(url) = &url {
+                assert_eq!(url, reqwest::Url::parse(url).unwrap().as_str());
+            }
+            url
         };
         assert_eq!(u("http://h/v1", "/pets/{id}", &[("id", "7")], "").unwrap(), "http://h/v1/pets/7");
         assert_eq!(
@@ -108,6 +134,14 @@ mod tests {
         }
         assert_eq!(u("http://h", "/p/{id}.json", &[("id", "")], "").unwrap(), "http://h/p/.json");
         assert_eq!(u("http://h", "/p/x{id}", &[("id", "")], "").unwrap(), "http://h/p/x");
+        // What the parser does to the rest of the text, it still does.
+        assert_eq!(
+            u("http://h:8080/a b/", "/c d|é", &[], "x=1 2").unwrap(),
+            "http://h:8080/a%20b/c%20d|%C3%A9?x=1%202"
+        );
+        assert_eq!(u("http://h/v1", "/q?a=1#frag", &[], "b=2").unwrap(), "http://h/v1/q?a=1#frag&b=2");
+        assert_eq!(u("http://h", "/x#f?g", &[], "").unwrap(), "http://h/x#f?g");
+        assert_eq!(u("http://[::1]:9", "/x", &[], "").unwrap(), "http://[::1]:9/x");
     }
 
     #[test]
