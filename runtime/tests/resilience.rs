@@ -1,6 +1,9 @@
-//! Retries, Retry-After, budget, breaker, timeouts and token refresh against a real server on
-//! 127.0.0.1. Waits between attempts go through a recording sleeper, so nothing here sleeps for
-//! a backoff and nothing asserts elapsed time.
+//! Resilience details only a hand-written client shows, against a real server on 127.0.0.1: what
+//! each attempt of a retried call carries (same body bytes, a new span id), a caller's key making
+//! a keyless POST resendable, `Retry-After` against a manual clock, and token refresh after a 401.
+//! The behaviours users rely on (retries, budget, breaker, `x-should-retry`, timeouts) are tested
+//! once, through a generated-style client and the fault-injecting server, in
+//! `tests/tests/resilience*.rs`. Waits go through a recording sleeper, so nothing here sleeps.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,10 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use gusset::clock::{BoxFuture, Clock, ManualClock, RecordingSleeper};
-use gusset::{
-    CircuitBreaker, CircuitState, Error, RetryBudget, RetryPolicy, TimeoutKind, Token, TokenError, TokenProvider,
-    TokenSource,
-};
+use gusset::{Error, RetryPolicy, Token, TokenError, TokenProvider, TokenSource};
 use support::petstore::{Client, NewPet};
 use support::{Reply, Server};
 
@@ -93,19 +93,6 @@ async fn post_without_key_is_not_retried_once_it_may_have_reached_the_server() {
 }
 
 #[tokio::test]
-async fn connection_refused_is_retried_for_any_method() {
-    // Bind then drop a listener so the port refuses connections.
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let sleeper = RecordingSleeper::new(ManualClock::default());
-    let client = Client::builder(format!("http://{addr}")).idempotency(false).sleeper(sleeper.clone()).build().unwrap();
-    let err = client.create_pet(&rex()).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert_eq!(err.attempts(), 3);
-    assert!(!err.may_have_reached_server());
-    assert_eq!(sleeper.sleeps().len(), 2);
-}
-
-#[tokio::test]
 async fn retry_after_is_honoured_under_the_cap_and_ends_the_call_over_it() {
     let date = httpdate::fmt_http_date(ManualClock::default().now() + Duration::from_secs(9));
     let (server, sleeper, clock) = setup(vec![
@@ -131,92 +118,6 @@ async fn retry_after_is_honoured_under_the_cap_and_ends_the_call_over_it() {
     assert_eq!((wait, cap), (Duration::from_secs(120), Duration::from_secs(60)));
     assert_eq!(err.attempts(), 1);
     assert_eq!(sleeper.sleeps().len(), 3, "no sleep over the cap");
-}
-
-#[tokio::test]
-async fn x_should_retry_overrides() {
-    let (server, sleeper, _) = setup(vec![Reply::status(503).header("x-should-retry", "false")]).await;
-    let client = Client::builder(server.url()).sleeper(sleeper.clone()).build().unwrap();
-    assert_eq!(client.get_pet("1", None).await.unwrap_err().attempts(), 1);
-    server.fallback(Reply::json(400, "{}").header("x-should-retry", "true"));
-    let err = client.get_pet("1", None).await.unwrap_err();
-    assert_eq!(err.attempts(), 3);
-}
-
-#[tokio::test]
-async fn the_budget_bounds_attempts_against_a_failing_server() {
-    let (server, sleeper, _) = setup(vec![]).await;
-    server.fallback(Reply::status(500));
-    let budget = RetryBudget::new(20); // four retries at 5 tokens
-    let client = Client::builder(server.url())
-        .retry(RetryPolicy::default().max_attempts(10))
-        .retry_budget(budget.clone())
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
-    let first = client.get_pet("1", None).await.unwrap_err();
-    assert!(matches!(first, Error::BudgetExhausted { .. }), "{first:?}");
-    assert_eq!(first.attempts(), 5);
-    assert_eq!(first.status().map(|s| s.as_u16()), Some(500));
-    let second = client.get_pet("1", None).await.unwrap_err();
-    assert_eq!(second.attempts(), 1, "the bucket is empty: no retry at all");
-    assert_eq!(server.requests().len(), 6, "5 + 1 attempts in all");
-    assert_eq!(budget.available(), 0);
-
-    server.fallback(Reply::json(200, PET));
-    client.get_pet("1", None).await.unwrap();
-    assert_eq!(budget.available(), 1, "a success puts a token back");
-}
-
-#[tokio::test]
-async fn the_breaker_opens_fails_fast_half_opens_and_closes() {
-    let (server, sleeper, clock) = setup(vec![]).await;
-    server.fallback(Reply::status(500));
-    let breaker = CircuitBreaker::default().window(4).min_attempts(4).cool_down(Duration::from_secs(30));
-    let client = Client::builder(server.url())
-        .retry(RetryPolicy::disabled())
-        .circuit_breaker(breaker.clone())
-        .sleeper(sleeper)
-        .clock(clock.clone())
-        .build()
-        .unwrap();
-    let host = client.runtime().host().to_owned();
-    for _ in 0..4 {
-        assert_eq!(client.get_pet("1", None).await.unwrap_err().status().unwrap(), 500);
-    }
-    assert_eq!(breaker.state(&host), CircuitState::Open);
-    let err = client.get_pet("1", None).await.unwrap_err();
-    assert!(matches!(err, Error::CircuitOpen { .. }), "{err:?}");
-    assert_eq!(err.attempts(), 0);
-    assert_eq!(server.requests().len(), 4, "fails fast without sending");
-
-    clock.advance(Duration::from_secs(30));
-    server.fallback(Reply::json(200, PET));
-    client.get_pet("1", None).await.unwrap();
-    assert_eq!(breaker.state(&host), CircuitState::Closed, "the probe succeeded");
-}
-
-#[tokio::test]
-async fn attempt_and_call_timeouts() {
-    let slow = Reply::Delay(Duration::from_secs(5), Box::new(Reply::json(200, PET)));
-    let (server, sleeper, _) = setup(vec![slow.clone(), slow.clone()]).await;
-    server.fallback(Reply::json(200, PET));
-    let client = Client::builder(server.url())
-        .attempt_timeout(Duration::from_millis(200))
-        .retry(RetryPolicy::default().max_attempts(2))
-        .sleeper(sleeper)
-        .build()
-        .unwrap();
-    let err = client.get_pet("1", None).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Attempt, .. }), "{err:?}");
-    assert_eq!(err.attempts(), 2);
-    assert!(err.is_timeout() && err.may_have_reached_server());
-
-    server.fallback(slow);
-    let client = Client::builder(server.url()).attempt_timeout(None).build().unwrap();
-    let err = client.get_pet("1", None).timeout(Duration::from_millis(200)).await.unwrap_err();
-    assert!(matches!(err, Error::Timeout { kind: TimeoutKind::Call, .. }), "{err:?}");
-    assert_eq!(err.attempts(), 1);
 }
 
 struct Rotating(Arc<AtomicU32>);

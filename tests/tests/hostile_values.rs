@@ -1,4 +1,4 @@
-//! Issue 5, at run time: no value a caller passes can change the request they meant (path,
+//! Hostile values at run time: no value a caller passes can change the request they meant (path,
 //! query, headers), no response, however malformed or large, panics or escapes a typed error,
 //! and credentials in URLs stay out of errors, `Debug` and logs.
 //!

@@ -1,4 +1,4 @@
-//! Issue 3, end to end: a client that reaches the runtime the way generated code does, against
+//! Resilience end to end: a client that reaches the runtime the way generated code does, against
 //! the fault-injecting server. Exactly-once effects, which requests are retried, the retry
 //! budget, the circuit breaker, and the ids every attempt carries.
 
@@ -148,10 +148,19 @@ async fn the_retry_budget_bounds_attempts_against_an_always_failing_server() -> 
     assert_eq!(exhausted, 25);
     println!("budget: {calls} calls, {} attempts (unbounded: {})", h.server.requests(), calls * 3);
 
-    // Successes refill it.
+    // Successes refill it, one token each.
     h.server.stop_failing();
     client.list_orders(None).await?;
-    assert!(budget.available() > 0);
+    assert_eq!(budget.available(), 1);
+
+    // A budget can run out in the middle of a call: the call ends with what it last got.
+    let small = RetryBudget::new(10);
+    let client = h.builder().retry(RetryPolicy::default().max_attempts(10)).retry_budget(small.clone()).build()?;
+    h.server.fail_always(Fault::status(500));
+    let err = client.list_orders(None).await.err().ok_or("expected an error")?;
+    assert!(matches!(err, Error::BudgetExhausted { .. }), "{err:?}");
+    assert_eq!((err.attempts(), err.status().map(|s| s.as_u16())), (3, Some(500)), "two retries at 5 tokens");
+    assert_eq!(small.available(), 0);
     Ok(())
 }
 
@@ -272,7 +281,8 @@ async fn every_call_carries_version_user_agent_and_the_right_keys() -> TestResul
     client.get_order(&order.id).await?;
     client.delete_order(&order.id).await?;
     let seen = h.server.recorded();
-    let ua = format!("orders-client/1.2.3 gusset/{} (api {})", env!("CARGO_PKG_VERSION"), resilience_support::API_VERSION);
+    let ua =
+        format!("orders-client/1.2.3 gusset/{} (api {})", env!("CARGO_PKG_VERSION"), resilience_support::API_VERSION);
     for r in &seen {
         assert_eq!(r.header(resilience_support::VERSION_HEADER), Some(resilience_support::API_VERSION));
         assert_eq!(r.header("user-agent"), Some(ua.as_str()));

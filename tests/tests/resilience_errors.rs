@@ -1,4 +1,4 @@
-//! Issue 3, end to end: what goes wrong becomes a typed error with the status, the ids and a
+//! Failures end to end: what goes wrong becomes a typed error with the status, the ids and a
 //! snippet of the body, never a panic; requests that cannot be sent safely are not sent; and
 //! secrets stay out of `Debug`, errors and logs.
 

@@ -1,4 +1,4 @@
-//! Issue 3, end to end: how long the client waits. Server-requested waits (`Retry-After` in
+//! Waits end to end: how long the client waits. Server-requested waits (`Retry-After` in
 //! seconds and as a date, `retry-after-ms`), the cap above which it gives up, `x-should-retry`,
 //! backoff, and the attempt and whole-call timeouts. Waits go through the injected sleeper,
 //! which records them and returns at once; timeouts use real time with wide margins.
