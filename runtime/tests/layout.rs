@@ -6,6 +6,8 @@
 //! (`#[cfg(test)] mod tests`) and comments are not counted: tests may reach anywhere, and doc links
 //! do not make a dependency.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
