@@ -10,14 +10,22 @@
 use serde_json::{Map, Value, json};
 
 use crate::diagnostic::{Diagnostic, join};
+use crate::fidelity::{Category, Cause};
 
+use super::Losses;
 use super::version::Version;
 
 /// Document-level rewrites: `webhooks` dropped, `paths` made present.
-pub(crate) fn normalize_document(document: &mut Value, version: Version, warnings: &mut Vec<Diagnostic>) {
+pub(crate) fn normalize_document(
+    document: &mut Value,
+    version: Version,
+    warnings: &mut Vec<Diagnostic>,
+    losses: &mut Losses,
+) {
     let Some(root) = document.as_object_mut() else { return };
     if root.shift_remove("webhooks").is_some() {
         warnings.push(Diagnostic::warning("/webhooks", "`webhooks` are not supported and were skipped"));
+        losses.fidelity.record(Category::Dropped, "/webhooks", Cause::Webhooks);
     }
     if !root.contains_key("paths") {
         if version == Version::V30 {
@@ -50,9 +58,11 @@ const IGNORED: [&str; 9] = [
 const SUBSCHEMA_FIELDS: [&str; 5] = ["items", "not", "additionalItems", "contains", "propertyNames"];
 
 /// Rewrites one schema object at `pointer`.
-pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut Vec<Diagnostic>) {
+pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut Vec<Diagnostic>, losses: &mut Losses) {
     let Some(object) = schema.as_object_mut() else { return };
-    normalize_type(pointer, object, warnings);
+    if normalize_type(pointer, object, warnings) {
+        losses.untyped.insert(pointer.to_owned(), Cause::TypeList);
+    }
     if let Some(value) = object.shift_remove("const") {
         // `const` alone implies its type: `{const: "a"}` is a string.
         let implied = match &value {
@@ -97,7 +107,9 @@ pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut
     }
     content_to_format(object);
     boolean_subschemas(object);
-    tuples(pointer, object, warnings);
+    if tuples(pointer, object, warnings) {
+        losses.fidelity.record(Category::Fallback, pointer, Cause::Tuple);
+    }
     null_members(object);
     pattern_properties(pointer, object, warnings);
     for keyword in IGNORED {
@@ -106,6 +118,7 @@ pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut
                 join(pointer, keyword),
                 format!("JSON Schema keyword `{keyword}` is not supported and was ignored"),
             ));
+            losses.fidelity.record(Category::Dropped, join(pointer, keyword), Cause::UnsupportedKeyword);
         }
     }
     if let Some(Value::Object(_)) = object.get("unevaluatedProperties")
@@ -118,12 +131,13 @@ pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut
     wrap_ref_with_constraints(object);
 }
 
-/// `type: [T, "null"]` → `type: T, nullable: true`; several types → none.
-fn normalize_type(pointer: &str, object: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) {
+/// `type: [T, "null"]` → `type: T, nullable: true`; several types → none
+/// (then true: the schema is looser than the document says).
+fn normalize_type(pointer: &str, object: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) -> bool {
     let types: Vec<String> = match object.get("type") {
         Some(Value::Array(items)) => items.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
         Some(Value::String(t)) if t == "null" => vec![t.clone()],
-        _ => return,
+        _ => return false,
     };
     let nullable = types.iter().any(|t| t == "null");
     let mut rest: Vec<String> = types.into_iter().filter(|t| t != "null").collect();
@@ -146,15 +160,17 @@ fn normalize_type(pointer: &str, object: &mut Map<String, Value>, warnings: &mut
             // "integer" and "number" together are just numbers.
             if several.iter().all(|t| t == "integer" || t == "number") {
                 object.insert("type".to_owned(), Value::String("number".to_owned()));
-                return;
+                return false;
             }
             object.shift_remove("type");
             warnings.push(Diagnostic::warning(
                 join(pointer, "type"),
                 format!("a schema of several types (`{}`) is read as a free-form value", several.join("`, `")),
             ));
+            return true;
         }
     }
+    false
 }
 
 /// 3.1 spells binary strings with `contentEncoding`/`contentMediaType`
@@ -202,21 +218,22 @@ fn boolean_subschemas(object: &mut Map<String, Value>) {
 }
 
 /// Tuple schemas (`prefixItems`, or `items` as a list) have no 3.0 form:
-/// read as arrays whose items may be any of the listed schemas.
-fn tuples(pointer: &str, object: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) {
+/// read as arrays whose items may be any of the listed schemas. True when
+/// that is looser than the document says.
+fn tuples(pointer: &str, object: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) -> bool {
     let tuple_field = if object.contains_key("prefixItems") {
         "prefixItems"
     } else if object.get("items").is_some_and(Value::is_array) {
         "items"
     } else {
-        return;
+        return false;
     };
-    let Some(Value::Array(members)) = object.shift_remove(tuple_field) else { return };
+    let Some(Value::Array(members)) = object.shift_remove(tuple_field) else { return false };
     if tuple_field == "prefixItems" && object.contains_key("items") {
         // `items` then describes the rest; members are lost.
     } else if members.len() == 1 {
         object.insert("items".to_owned(), members.into_iter().next().unwrap_or_default());
-        return;
+        return false;
     } else if !members.is_empty() {
         object.insert("items".to_owned(), json!({ "anyOf": members }));
     }
@@ -224,6 +241,7 @@ fn tuples(pointer: &str, object: &mut Map<String, Value>, warnings: &mut Vec<Dia
         join(pointer, tuple_field),
         "tuple schemas are not supported; read as an array of any of the listed item schemas",
     ));
+    true
 }
 
 /// `patternProperties` without `additionalProperties` describes a map whose
@@ -297,7 +315,7 @@ mod tests {
 
     fn schema(mut value: Value) -> (Value, Vec<Diagnostic>) {
         let mut warnings = Vec::new();
-        normalize_schema("/s", &mut value, &mut warnings);
+        normalize_schema("/s", &mut value, &mut warnings, &mut Losses::default());
         (value, warnings)
     }
 
@@ -379,7 +397,9 @@ mod tests {
 
         let mut doc = json!({"openapi": "3.1.0", "webhooks": {"a": {}}});
         let mut warnings = Vec::new();
-        normalize_document(&mut doc, Version::V31, &mut warnings);
+        let mut losses = Losses::default();
+        normalize_document(&mut doc, Version::V31, &mut warnings, &mut losses);
+        assert_eq!(losses.fidelity.dropped().map(|e| e.pointer()).collect::<Vec<_>>(), ["/webhooks"]);
         assert_eq!(doc, json!({"openapi": "3.1.0", "paths": {}}));
         assert_eq!(warnings.len(), 1);
         assert_eq!(warnings[0].pointer, "/webhooks");

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use openapiv3::OpenAPI;
 
 use crate::diagnostic::Diagnostic;
+use crate::fidelity::{Category, Cause, Fidelity};
 use crate::ir::{Api, TypeDef};
 use crate::naming::Namespace;
 use crate::settings::Settings;
@@ -30,6 +31,8 @@ pub(crate) use docs::docs;
 pub(crate) struct Lowered {
     pub(crate) api: Option<Api>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// What the model types less precisely than the document, or leaves out.
+    pub(crate) fidelity: Fidelity,
 }
 
 /// Names that generated code uses unqualified or defines itself, so no
@@ -53,15 +56,48 @@ pub(crate) struct Cx<'a> {
     pub(crate) inline_refs: BTreeMap<String, crate::ir::TypeRef>,
     /// References whose schemas an `allOf` is copying right now.
     pub(crate) merging: Vec<&'a str>,
+    pub(crate) fidelity: Fidelity,
+    /// Schemas `load` loosened, with why (see `load::Losses`).
+    pub(crate) untyped: &'a BTreeMap<String, Cause>,
+    /// Where each named type was defined, for findings about types.
+    pub(crate) type_pointers: BTreeMap<String, String>,
 }
 
 impl<'a> Cx<'a> {
     pub(crate) fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::warning(pointer, message));
     }
+
+    /// Records a finding for the fidelity report.
+    pub(crate) fn note(&mut self, category: Category, pointer: impl Into<String>, cause: Cause) {
+        self.fidelity.record(category, pointer, cause);
+    }
+
+    /// A warning and the fallback it describes.
+    pub(crate) fn fall_back(&mut self, pointer: impl Into<String>, cause: Cause, message: impl Into<String>) {
+        let pointer = pointer.into();
+        self.note(Category::Fallback, pointer.clone(), cause);
+        self.warn(pointer, message);
+    }
+
+    /// A warning and the construct it says is left out.
+    pub(crate) fn drop_with(&mut self, pointer: impl Into<String>, cause: Cause, message: impl Into<String>) {
+        let pointer = pointer.into();
+        self.note(Category::Dropped, pointer.clone(), cause);
+        self.warn(pointer, message);
+    }
+
+    /// The schema at `pointer` is typed free-form: the document's choice
+    /// (`cause`), unless `load` loosened it, which makes it a fallback.
+    pub(crate) fn free_form(&mut self, pointer: &str, cause: Cause) {
+        match self.untyped.get(pointer) {
+            Some(&loosened) => self.note(Category::Fallback, pointer, loosened),
+            None => self.note(Category::FreeForm, pointer, cause),
+        }
+    }
 }
 
-pub(crate) fn lower(doc: &OpenAPI, settings: &Settings, _module: &str) -> Lowered {
+pub(crate) fn lower(doc: &OpenAPI, untyped: &BTreeMap<String, Cause>, settings: &Settings, _module: &str) -> Lowered {
     let mut cx = Cx {
         doc,
         diagnostics: Vec::new(),
@@ -71,6 +107,9 @@ pub(crate) fn lower(doc: &OpenAPI, settings: &Settings, _module: &str) -> Lowere
         depth: 0,
         inline_refs: BTreeMap::new(),
         merging: Vec::new(),
+        fidelity: Fidelity::default(),
+        untyped,
+        type_pointers: BTreeMap::new(),
     };
 
     // Every component gets its name first, in sorted order: component names
@@ -96,7 +135,14 @@ pub(crate) fn lower(doc: &OpenAPI, settings: &Settings, _module: &str) -> Lowere
     let version_header = settings.version_header.clone().or(version_header.map(|(name, _)| name));
 
     let mut types: Vec<TypeDef> = std::mem::take(&mut cx.types).into_values().collect();
-    recursion::box_cycles(&mut types);
+    for name in recursion::box_cycles(&mut types) {
+        let pointer = cx.type_pointers.get(&name).cloned().unwrap_or_default();
+        cx.fall_back(
+            pointer,
+            Cause::RefCycle,
+            format!("`{name}` only names itself through other names; typed as `serde_json::Value`"),
+        );
+    }
     share::share_identical(&mut types, &cx.components.values().cloned().collect());
     if !settings.serde_both_ways {
         direction::mark_directions(&mut types, &operations);
@@ -112,5 +158,5 @@ pub(crate) fn lower(doc: &OpenAPI, settings: &Settings, _module: &str) -> Lowere
         types,
         operations,
     };
-    Lowered { api: Some(api), diagnostics: cx.diagnostics }
+    Lowered { api: Some(api), diagnostics: cx.diagnostics, fidelity: cx.fidelity }
 }

@@ -10,6 +10,7 @@ use openapiv3::{
 use super::schema::{SRef, lower_use, resolve};
 use super::{Cx, docs};
 use crate::diagnostic::join;
+use crate::fidelity::{Category, Cause};
 use crate::ir::{
     Body, BodyKind, Decode, Location, Method, Operation, Param, ParamsStruct, Response, SecurityScheme, Style, TypeRef,
 };
@@ -31,7 +32,11 @@ pub(super) fn lower_operations<'a>(
     let mut found: Vec<(&str, Method, &Op, &PathItem)> = Vec::new();
     for (path, item) in doc.paths.paths.iter() {
         let ReferenceOr::Item(item) = item else {
-            cx.warn(join("/paths", path), "path item `$ref` is not supported; the path is skipped");
+            cx.drop_with(
+                join("/paths", path),
+                Cause::UnresolvedRef,
+                "path item `$ref` is not supported; the path is skipped",
+            );
             continue;
         };
         for (method, op) in methods(item) {
@@ -186,7 +191,11 @@ fn lower_operation<'a>(
         .chain(op.parameters.iter().enumerate().map(|(i, p)| (p, join(&join(pointer, "parameters"), &i.to_string()))));
     for (p, p_pointer) in sources {
         let Some(param) = resolve_param(cx, p) else {
-            cx.warn(&p_pointer, "parameter reference does not resolve; the parameter is skipped");
+            cx.drop_with(
+                &p_pointer,
+                Cause::UnresolvedRef,
+                "parameter reference does not resolve; the parameter is skipped",
+            );
             continue;
         };
         let key = |q: &Parameter| (std::mem::discriminant(q), q.parameter_data_ref().name.to_ascii_lowercase());
@@ -225,8 +234,9 @@ fn lower_operation<'a>(
         };
         let lower = data.name.to_ascii_lowercase();
         if matches!(location, Location::Header | Location::Cookie) && !is_token(&data.name) {
-            cx.warn(
+            cx.drop_with(
                 p_pointer,
+                Cause::InvalidHeaderName,
                 format!(
                     "{} parameter name `{}` is not a valid HTTP token; the parameter is skipped",
                     if location == Location::Header { "header" } else { "cookie" },
@@ -249,7 +259,11 @@ fn lower_operation<'a>(
             }
         }
         if location == Location::Path && !template.contains(&data.name) {
-            cx.warn(p_pointer, format!("path parameter `{}` does not appear in `{path}`; it is skipped", data.name));
+            cx.drop_with(
+                p_pointer,
+                Cause::ParameterNotInPath,
+                format!("path parameter `{}` does not appear in `{path}`; it is skipped", data.name),
+            );
             continue;
         }
         let context = format!("{type_base}{}", naming::type_name(&data.name));
@@ -258,8 +272,9 @@ fn lower_operation<'a>(
                 lower_use(cx, SRef::from(schema), &context, &join(p_pointer, "schema"))
             }
             ParameterSchemaOrContent::Content(_) => {
-                cx.warn(
+                cx.fall_back(
                     join(p_pointer, "content"),
+                    Cause::ParameterContent,
                     format!("parameter `{}` uses `content`, which is sent as a string", data.name),
                 );
                 TypeRef::String
@@ -324,7 +339,11 @@ fn lower_operation<'a>(
         match resolve_body(cx, b) {
             Some(body) => lower_body(cx, body, &type_base, &body_pointer),
             None => {
-                cx.warn(&body_pointer, "request body reference does not resolve; the body is skipped");
+                cx.drop_with(
+                    &body_pointer,
+                    Cause::UnresolvedRef,
+                    "request body reference does not resolve; the body is skipped",
+                );
                 None
             }
         }
@@ -415,7 +434,7 @@ fn pick(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&String, &Me
 fn lower_body<'a>(cx: &mut Cx<'a>, body: &'a RequestBody, type_base: &str, pointer: &str) -> Option<Body> {
     let Some((content_type, media, kind)) = pick(&body.content) else {
         if !body.content.is_empty() {
-            cx.warn(join(pointer, "content"), "only multipart bodies other than `multipart/form-data` are declared, which this version does not generate; the body is skipped");
+            cx.drop_with(join(pointer, "content"), Cause::UnsupportedMultipart, "only multipart bodies other than `multipart/form-data` are declared, which this version does not generate; the body is skipped");
         }
         return None;
     };
@@ -428,7 +447,10 @@ fn lower_body<'a>(cx: &mut Cx<'a>, body: &'a RequestBody, type_base: &str, point
         (_, Some(schema)) => {
             lower_use(cx, SRef::from(schema), &format!("{type_base}Body"), &join(&media_pointer, "schema"))
         }
-        (_, None) => TypeRef::Value,
+        (_, None) => {
+            cx.note(Category::FreeForm, &media_pointer, Cause::NoSchema);
+            TypeRef::Value
+        }
     };
     let ty = match ty {
         TypeRef::Option(inner) => *inner,
@@ -470,7 +492,11 @@ fn lower_responses<'a>(cx: &mut Cx<'a>, op: &'a Op, type_base: &str, pointer: &s
     for (status, response) in &success {
         let response_pointer = join(pointer, status);
         let Some(response) = resolve_response(cx, response) else {
-            cx.warn(&response_pointer, "response reference does not resolve; the response is read as an empty body");
+            cx.drop_with(
+                &response_pointer,
+                Cause::UnresolvedRef,
+                "response reference does not resolve; the response is read as an empty body",
+            );
             continue;
         };
         if let Some(lowered) = lower_response(cx, response, &format!("{type_base}Response"), &response_pointer) {
@@ -482,7 +508,14 @@ fn lower_responses<'a>(cx: &mut Cx<'a>, op: &'a Op, type_base: &str, pointer: &s
     let mut typed: Vec<Response> = Vec::new();
     for (status, response) in &errors {
         let response_pointer = join(pointer, status);
-        let Some(response) = resolve_response(cx, response) else { continue };
+        let Some(response) = resolve_response(cx, response) else {
+            cx.drop_with(
+                &response_pointer,
+                Cause::UnresolvedRef,
+                "response reference does not resolve; the response is skipped",
+            );
+            continue;
+        };
         if let Some(lowered) = lower_response(cx, response, &format!("{type_base}Error"), &response_pointer) {
             if lowered.decode == Decode::Json && !typed.iter().any(|t| t.ty == lowered.ty) {
                 typed.push(lowered);
@@ -491,7 +524,14 @@ fn lower_responses<'a>(cx: &mut Cx<'a>, op: &'a Op, type_base: &str, pointer: &s
     }
     let error = match typed.len() {
         1 => typed.remove(0),
-        _ => Response { ty: TypeRef::Value, decode: Decode::Value },
+        0 => {
+            cx.note(Category::FreeForm, pointer, Cause::UndocumentedError);
+            Response { ty: TypeRef::Value, decode: Decode::Value }
+        }
+        _ => {
+            cx.note(Category::Fallback, pointer, Cause::SeveralErrorTypes);
+            Response { ty: TypeRef::Value, decode: Decode::Value }
+        }
     };
     (ok, error)
 }
@@ -508,7 +548,10 @@ fn lower_response<'a>(cx: &mut Cx<'a>, response: &'a Resp, context: &str, pointe
             let schema_pointer = join(&join(&join(pointer, "content"), content_type), "schema");
             lower_use(cx, SRef::from(schema), context, &schema_pointer)
         }
-        (BodyKind::Json, None) => TypeRef::Value,
+        (BodyKind::Json, None) => {
+            cx.note(Category::FreeForm, join(&join(pointer, "content"), content_type), Cause::NoSchema);
+            TypeRef::Value
+        }
     };
     Some(Response { ty, decode: Decode::Json })
 }

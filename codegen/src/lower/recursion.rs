@@ -84,7 +84,9 @@ fn components(graph: &[Vec<usize>]) -> Vec<usize> {
     comp
 }
 
-pub(super) fn box_cycles(types: &mut [TypeDef]) {
+/// Boxes the fields and variants that close a cycle; returns the names of
+/// aliases in alias-only cycles, which became `serde_json::Value`.
+pub(super) fn box_cycles(types: &mut [TypeDef]) -> Vec<String> {
     let ids: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     let graph: Vec<Vec<usize>> =
         types.iter().map(|t| edges(t).iter().filter_map(|e| ids.get(e).copied()).collect()).collect();
@@ -110,9 +112,11 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) {
             }
         }
     }
+    let mut untyped = Vec::new();
     for (i, t) in types.iter_mut().enumerate() {
         if alias_cycle[i] {
             t.kind = TypeKind::Alias(TypeRef::Value);
+            untyped.push(t.name.clone());
             continue;
         }
         match &mut t.kind {
@@ -129,6 +133,7 @@ pub(super) fn box_cycles(types: &mut [TypeDef]) {
             TypeKind::Alias(_) | TypeKind::Enum(_) => {}
         }
     }
+    untyped
 }
 
 fn boxed(ty: TypeRef, cyclic: &dyn Fn(&str) -> bool) -> TypeRef {
@@ -189,7 +194,7 @@ mod tests {
                 serde: Directions::BOTH,
             },
         ];
-        box_cycles(&mut types);
+        assert_eq!(box_cycles(&mut types), ["A", "B"]);
         assert!(types.iter().all(|t| matches!(t.kind, TypeKind::Alias(TypeRef::Value))));
     }
 }

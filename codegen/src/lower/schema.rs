@@ -15,6 +15,7 @@ use openapiv3::{
 
 use super::{Cx, docs};
 use crate::diagnostic::{join, split};
+use crate::fidelity::{Category, Cause};
 use crate::ir::{Directions, Field, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant};
 use crate::naming::{self, Namespace};
 
@@ -241,7 +242,7 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
     let SRef::Item(schema) = s else {
         let ty = lower_use(cx, s, &name, pointer);
         let ty = strip_option(ty);
-        insert(cx, name, None, TypeKind::Alias(ty));
+        insert(cx, name, None, TypeKind::Alias(ty), pointer);
         return;
     };
     let data = &schema.schema_data;
@@ -274,13 +275,15 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
                 TypeKind::Alias(strip_option(ty))
             }
         };
-    insert(cx, name, Some(data), kind);
+    insert(cx, name, Some(data), kind, pointer);
 }
 
-/// Records the type `name`, documented and deprecated as its schema says.
-fn insert(cx: &mut Cx<'_>, name: String, data: Option<&SchemaData>, kind: TypeKind) {
+/// Records the type `name` defined at `pointer`, documented and deprecated
+/// as its schema says.
+fn insert(cx: &mut Cx<'_>, name: String, data: Option<&SchemaData>, kind: TypeKind, pointer: &str) {
     let docs = data.map(|d| docs(&[d.title.as_deref(), d.description.as_deref()])).unwrap_or_default();
     let deprecated = data.is_some_and(|d| d.deprecated);
+    cx.type_pointers.insert(name.clone(), pointer.to_owned());
     cx.types.insert(name.clone(), TypeDef { name, docs, deprecated, kind, serde: Directions::BOTH });
 }
 
@@ -298,8 +301,9 @@ pub(crate) fn lower_use<'a>(cx: &mut Cx<'a>, s: SRef<'a>, context: &str, pointer
     // Inline schemas nest only as deep as the document, but references into
     // the middle of schemas can loop back on themselves: bound the depth.
     if cx.depth >= MAX_DEPTH {
-        cx.warn(
+        cx.fall_back(
             pointer,
+            Cause::TooDeep,
             format!(
                 "schema nests more than {MAX_DEPTH} levels deep (a reference cycle?); typed as `serde_json::Value`"
             ),
@@ -320,14 +324,18 @@ const MAX_DEPTH: usize = 48;
 
 fn lower_ref<'a>(cx: &mut Cx<'a>, reference: &str, context: &str, pointer: &str) -> TypeRef {
     let Some((target, component)) = lookup(cx, reference) else {
-        cx.warn(
+        cx.fall_back(
             join(pointer, "$ref"),
+            Cause::UnresolvedRef,
             format!("reference `{reference}` does not name a schema; typed as `serde_json::Value`"),
         );
         return TypeRef::Value;
     };
     if let Some(component) = component {
-        let Some(name) = cx.components.get(component).cloned() else { return TypeRef::Value };
+        let Some(name) = cx.components.get(component).cloned() else {
+            cx.note(Category::Fallback, join(pointer, "$ref"), Cause::UnresolvedRef);
+            return TypeRef::Value;
+        };
         let nullable = resolve(cx, target).is_some_and(|(s, _)| s.schema_data.nullable);
         let ty = TypeRef::Named(name);
         return if nullable { ty.option() } else { ty };
@@ -363,20 +371,24 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                             lower_use(cx, SRef::from(value.as_ref()), &format!("{context}Value"), &value_pointer);
                         TypeRef::Map(Box::new(value))
                     }
-                    _ => TypeRef::Object,
+                    Some(AdditionalProperties::Any(false)) => TypeRef::Object,
+                    _ => {
+                        cx.free_form(pointer, Cause::AnyObject);
+                        TypeRef::Object
+                    }
                 }
             } else {
                 let name = cx.names.claim(naming::type_name(context));
                 let def = lower_struct(cx, &name, &[(properties, required, pointer.to_string())], additional, pointer);
                 let data = &schema.schema_data;
-                insert(cx, name.clone(), Some(data), TypeKind::Struct(def));
+                insert(cx, name.clone(), Some(data), TypeKind::Struct(def), pointer);
                 TypeRef::Named(name)
             }
         }
         Shape::StringEnum(values) => {
             let name = cx.names.claim(naming::type_name(context));
             let data = &schema.schema_data;
-            insert(cx, name.clone(), Some(data), TypeKind::Enum(lower_enum(&values)));
+            insert(cx, name.clone(), Some(data), TypeKind::Enum(lower_enum(&values)), pointer);
             TypeRef::Named(name)
         }
         Shape::String(format) => string_type(format),
@@ -394,7 +406,10 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
         Shape::Array(items) => {
             let item = match items {
                 Some(items) => lower_use(cx, items, &format!("{context}Item"), &join(pointer, "items")),
-                None => TypeRef::Value,
+                None => {
+                    cx.free_form(pointer, Cause::AnyItems);
+                    TypeRef::Value
+                }
             };
             TypeRef::Vec(Box::new(item))
         }
@@ -404,7 +419,7 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                 Ok((union, member_null)) => {
                     let name = cx.names.claim(name);
                     let data = &schema.schema_data;
-                    insert(cx, name.clone(), Some(data), TypeKind::Union(union));
+                    insert(cx, name.clone(), Some(data), TypeKind::Union(union), pointer);
                     if member_null { TypeRef::Named(name).option() } else { TypeRef::Named(name) }
                 }
                 Err(ty) => ty,
@@ -417,13 +432,24 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                     return TypeRef::Value;
                 };
                 let data = &schema.schema_data;
-                insert(cx, name.clone(), Some(data), TypeKind::Struct(def));
+                insert(cx, name.clone(), Some(data), TypeKind::Struct(def), pointer);
                 TypeRef::Named(name)
             }
             Merged::Single(part, part_pointer) => lower_use(cx, part, context, &part_pointer),
             Merged::Untyped => TypeRef::Value,
         },
-        Shape::Null | Shape::Any => TypeRef::Value,
+        Shape::Null => {
+            cx.note(Category::Fallback, pointer, Cause::OnlyNull);
+            TypeRef::Value
+        }
+        Shape::Any if matches!(schema.schema_kind, SchemaKind::Not { .. }) => {
+            cx.note(Category::Fallback, pointer, Cause::Not);
+            TypeRef::Value
+        }
+        Shape::Any => {
+            cx.free_form(pointer, Cause::AnyValue);
+            TypeRef::Value
+        }
     };
     if nullable && ty != TypeRef::Value { ty.option() } else { ty }
 }
@@ -488,6 +514,15 @@ fn lower_struct<'a>(
                 docs: data_docs,
                 deprecated,
             });
+        }
+    }
+    for (i, wire) in sets
+        .iter()
+        .flat_map(|(_, r, p)| r.iter().enumerate().map(move |(i, w)| (i, w, p)))
+        .map(|(i, w, p)| (join(&join(p, "required"), &i.to_string()), w))
+    {
+        if !fields.iter().any(|f| &f.wire == wire) {
+            cx.note(Category::Dropped, i, Cause::RequiredWithoutProperty);
         }
     }
     for field in &mut fields {
@@ -559,14 +594,18 @@ fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>], pointer: 
     while let Some((part, part_pointer)) = stack.pop() {
         budget -= 1;
         if budget == 0 {
-            cx.warn(pointer, "`allOf` nests too deeply; typed as `serde_json::Value`");
+            cx.fall_back(pointer, Cause::TooDeep, "`allOf` nests too deeply; typed as `serde_json::Value`");
             return Merged::Untyped;
         }
         if let SRef::Ref(reference) = part {
             refs.push(reference);
         }
         let Some((schema, _)) = resolve(cx, part) else {
-            cx.warn(&part_pointer, "`allOf` part does not resolve; typed as `serde_json::Value`");
+            cx.fall_back(
+                &part_pointer,
+                Cause::UnresolvedRef,
+                "`allOf` part does not resolve; typed as `serde_json::Value`",
+            );
             return Merged::Untyped;
         };
         match shape(schema) {
@@ -589,9 +628,16 @@ fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>], pointer: 
             let (part, part_pointer) = others.remove(0);
             Merged::Single(part, part_pointer)
         }
-        (true, 0) => Merged::Untyped,
+        (true, 0) => {
+            cx.free_form(pointer, Cause::AnyValue);
+            Merged::Untyped
+        }
         _ => {
-            cx.warn(pointer, "`allOf` mixes objects with other kinds of schema; typed as `serde_json::Value`");
+            cx.fall_back(
+                pointer,
+                Cause::AllOfConflict,
+                "`allOf` mixes objects with other kinds of schema; typed as `serde_json::Value`",
+            );
             Merged::Untyped
         }
     }
@@ -609,7 +655,11 @@ fn lower_merged<'a>(
     pointer: &str,
 ) -> Option<Struct> {
     if let Some(cycle) = refs.iter().find(|r| cx.merging.contains(r)) {
-        cx.warn(pointer, format!("`allOf` merges `{cycle}` into itself; typed as `serde_json::Value`"));
+        cx.fall_back(
+            pointer,
+            Cause::AllOfCycle,
+            format!("`allOf` merges `{cycle}` into itself; typed as `serde_json::Value`"),
+        );
         return None;
     }
     let mark = cx.merging.len();
@@ -664,7 +714,10 @@ fn lower_union<'a>(
     }
     let wrap = |ty: TypeRef| if nullable && ty != TypeRef::Value { ty.option() } else { ty };
     match present.len() {
-        0 => return Err(TypeRef::Value),
+        0 => {
+            cx.note(Category::Fallback, pointer, Cause::OnlyNull);
+            return Err(TypeRef::Value);
+        }
         1 => {
             let (i, m) = present[0];
             let member_pointer = join(&join(pointer, keyword), &i.to_string());

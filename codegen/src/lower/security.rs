@@ -5,6 +5,7 @@ use openapiv3::{APIKeyLocation, ReferenceOr, SecurityScheme as Scheme};
 
 use super::Cx;
 use crate::diagnostic::join;
+use crate::fidelity::Cause;
 use crate::ir::{Location, SchemeKind, SecurityScheme};
 
 pub(super) fn lower_schemes(cx: &mut Cx<'_>) -> Vec<SecurityScheme> {
@@ -17,8 +18,9 @@ pub(super) fn lower_schemes(cx: &mut Cx<'_>) -> Vec<SecurityScheme> {
         let Some(scheme) = components.security_schemes.get(name) else { continue };
         let kind = match scheme {
             ReferenceOr::Reference { reference } => {
-                cx.warn(
+                cx.drop_with(
                     &pointer,
+                    Cause::UnresolvedRef,
                     format!(
                         "security scheme `{name}` is a reference (`{reference}`), which is not supported; it is ignored"
                     ),
@@ -30,7 +32,7 @@ pub(super) fn lower_schemes(cx: &mut Cx<'_>) -> Vec<SecurityScheme> {
                     "bearer" => SchemeKind::Bearer,
                     "basic" => SchemeKind::Basic,
                     other => {
-                        cx.warn(join(&pointer, "scheme"), format!("http auth scheme `{other}` is not supported; set the header yourself with `default_header`"));
+                        cx.drop_with(join(&pointer, "scheme"), Cause::UnsupportedAuth, format!("http auth scheme `{other}` is not supported; set the header yourself with `default_header`"));
                         SchemeKind::Unsupported
                     }
                 }
@@ -68,8 +70,9 @@ pub(super) fn lower_servers(cx: &mut Cx<'_>) -> Vec<String> {
             }
         }
         if url.contains('{') {
-            cx.warn(
+            cx.drop_with(
                 format!("/servers/{i}/url"),
+                Cause::ServerVariable,
                 format!("server url `{url}` has a variable without a default; it is left out"),
             );
             continue;
