@@ -25,6 +25,15 @@ use crate::settings::Settings;
 
 pub(crate) use docs::docs;
 
+/// A doc line that quotes document text as code (an enum value, a path):
+/// backticks become quotes so the text cannot end the code span, and
+/// control and bidirectional-text characters go, since this text does not
+/// pass through [`docs`] (a CR breaks a `///` comment, bidi controls could
+/// make a line read as other code).
+pub(crate) fn code_line(text: &str) -> String {
+    format!("`{}`", text.replace('`', "'")).chars().filter(|&c| !docs::is_hidden(c)).collect()
+}
+
 /// What lowering produced: a model when the document could be turned into
 /// one, and every problem found either way.
 #[derive(Debug)]
@@ -159,4 +168,16 @@ pub(crate) fn lower(doc: &OpenAPI, untyped: &BTreeMap<String, Cause>, settings: 
         operations,
     };
     Lowered { api: Some(api), diagnostics: cx.diagnostics, fidelity: cx.fidelity }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Enum values and paths reach doc lines without passing through the doc
+    /// cleaner: what could break or disguise the comment is dropped here.
+    #[test]
+    fn code_lines_lose_control_and_bidi_characters_and_backticks() {
+        assert_eq!(code_line("a\r\u{202e}b\u{2066}c\0`d"), "`abc'd`");
+    }
 }

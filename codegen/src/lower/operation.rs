@@ -357,12 +357,26 @@ fn lower_operation<'a>(
             .map(|req| req.keys().filter(|k| schemes.iter().any(|s| &s.name == *k)).cloned().collect::<Vec<_>>())
             .collect::<Vec<_>>()
     });
+    let mut docs = docs(&[op.summary.as_deref(), op.description.as_deref()]);
+    if !docs.lines.is_empty() {
+        docs.lines.push(String::new());
+    }
+    docs.lines.push(super::code_line(&format!("{} {path}", method.as_str().to_ascii_uppercase())));
+    if let Some(body) = body.as_ref().filter(|b| b.kind == BodyKind::Multipart) {
+        docs.lines.push(String::new());
+        let parts: Vec<String> = body.parts.iter().map(|p| super::code_line(p)).collect();
+        docs.lines.push(if parts.is_empty() {
+            "`body` is a `multipart/form-data` form.".to_string()
+        } else {
+            format!("`body` is a `multipart/form-data` form with the parts {}.", parts.join(", "))
+        });
+    }
     Operation {
         id,
         method_name,
         method,
         path: path.to_string(),
-        docs: docs(&[op.summary.as_deref(), op.description.as_deref()]),
+        docs,
         deprecated: op.deprecated,
         params,
         optional,

@@ -16,7 +16,9 @@ use openapiv3::{
 use super::{Cx, docs};
 use crate::diagnostic::{join, split};
 use crate::fidelity::{Category, Cause};
-use crate::ir::{Directions, Field, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant};
+use crate::ir::{
+    Directions, Docs, Field, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant,
+};
 use crate::naming::{self, Namespace};
 
 /// A schema or a reference to one, whichever box it came in.
@@ -551,7 +553,7 @@ fn lower_enum(values: &[&str]) -> StringEnum {
         variants.push(Variant {
             name: names.claim(naming::variant_name(value)),
             value: value.to_string(),
-            docs: Default::default(),
+            docs: Docs { lines: vec![super::code_line(value)] },
         });
     }
     StringEnum { variants, other: names.claim("UnknownValue".to_string()) }
