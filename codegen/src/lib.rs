@@ -204,7 +204,7 @@ fn run_timed(
     let loaded = load::load(input).map_err(Error::new)?;
     stage(&mut times.read);
     let mut diagnostics = loaded.warnings.clone();
-    let lowered = lower::lower(&loaded.document, &loaded.losses.untyped, settings, &name);
+    let lowered = lower::lower(&loaded, settings, &name);
     diagnostics.extend(lowered.diagnostics);
     let mut fidelity = lowered.fidelity;
     fidelity.extend(loaded.losses.fidelity);

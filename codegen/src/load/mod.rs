@@ -12,6 +12,7 @@ mod parse;
 mod refs;
 mod repair;
 mod source_map;
+mod targets;
 mod version;
 mod walk;
 
@@ -26,6 +27,7 @@ use crate::diagnostic::Diagnostic;
 use crate::fidelity::{Cause, Fidelity};
 
 pub(crate) use source_map::SourceMap;
+pub(crate) use targets::{Targets, ref_pointer};
 
 /// Where the document comes from.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +54,8 @@ impl Input<'_> {
 pub(crate) struct Loaded {
     /// The document in the 3.0 model, self-contained (no `$ref` leaves it).
     pub(crate) document: openapiv3::OpenAPI,
+    /// What `$ref`s point at beside the component maps of `document`.
+    pub(crate) targets: Targets,
     /// Pointers into `document` mapped to files and line:column.
     pub(crate) sources: SourceMap,
     /// Every warning found while loading, with pointers and locations.
@@ -111,7 +115,7 @@ pub(crate) fn load(input: Input<'_>) -> Result<Loaded, Vec<Diagnostic>> {
             local_refs.push(refs::Found { kind, at: pointer.to_owned(), reference: reference.clone() });
         }
     });
-    refs::check_local(&mut document, local_refs, &mut errors);
+    refs::check_local(&mut document, &local_refs, &mut errors);
     if !errors.is_empty() {
         return Err(finish_errors(errors, warnings, &sources));
     }
@@ -119,9 +123,10 @@ pub(crate) fn load(input: Input<'_>) -> Result<Loaded, Vec<Diagnostic>> {
         Ok(model) => model,
         Err(e) => return Err(finish_errors(vec![e], warnings, &sources)),
     };
+    let targets = Targets::collect(&document, &local_refs);
     drop(document);
     locate_all(&mut warnings, &sources);
-    Ok(Loaded { document: model, sources, warnings, files, losses })
+    Ok(Loaded { document: model, targets, sources, warnings, files, losses })
 }
 
 /// Reads a document or a file reached through `$ref`. Only regular files:

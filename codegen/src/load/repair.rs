@@ -294,7 +294,7 @@ fn string_to_bool(pointer: &str, object: &mut Map<String, Value>, fields: &[&str
 
 /// Deserializes `value` as `T`, turning a panic inside the model (its
 /// `ReferenceOr` has an `expect`) into an error.
-fn try_as<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, String> {
+pub(crate) fn try_as<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, String> {
     match catch_unwind(AssertUnwindSafe(|| T::deserialize(value))) {
         Ok(result) => result.map_err(|e| e.to_string()),
         Err(_) => Err("the OpenAPI model could not read this object".to_owned()),

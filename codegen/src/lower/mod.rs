@@ -5,13 +5,19 @@
 //! construct that cannot be typed precisely degrades to `serde_json::Value`
 //! with a warning, so one bad schema or operation never sinks the document.
 
+mod content;
 mod direction;
 pub(crate) mod docs;
+mod object;
 mod operation;
+mod params;
 mod recursion;
+mod refs;
 mod schema;
 mod security;
+mod shape;
 mod share;
+mod union;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +26,7 @@ use openapiv3::OpenAPI;
 use crate::diagnostic::Diagnostic;
 use crate::fidelity::{Category, Cause, Fidelity};
 use crate::ir::{Api, TypeDef};
+use crate::load::{Loaded, Targets};
 use crate::naming::Namespace;
 use crate::settings::Settings;
 
@@ -51,6 +58,8 @@ const RESERVED_TYPES: &[&str] = &["Client", "Option", "Result", "Vec", "String",
 /// Shared state of one lowering run.
 pub(crate) struct Cx<'a> {
     pub(crate) doc: &'a OpenAPI,
+    /// What references name beside the component maps of `doc`.
+    pub(crate) targets: &'a Targets,
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// The type namespace of the generated module.
     pub(crate) names: Namespace,
@@ -61,7 +70,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) types: BTreeMap<String, TypeDef>,
     /// How many `lower_use` calls are under way (see `schema::MAX_DEPTH`).
     pub(crate) depth: usize,
-    /// Types of `$ref`s into the middle of schemas, lowered once each.
+    /// Types of the schemas references name outside `components/schemas`,
+    /// by pointer, lowered once each.
     pub(crate) inline_refs: BTreeMap<String, crate::ir::TypeRef>,
     /// References whose schemas an `allOf` is copying right now.
     pub(crate) merging: Vec<&'a str>,
@@ -70,6 +80,9 @@ pub(crate) struct Cx<'a> {
     pub(crate) untyped: &'a BTreeMap<String, Cause>,
     /// Where each named type was defined, for findings about types.
     pub(crate) type_pointers: BTreeMap<String, String>,
+    /// The first named type defined at each pointer, so a reference to a
+    /// schema already lowered where it is shares its type.
+    pub(crate) type_at: BTreeMap<String, String>,
 }
 
 impl<'a> Cx<'a> {
@@ -106,9 +119,11 @@ impl<'a> Cx<'a> {
     }
 }
 
-pub(crate) fn lower(doc: &OpenAPI, untyped: &BTreeMap<String, Cause>, settings: &Settings, _module: &str) -> Lowered {
+pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowered {
+    let doc = &loaded.document;
     let mut cx = Cx {
         doc,
+        targets: &loaded.targets,
         diagnostics: Vec::new(),
         names: Namespace::with_reserved(RESERVED_TYPES),
         components: BTreeMap::new(),
@@ -117,8 +132,9 @@ pub(crate) fn lower(doc: &OpenAPI, untyped: &BTreeMap<String, Cause>, settings: 
         inline_refs: BTreeMap::new(),
         merging: Vec::new(),
         fidelity: Fidelity::default(),
-        untyped,
+        untyped: &loaded.losses.untyped,
         type_pointers: BTreeMap::new(),
+        type_at: BTreeMap::new(),
     };
 
     // Every component gets its name first, in sorted order: component names
