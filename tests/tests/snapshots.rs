@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use gusset_codegen::{Settings, generate, generate_from_str};
 
-const FIXTURES: &[&str] = &["orders", "constructs", "hostile", "openapi31"];
+const FIXTURES: &[&str] = &["orders", "constructs", "hostile", "openapi31", "fidelity"];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -221,4 +221,48 @@ fn strip_string_literals(line: &str) -> String {
         }
     }
     out
+}
+
+/// Every reference of `fidelity.yaml` resolves to the type of what it names
+/// (the schema of a parameter or a response component, another operation's
+/// response, a reference to a reference), so nothing falls back or is left
+/// out; what is free-form is what the document leaves free, and each
+/// required name without a property is a warning at its `required` entry.
+#[test]
+fn the_fidelity_fixture_is_typed_as_the_document_says() {
+    let generated = generate(fixture("fidelity"), &Settings::new()).unwrap();
+    let fidelity = generated.fidelity();
+    let findings: Vec<String> = fidelity.findings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        findings,
+        [
+            "free-form: required-without-property at #/components/schemas/Pet/required/2",
+            "free-form: required-without-property at #/components/schemas/Pet/required/3",
+            "free-form: undocumented-error at #/paths/~1trees/put/responses",
+        ]
+    );
+    assert!(fidelity.is_faithful());
+    let warned: Vec<&str> = generated.warnings().iter().map(|w| w.pointer.as_str()).collect();
+    assert_eq!(
+        warned,
+        [
+            "/components/schemas/NewPet/required/1",
+            "/components/schemas/Pet/required/2",
+            "/components/schemas/Pet/required/3"
+        ]
+    );
+    let code = generated.code();
+    for expected in [
+        "pub struct Pet {",
+        "pub kind: ActionType,",
+        "pub sort: Option<SortOrder>,",
+        "-> ::gusset::Call<'_, Pet, GetPetError>",
+        // The created pet is the schema of another operation's response items,
+        // the conflict that of a response component.
+        "body: &NewPet, params: &CreatePetParams, ) -> ::gusset::Call<'_, Pet, ListPetsError>",
+        "pub struct Forest(pub Vec<Forest>);",
+    ] {
+        let squashed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(squashed.contains(expected), "`{expected}` missing from:\n{code}");
+    }
 }

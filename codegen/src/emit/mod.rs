@@ -70,7 +70,7 @@ impl<'a> Deprecated<'a> {
                 }
                 TypeKind::Enum(_) => false,
                 TypeKind::Union(u) => u.variants.iter().any(|v| self.mentioned(&v.ty)),
-                TypeKind::Alias(ty) => self.mentioned(ty),
+                TypeKind::Alias(ty) | TypeKind::Newtype(ty) => self.mentioned(ty),
             };
         Self::allow(uses)
     }

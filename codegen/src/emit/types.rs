@@ -35,6 +35,20 @@ pub(super) fn emit_type(def: &TypeDef, deprecated_types: &Deprecated<'_>) -> Tok
                 pub type #name = #ty;
             }
         }
+        TypeKind::Newtype(ty) => {
+            let ty = type_tokens(ty);
+            let (derives, serde) = serde_derives(def.serde);
+            let transparent = (def.serde.serialize || def.serde.deserialize).then(|| quote!(#[serde(transparent)]));
+            quote! {
+                #docs
+                #deprecated
+                #allow
+                #[derive(Debug, Clone, PartialEq, #(#derives),*)]
+                #serde
+                #transparent
+                pub struct #name(pub #ty);
+            }
+        }
     }
 }
 

@@ -51,10 +51,6 @@ pub(crate) struct Lowered {
     pub(crate) fidelity: Fidelity,
 }
 
-/// Names that generated code uses unqualified or defines itself, so no
-/// document type may take them.
-const RESERVED_TYPES: &[&str] = &["Client", "Option", "Result", "Vec", "String", "Box"];
-
 /// Shared state of one lowering run.
 pub(crate) struct Cx<'a> {
     pub(crate) doc: &'a OpenAPI,
@@ -125,7 +121,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
         doc,
         targets: &loaded.targets,
         diagnostics: Vec::new(),
-        names: Namespace::with_reserved(RESERVED_TYPES),
+        names: crate::naming::reserved_types(),
         components: BTreeMap::new(),
         types: BTreeMap::new(),
         depth: 0,

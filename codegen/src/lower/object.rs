@@ -4,12 +4,12 @@
 use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema};
 
-use super::schema::{lower_use, resolve_schema};
+use super::schema::{lower_use, resolve_schema, strip_option};
 use super::shape::{SRef, Shape, is_annotation, shape};
 use super::{Cx, docs};
 use crate::diagnostic::join;
 use crate::fidelity::{Category, Cause};
-use crate::ir::{Field, Struct};
+use crate::ir::{Field, Struct, TypeRef};
 use crate::naming::{self, Namespace};
 
 /// Properties, the names they require, and the pointer of the schema that
@@ -73,14 +73,32 @@ pub(crate) fn lower_struct<'a>(
         }
         _ => None,
     };
+    // A name in `required` with no property is still a field the server
+    // requires: typed by `additionalProperties` when there is one, else any value.
     for (set_pointer, i, wire) in sets.iter().flat_map(|(_, r, p)| r.iter().enumerate().map(move |(i, w)| (p, i, w))) {
-        if !fields.iter().any(|f| &f.wire == wire) {
-            cx.note(
-                Category::Dropped,
-                join(&join(set_pointer, "required"), &i.to_string()),
-                Cause::RequiredWithoutProperty,
-            );
+        if fields.iter().any(|f| &f.wire == wire) {
+            continue;
         }
+        let required_pointer = join(&join(set_pointer, "required"), &i.to_string());
+        let (ty, typed_as) = match &additional {
+            Some(ty) => (strip_option(ty.clone()), "the `additionalProperties` schema"),
+            None => {
+                cx.note(Category::FreeForm, &required_pointer, Cause::RequiredWithoutProperty);
+                (TypeRef::Value, "`serde_json::Value`")
+            }
+        };
+        cx.warn(
+            &required_pointer,
+            format!("`{wire}` is required but has no property; it is a required field typed as {typed_as}"),
+        );
+        fields.push(Field {
+            name: String::new(),
+            wire: wire.clone(),
+            ty,
+            skip_if_none: false,
+            docs: docs(&[Some("Required by the document, which does not describe it further.")]),
+            deprecated: false,
+        });
     }
     for field in &mut fields {
         field.name = names.claim(naming::field_name(&field.wire));

@@ -311,7 +311,7 @@ fn lower_enum(values: &[&str]) -> StringEnum {
             continue;
         }
         variants.push(Variant {
-            name: names.claim(naming::variant_name(value)),
+            name: names.claim(naming::enum_value_name(value)),
             value: value.to_string(),
             docs: Docs { lines: vec![super::code_line(value)] },
         });
