@@ -180,6 +180,8 @@ pub enum Cause {
     Not,
     /// A schema that only allows `null`.
     OnlyNull,
+    /// A `oneOf` or `anyOf` without members, which no value matches.
+    EmptyUnion,
     /// A tuple (`prefixItems`), read as an array of any of its item schemas.
     Tuple,
     /// An object the document got wrong in a way the loader could not
@@ -240,6 +242,7 @@ impl Cause {
             Cause::TypeList => "type-list",
             Cause::Not => "not",
             Cause::OnlyNull => "only-null",
+            Cause::EmptyUnion => "empty-union",
             Cause::Tuple => "tuple",
             Cause::Unreadable => "unreadable",
             Cause::DanglingRef => "dangling-ref",

@@ -281,6 +281,43 @@ pub type DeletePetError = GetPetError;
 
 #[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
+pub struct Deployment {
+    pub id: String,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub percentage: Option<f64>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Deployment {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Deployment")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Deployment {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut id = None;
+        let mut percentage = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "id" => rt::de::field(&mut __map, &mut id, "id")?,
+                "percentage" => rt::de::field(&mut __map, &mut percentage, "percentage")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            id: rt::de::required(id, "id")?,
+            percentage: rt::de::optional(percentage),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
+#[serde(crate = "::gusset::__private::serde")]
 #[serde(transparent)]
 pub struct Forest(pub Vec<Forest>);
 
@@ -400,6 +437,8 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for NewPetTag {
     }
 }
 
+pub type NoGroups = Vec<::gusset::__private::serde_json::Value>;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pet {
     pub id: String,
@@ -452,6 +491,10 @@ impl ::gusset::__private::de::FromObject for Pet {
         })
     }
 }
+
+pub type Serial = SerialFormat;
+
+pub type SerialFormat = ::gusset::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortOrder {
@@ -579,6 +622,55 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for State {
         Ok(Self::from(value.as_str()))
     }
 }
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
+#[serde(crate = "::gusset::__private::serde")]
+pub struct TaggedPet {
+    pub name: String,
+    pub tag: TaggedPetTag,
+    /// Required by the document, which does not describe it further.
+    pub serial: i64,
+    /// Properties beyond the ones listed above.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<String, i64>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for TaggedPet {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "TaggedPet")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for TaggedPet {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut name = None;
+        let mut tag = None;
+        let mut serial = None;
+        let mut additional_properties = ::std::collections::BTreeMap::new();
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "name" => rt::de::field(&mut __map, &mut name, "name")?,
+                "tag" => rt::de::field(&mut __map, &mut tag, "tag")?,
+                "serial" => rt::de::field(&mut __map, &mut serial, "serial")?,
+                _ => rt::de::extra(&mut __map, &mut additional_properties, __key)?,
+            }
+        }
+        Ok(Self {
+            name: rt::de::required(name, "name")?,
+            tag: rt::de::required(tag, "tag")?,
+            serial: rt::de::required(serial, "serial")?,
+            additional_properties,
+        })
+    }
+}
+
+/// The document defines this type exactly as [`NewPetTag`], so it is that type.
+pub type TaggedPetTag = NewPetTag;
 
 #[derive(
     Debug,

@@ -163,6 +163,17 @@ fn required_names_without_properties_are_required_fields() {
 }
 
 #[test]
+fn all_of_parts_keep_their_required_names_and_their_most_precise_type() {
+    let tagged: f::TaggedPet = decode(json!({"name": "Rex", "tag": "large", "serial": 1, "age": 2})).unwrap();
+    assert_eq!((tagged.tag.as_str(), tagged.serial), ("large", 1));
+    let untagged = decode::<f::TaggedPet>(json!({"name": "Rex", "serial": 1})).unwrap_err();
+    assert!(untagged.starts_with("missing field `tag`"), "{untagged}");
+    let serial: f::Serial = decode(json!("0b6f1c1e-8a7d-4c1e-9d6a-3f1a2b4c5d6e")).unwrap();
+    assert_eq!(serial.to_string(), "0b6f1c1e-8a7d-4c1e-9d6a-3f1a2b4c5d6e");
+    assert!(decode::<f::Serial>(json!("not a uuid")).is_err());
+}
+
+#[test]
 fn enum_values_that_read_as_prelude_names_keep_their_wire_values() {
     let states: Vec<f::State> =
         decode(json!(["none", "some", "ok", "err", "Option", "String", "active", "new"])).unwrap();

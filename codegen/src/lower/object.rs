@@ -2,7 +2,7 @@
 //! to a flattened map, and `allOf` merged into one struct.
 
 use indexmap::IndexMap;
-use openapiv3::{AdditionalProperties, ReferenceOr, Schema};
+use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaKind};
 
 use super::schema::{lower_use, resolve_schema, strip_option};
 use super::shape::{SRef, Shape, is_annotation, shape};
@@ -169,7 +169,20 @@ pub(crate) fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>]
                     stack.push((SRef::from(p), join(&join(&part_pointer, "allOf"), &i.to_string())));
                 }
             }
+            // A union of one is that one.
+            Shape::OneOf([only]) | Shape::AnyOf([only]) => {
+                let keyword = if matches!(shape(schema), Shape::OneOf(_)) { "oneOf" } else { "anyOf" };
+                stack.push((SRef::from(only), join(&join(&part_pointer, keyword), "0")));
+            }
             Shape::Any if is_annotation(schema) => {}
+            // `required` alone: the names the other parts' properties must have here.
+            Shape::Any
+                if let SchemaKind::Any(a) = &schema.schema_kind
+                    && !a.required.is_empty()
+                    && a.typ.is_none() =>
+            {
+                objects.push((&a.properties, &a.required, part_pointer));
+            }
             _ => others.push((part, part_pointer)),
         }
     }
@@ -177,6 +190,10 @@ pub(crate) fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>]
         (false, 0) => Merged::Object(objects, additional, refs),
         (true, 1) => {
             let (part, part_pointer) = others.remove(0);
+            Merged::Single(part, part_pointer)
+        }
+        (true, _) if let Some(best) = most_precise(cx, &others) => {
+            let (part, part_pointer) = others.swap_remove(best);
             Merged::Single(part, part_pointer)
         }
         (true, 0) => {
@@ -192,6 +209,38 @@ pub(crate) fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>]
             Merged::Untyped
         }
     }
+}
+
+/// Among `allOf` parts that are all the same kind of value (strings, say,
+/// one with `minLength` and one a `$ref` to a `format: uuid` string), the one
+/// whose type says most: an enum, then a format, then a named type. The
+/// others only add constraints a Rust type does not carry. `None` when the
+/// parts are of different kinds.
+fn most_precise<'a>(cx: &Cx<'a>, parts: &[(SRef<'a>, String)]) -> Option<usize> {
+    let mut kinds = Vec::new();
+    let mut scores = Vec::new();
+    for (part, _) in parts {
+        let schema = resolve_schema(cx, *part)?;
+        let named = matches!(part, SRef::Ref(_));
+        let (kind, score) = match shape(schema) {
+            Shape::StringEnum(_) => ("string", 3),
+            Shape::String(format) => ("string", if format.is_empty() { 0 } else { 2 }),
+            // An integer is a number, and the more precise of the two.
+            Shape::Integer(format) => ("number", if format.is_empty() { 1 } else { 2 }),
+            Shape::Number(format) => ("number", if format.is_empty() { 0 } else { 1 }),
+            Shape::Boolean => ("boolean", 0),
+            Shape::Array(items) => ("array", usize::from(items.is_some()) * 2),
+            _ => return None,
+        };
+        kinds.push(kind);
+        scores.push(score * 2 + usize::from(named));
+    }
+    if kinds.windows(2).any(|w| w[0] != w[1]) {
+        return None;
+    }
+    // The first of the best, so the choice follows the document's order.
+    let best = scores.iter().copied().max()?;
+    scores.iter().position(|&s| s == best)
 }
 
 /// Lowers the struct an `allOf` merges into, unless that would copy a

@@ -145,6 +145,7 @@ pub(crate) fn is_annotation(schema: &Schema) -> bool {
     match &schema.schema_kind {
         SchemaKind::Any(a) => {
             a.typ.is_none()
+                && a.required.is_empty()
                 && a.properties.is_empty()
                 && a.items.is_none()
                 && a.one_of.is_empty()

@@ -45,7 +45,8 @@ pub(crate) fn lower_union<'a>(
     let wrap = |ty: TypeRef| if nullable && ty != TypeRef::Value { ty.option() } else { ty };
     match present.len() {
         0 => {
-            cx.note(Category::Fallback, pointer, Cause::OnlyNull);
+            let cause = if members.is_empty() { Cause::EmptyUnion } else { Cause::OnlyNull };
+            cx.note(Category::Fallback, pointer, cause);
             return Err(TypeRef::Value);
         }
         1 => {
