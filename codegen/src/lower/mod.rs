@@ -7,7 +7,7 @@
 
 mod content;
 mod direction;
-pub(crate) mod docs;
+mod docs;
 mod object;
 mod operation;
 mod params;
