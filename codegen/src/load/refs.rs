@@ -364,7 +364,7 @@ pub(crate) fn check_local(document: &mut Value, found: &[Found], errors: &mut Ve
         let kind = *kind;
         let Some(fragment) = reference.strip_prefix('#') else { continue };
         let fragment = percent_decode(fragment);
-        let ref_pointer = join(&at, "$ref");
+        let ref_pointer = join(at, "$ref");
         if !fragment.starts_with('/') {
             let message = if fragment.is_empty() {
                 format!("`$ref` `{reference}` refers to the whole document")
