@@ -189,8 +189,9 @@ pub enum Cause {
     Unreadable,
     /// A `$ref` to an object that was itself left out as unreadable.
     DanglingRef,
-    /// An operation whose error responses have several body types: the
-    /// error type is `serde_json::Value`.
+    /// An operation whose error responses have JSON bodies of different
+    /// types (not one object described in several places): the error type
+    /// is `serde_json::Value`.
     SeveralErrorTypes,
     /// A parameter described by `content`, sent as a string.
     ParameterContent,

@@ -86,6 +86,21 @@ impl Client {
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
 
+    /// `GET /pets/{id}/owner`
+    pub fn get_owner(&self, id: &str) -> ::gusset::Call<'_, String, GetOwnerError> {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "getOwner",
+            method: rt::http::Method::GET,
+            path: "/pets/{id}/owner",
+            idempotency: rt::Idempotency::Default,
+            security: &[&["token"]],
+        };
+        let mut request = rt::Request::new(&OPERATION);
+        request.path_param("id", &id, rt::Style::Simple, false);
+        rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
+    }
+
     /// `GET /pets/{id}`
     pub fn get_pet(&self, id: &str) -> ::gusset::Call<'_, Pet, GetPetError> {
         use ::gusset::__private as rt;
@@ -138,6 +153,24 @@ impl Client {
         let mut request = rt::Request::new(&OPERATION);
         request.json(body);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_value)
+    }
+
+    /// `DELETE /pets/{id}/owner`
+    pub fn release_owner(
+        &self,
+        id: &str,
+    ) -> ::gusset::Call<'_, (), ::gusset::__private::serde_json::Value> {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "releaseOwner",
+            method: rt::http::Method::DELETE,
+            path: "/pets/{id}/owner",
+            idempotency: rt::Idempotency::Default,
+            security: &[&["token"]],
+        };
+        let mut request = rt::Request::new(&OPERATION);
+        request.path_param("id", &id, rt::Style::Simple, false);
+        rt::call(&self.inner, request, rt::decode_empty, rt::decode_value)
     }
 }
 
@@ -321,7 +354,14 @@ impl ::gusset::__private::de::FromObject for Deployment {
 #[serde(transparent)]
 pub struct Forest(pub Vec<Forest>);
 
-#[derive(Debug, Clone, PartialEq)]
+/// The document defines this type exactly as [`GetPetError`], so it is that type.
+pub type GetOwnerError = GetPetError;
+
+/// The document defines this type exactly as [`GetPetError`], so it is that type.
+pub type GetOwnerError2 = GetPetError;
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
+#[serde(crate = "::gusset::__private::serde")]
 pub struct GetPetError {
     pub code: i64,
     pub message: String,
@@ -491,6 +531,42 @@ impl ::gusset::__private::de::FromObject for Pet {
         })
     }
 }
+
+#[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
+#[serde(crate = "::gusset::__private::serde")]
+pub struct ReleaseOwnerError {
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for ReleaseOwnerError {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "ReleaseOwnerError")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for ReleaseOwnerError {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut reason = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "reason" => rt::de::field(&mut __map, &mut reason, "reason")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            reason: rt::de::optional(reason),
+        })
+    }
+}
+
+/// The document defines this type exactly as [`GetPetError`], so it is that type.
+pub type ReleaseOwnerError2 = GetPetError;
 
 pub type Serial = SerialFormat;
 

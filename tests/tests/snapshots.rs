@@ -228,7 +228,9 @@ fn strip_string_literals(line: &str) -> String {
 /// response, a reference to a reference), so nothing falls back or is left
 /// out; what is free-form is what the document leaves free, and each
 /// required name without a property is a warning at its `required` entry.
-/// The one fallback is an empty `oneOf`, which no value matches.
+/// Error responses that describe one object in several places have that
+/// object as their error type. The fallbacks are an empty `oneOf`, which no
+/// value matches, and error responses of different types.
 #[test]
 fn the_fidelity_fixture_is_typed_as_the_document_says() {
     let generated = generate(fixture("fidelity"), &Settings::new()).unwrap();
@@ -238,6 +240,7 @@ fn the_fidelity_fixture_is_typed_as_the_document_says() {
         findings,
         [
             "fallback: empty-union at #/components/schemas/NoGroups/items",
+            "fallback: several-error-types at #/paths/~1pets~1{id}~1owner/delete/responses",
             "free-form: required-without-property at #/components/schemas/Pet/required/2",
             "free-form: required-without-property at #/components/schemas/Pet/required/3",
             "free-form: undocumented-error at #/paths/~1trees/put/responses",
@@ -260,6 +263,9 @@ fn the_fidelity_fixture_is_typed_as_the_document_says() {
         "pub kind: ActionType,",
         "pub sort: Option<SortOrder>,",
         "-> ::gusset::Call<'_, Pet, GetPetError>",
+        // Two error responses that describe one object are that object.
+        "-> ::gusset::Call<'_, String, GetOwnerError>",
+        "-> ::gusset::Call<'_, (), ::gusset::__private::serde_json::Value>",
         // The created pet is the schema of another operation's response items,
         // the conflict that of a response component.
         "body: &NewPet, params: &CreatePetParams, ) -> ::gusset::Call<'_, Pet, ListPetsError>",

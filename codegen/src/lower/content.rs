@@ -2,6 +2,8 @@
 //! response, and the error responses, each by the media type a client
 //! should use (JSON first).
 
+use std::collections::BTreeMap;
+
 use indexmap::IndexMap;
 use openapiv3::{MediaType, ReferenceOr, RequestBody, Response as Resp, SchemaKind, StatusCode, Type};
 
@@ -12,7 +14,7 @@ use super::schema::{lower_use, resolve_schema, strip_option};
 use super::shape::SRef;
 use crate::diagnostic::join;
 use crate::fidelity::{Category, Cause};
-use crate::ir::{Body, BodyKind, Decode, Response, TypeRef};
+use crate::ir::{Body, BodyKind, Decode, Operation, Response, TypeDef, TypeKind, TypeRef};
 
 /// How a media type is read or written.
 fn media_kind(content_type: &str) -> Option<BodyKind> {
@@ -129,7 +131,10 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
         }
         errors.push(("default".to_string(), default));
     }
+    // By status, not as listed: the names of the types made for them (`…Error`,
+    // `…Error2`) must not depend on the order of the document's keys.
     success.sort_by(|a, b| a.0.cmp(&b.0));
+    errors.sort_by(|a, b| a.0.cmp(&b.0));
 
     let mut ok = Response { ty: TypeRef::Unit, decode: Decode::Empty };
     for (status, response) in &success {
@@ -165,12 +170,70 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
             cx.note(Category::FreeForm, &pointer, Cause::UndocumentedError);
             Response { ty: TypeRef::Value, decode: Decode::Value }
         }
+        // Types lowered from different places may still be one type once
+        // identical types are shared: `settle_errors` decides then.
         _ => {
-            cx.note(Category::Fallback, &pointer, Cause::SeveralErrorTypes);
+            let types = typed.into_iter().map(|t| t.ty).collect();
+            cx.several_errors.push(SeveralErrors { method_name: at.method_name.clone(), pointer, types });
             Response { ty: TypeRef::Value, decode: Decode::Value }
         }
     };
     (ok, error)
+}
+
+/// An operation whose error responses have JSON bodies of different types
+/// as lowered: its error type is `serde_json::Value` unless they are one.
+pub(crate) struct SeveralErrors {
+    method_name: String,
+    /// The operation's `responses`.
+    pointer: String,
+    types: Vec<TypeRef>,
+}
+
+/// Gives each operation of `cx.several_errors` its one error type when all
+/// of them are the same after identical types were shared (two error
+/// responses that each describe the same `{code, message}` object inline, or
+/// that reuse one response component, make types of different names and one
+/// definition); the others keep `serde_json::Value`, a fallback.
+pub(super) fn settle_errors(cx: &mut Cx<'_>, types: &[TypeDef], operations: &mut [Operation]) {
+    let aliases: BTreeMap<&str, &TypeRef> = types
+        .iter()
+        .filter_map(|t| match &t.kind {
+            TypeKind::Alias(ty) => Some((t.name.as_str(), ty)),
+            _ => None,
+        })
+        .collect();
+    for several in std::mem::take(&mut cx.several_errors) {
+        let defined: Vec<TypeRef> = several.types.iter().map(|ty| definition(ty, &aliases, 0)).collect();
+        let one = defined.windows(2).all(|w| w[0] == w[1]);
+        let operation = operations.iter_mut().find(|o| o.method_name == several.method_name);
+        match (one, operation, several.types.into_iter().next()) {
+            (true, Some(operation), Some(first)) => operation.error = Response { ty: first, decode: Decode::Json },
+            _ => cx.note(Category::Fallback, several.pointer, Cause::SeveralErrorTypes),
+        }
+    }
+}
+
+/// `ty` with every alias replaced by what it names, so two names of one
+/// definition compare equal. Alias chains are short and acyclic (cycles of
+/// aliases were untyped before); the depth bound only keeps that an
+/// assumption that cannot hang.
+fn definition(ty: &TypeRef, aliases: &BTreeMap<&str, &TypeRef>, depth: usize) -> TypeRef {
+    if depth > 64 {
+        return ty.clone();
+    }
+    let inner = |t: &TypeRef| Box::new(definition(t, aliases, depth + 1));
+    match ty {
+        TypeRef::Named(name) => match aliases.get(name.as_str()) {
+            Some(target) => definition(target, aliases, depth + 1),
+            None => ty.clone(),
+        },
+        TypeRef::Option(t) => TypeRef::Option(inner(t)),
+        TypeRef::Vec(t) => TypeRef::Vec(inner(t)),
+        TypeRef::Map(t) => TypeRef::Map(inner(t)),
+        TypeRef::Box(t) => TypeRef::Box(inner(t)),
+        other => other.clone(),
+    }
 }
 
 /// The response `r` is or refers to, with its pointer; `None` with a

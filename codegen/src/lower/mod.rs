@@ -79,6 +79,8 @@ pub(crate) struct Cx<'a> {
     /// The first named type defined at each pointer, so a reference to a
     /// schema already lowered where it is shares its type.
     pub(crate) type_at: BTreeMap<String, String>,
+    /// Operations whose error types are settled after sharing.
+    pub(crate) several_errors: Vec<content::SeveralErrors>,
 }
 
 impl<'a> Cx<'a> {
@@ -131,6 +133,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
         untyped: &loaded.losses.untyped,
         type_pointers: BTreeMap::new(),
         type_at: BTreeMap::new(),
+        several_errors: Vec::new(),
     };
 
     // Every component gets its name first, in sorted order: component names
@@ -146,7 +149,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
     schema::lower_components(&mut cx);
 
     let security_schemes = security::lower_schemes(&mut cx);
-    let (operations, version_header) = operation::lower_operations(&mut cx, &security_schemes);
+    let (mut operations, version_header) = operation::lower_operations(&mut cx, &security_schemes);
 
     let api_version = settings
         .api_version
@@ -165,6 +168,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
         );
     }
     share::share_identical(&mut types, &cx.components.values().cloned().collect());
+    content::settle_errors(&mut cx, &types, &mut operations);
     if !settings.serde_both_ways {
         direction::mark_directions(&mut types, &operations);
     }

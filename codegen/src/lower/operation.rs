@@ -33,6 +33,8 @@ pub(super) struct OpCx<'a> {
     pub(super) pointer: String,
     /// What types made for the operation start with (`ListPets`).
     pub(super) type_base: String,
+    /// The name of the operation's method (`list_pets`).
+    pub(super) method_name: String,
 }
 
 pub(super) fn lower_operations<'a>(
@@ -64,6 +66,7 @@ pub(super) fn lower_operations<'a>(
                 pointer: join(&item.pointer, method.as_str()),
                 item_pointer: item.pointer.clone(),
                 type_base: String::new(),
+                method_name: String::new(),
             });
         }
     }
@@ -77,9 +80,9 @@ pub(super) fn lower_operations<'a>(
             Some(id) if !id.trim().is_empty() => naming::method_name(id),
             _ => synthesized_name(at.method, at.path),
         };
-        let method_name = method_names.claim(base);
-        at.type_base = naming::type_name(&method_name);
-        out.push(lower_operation(cx, schemes, version.as_ref().map(|(name, _)| name.as_str()), &at, method_name));
+        at.method_name = method_names.claim(base);
+        at.type_base = naming::type_name(&at.method_name);
+        out.push(lower_operation(cx, schemes, version.as_ref().map(|(name, _)| name.as_str()), &at));
     }
     out.sort_by(|a, b| a.method_name.cmp(&b.method_name));
     (out, version)
@@ -148,7 +151,6 @@ fn lower_operation<'a>(
     schemes: &[SecurityScheme],
     version_header: Option<&str>,
     at: &OpCx<'a>,
-    method_name: String,
 ) -> Operation {
     let op = at.operation;
     let params = lower_params(cx, at, version_header);
@@ -176,8 +178,8 @@ fn lower_operation<'a>(
     }
     let declared_idempotent = op.extensions.get("x-idempotent").and_then(|v| v.as_bool()).unwrap_or(false);
     Operation {
-        id: op.operation_id.clone().unwrap_or_else(|| method_name.clone()),
-        method_name,
+        id: op.operation_id.clone().unwrap_or_else(|| at.method_name.clone()),
+        method_name: at.method_name.clone(),
         method: at.method,
         path: at.path.to_string(),
         docs,
