@@ -618,6 +618,63 @@ impl ::gusset::__private::serde::Serialize for SortOrder {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Speed {
+    /// `fast`
+    Fast,
+    /// `slow`
+    Slow,
+    /// A value this client does not know, kept as sent.
+    UnknownValue(String),
+}
+
+impl Speed {
+    /// The value as it is sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Fast => "fast",
+            Self::Slow => "slow",
+            Self::UnknownValue(value) => value,
+        }
+    }
+}
+
+impl ::core::convert::From<&str> for Speed {
+    fn from(value: &str) -> Self {
+        match value {
+            "fast" => Self::Fast,
+            "slow" => Self::Slow,
+            other => Self::UnknownValue(other.to_owned()),
+        }
+    }
+}
+
+impl ::core::fmt::Display for Speed {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::gusset::__private::serde::Serialize for Speed {
+    fn serialize<S: ::gusset::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Speed {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
 /// Values that read as Rust prelude names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum State {

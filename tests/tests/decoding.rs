@@ -192,4 +192,8 @@ fn enum_values_that_read_as_prelude_names_keep_their_wire_values() {
     );
     assert_eq!(format!("{:?}", Some(f::State::NoneValue)), "Some(NoneValue)");
     assert_eq!(f::State::NoneValue.as_str(), "none");
+
+    // An enum without a `type` is an enum of its values, not any value.
+    let speeds: Vec<Option<f::Speed>> = decode(json!(["fast", null, "warp"])).unwrap();
+    assert_eq!(speeds, [Some(f::Speed::Fast), None, Some(f::Speed::UnknownValue("warp".into()))]);
 }

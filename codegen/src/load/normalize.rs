@@ -79,6 +79,7 @@ pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut
             object.insert("enum".to_owned(), Value::Array(vec![value]));
         }
     }
+    enum_implies_type(object);
     if let Some(examples) = object.get("examples").filter(|v| v.is_array()).cloned() {
         // 3.0 has one `example`: keep the first of 3.1's list.
         object.shift_remove("examples");
@@ -171,6 +172,48 @@ fn normalize_type(pointer: &str, object: &mut Map<String, Value>, warnings: &mut
         }
     }
     false
+}
+
+/// An `enum` allows only its values, so without a `type` it still has
+/// theirs: `{enum: [fast, slow]}` is a string enum, not any value (the 3.0
+/// model reads a schema without `type` as any value). A `null` among the
+/// values makes the schema nullable; values of several types, or a schema
+/// that says more than its values (`properties`, `allOf`...), are left as
+/// they are.
+fn enum_implies_type(object: &mut Map<String, Value>) {
+    const STRUCTURE: [&str; 9] =
+        ["type", "$ref", "allOf", "oneOf", "anyOf", "not", "properties", "items", "additionalProperties"];
+    if STRUCTURE.iter().any(|k| object.contains_key(*k)) {
+        return;
+    }
+    let Some(Value::Array(values)) = object.get("enum") else { return };
+    let mut implied: Option<&str> = None;
+    let mut null = false;
+    for value in values {
+        let kind = match value {
+            Value::Null => {
+                null = true;
+                continue;
+            }
+            Value::String(_) => "string",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_f64() => "number",
+            Value::Number(_) => "integer",
+            Value::Array(_) | Value::Object(_) => return,
+        };
+        implied = match implied {
+            None => Some(kind),
+            Some(seen) if seen == kind => Some(seen),
+            // Integers among numbers are numbers.
+            Some("integer" | "number") if matches!(kind, "integer" | "number") => Some("number"),
+            Some(_) => return,
+        };
+    }
+    let Some(implied) = implied else { return };
+    object.insert("type".to_owned(), Value::String(implied.to_owned()));
+    if null {
+        object.insert("nullable".to_owned(), Value::Bool(true));
+    }
 }
 
 /// 3.1 spells binary strings with `contentEncoding`/`contentMediaType`
@@ -358,6 +401,21 @@ mod tests {
             schema(json!({"$ref": "#/a", "description": "d", "nullable": true})).0,
             json!({"description": "d", "nullable": true, "allOf": [{"$ref": "#/a"}]})
         );
+    }
+
+    #[test]
+    fn an_enum_without_a_type_has_the_type_of_its_values() {
+        assert_eq!(schema(json!({"enum": ["fast", "slow"]})).0, json!({"enum": ["fast", "slow"], "type": "string"}));
+        assert_eq!(schema(json!({"enum": [true]})).0, json!({"enum": [true], "type": "boolean"}));
+        assert_eq!(schema(json!({"enum": [1, 2.5]})).0, json!({"enum": [1, 2.5], "type": "number"}));
+        assert_eq!(
+            schema(json!({"enum": ["a", null]})).0,
+            json!({"enum": ["a", null], "type": "string", "nullable": true})
+        );
+        // Several kinds of value, or more than values: as written.
+        for left in [json!({"enum": ["a", 1]}), json!({"enum": [null]}), json!({"enum": ["a"], "allOf": [{}]})] {
+            assert_eq!(schema(left.clone()).0, left);
+        }
     }
 
     #[test]
