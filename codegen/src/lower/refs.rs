@@ -161,3 +161,56 @@ fn lookup<'a, T: Referable>(cx: &Cx<'a>, pointer: &str) -> Option<(&'a Reference
     }
     T::targets(cx.targets).get(pointer).map(|value| (value, None))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MAX_HOPS;
+    use crate::{Settings, generate_from_str};
+
+    /// Every kind of object follows references the same way: through other
+    /// references, into the interior of anything, up to one hop limit, and
+    /// a chain that comes back on itself is a cycle, each with a warning.
+    #[test]
+    fn one_rule_for_chains_cycles_and_long_chains_of_every_kind() {
+        let mut parameters = String::new();
+        for i in 0..=MAX_HOPS {
+            parameters.push_str(&format!(r##""long{i}": {{"$ref": "#/components/parameters/long{}"}},"##, i + 1));
+        }
+        let doc = format!(
+            r##"{{"openapi": "3.0.3", "info": {{"title": "t", "version": "1"}},
+            "paths": {{"/a": {{"get": {{
+                "parameters": [
+                    {{"$ref": "#/components/parameters/alias"}},
+                    {{"$ref": "#/components/parameters/loop1"}},
+                    {{"$ref": "#/components/parameters/long0"}}
+                ],
+                "responses": {{"200": {{"$ref": "#/components/responses/again"}}}}
+            }}}}}},
+            "components": {{
+                "parameters": {{{parameters}
+                    "long{end}": {{"name": "long", "in": "query", "schema": {{"type": "string"}}}},
+                    "alias": {{"$ref": "#/components/parameters/kind"}},
+                    "kind": {{"name": "kind", "in": "query", "required": true, "schema": {{"type": "string", "enum": ["a", "b"]}}}},
+                    "loop1": {{"$ref": "#/components/parameters/loop2"}},
+                    "loop2": {{"$ref": "#/components/parameters/loop1"}}
+                }},
+                "responses": {{
+                    "again": {{"$ref": "#/components/responses/ok"}},
+                    "ok": {{"description": "ok", "content": {{"application/json": {{
+                        "schema": {{"$ref": "#/components/parameters/kind/schema"}}}}}}}}
+                }}
+            }}}}"##,
+            end = MAX_HOPS + 1,
+        );
+        let generated = generate_from_str("refs.json", &doc, &Settings::new()).unwrap();
+        let code: String = generated.code().split_whitespace().collect::<Vec<_>>().join(" ");
+        // A reference to a reference, and a response's schema that is a parameter's.
+        assert!(code.contains("pub fn get_a( &self, kind: &GetAKind, ) -> ::gusset::Call<'_, GetAKind,"), "{code}");
+        let warnings: Vec<String> = generated.warnings().iter().map(|w| w.to_string()).collect();
+        let about = |text: &str| warnings.iter().filter(|w| w.contains(text)).count();
+        assert_eq!(about("`#/components/parameters/loop1` leads to a cycle of references"), 1, "{warnings:?}");
+        assert_eq!(about(&format!("starts a chain of more than {MAX_HOPS} references")), 1, "{warnings:?}");
+        let dropped: Vec<&str> = generated.fidelity().dropped().map(|f| f.pointer()).collect();
+        assert_eq!(dropped, ["/paths/~1a/get/parameters/1", "/paths/~1a/get/parameters/2"]);
+    }
+}
