@@ -29,6 +29,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # How faithful the client is
+//!
+//! [`Generated::fidelity`] lists every place the client types less
+//! precisely than the document says ([`Fidelity::fallbacks`]), every value
+//! the document leaves free-form ([`Fidelity::free_form`]) and every
+//! construct left out ([`Fidelity::dropped`]), each with its JSON pointer
+//! and a [`Cause`]; [`inspect`] gives the same without emitting code.
+//!
 //! # How it works
 //!
 //! One pipeline, one direction: `load` (bytes to document, version gate,
@@ -43,6 +51,7 @@
 mod builder;
 mod diagnostic;
 mod emit;
+mod fidelity;
 mod format;
 mod ir;
 mod load;
@@ -57,6 +66,7 @@ use proc_macro2::TokenStream;
 
 pub use builder::{BuildError, Builder, write_if_changed};
 pub use diagnostic::{Diagnostic, Error, Location, Severity, pointer};
+pub use fidelity::{Category, Cause, Fidelity, Finding};
 pub use settings::Settings;
 
 /// A generated client.
@@ -67,6 +77,7 @@ pub struct Generated {
     code: Option<String>,
     warnings: Vec<Diagnostic>,
     inputs: Vec<PathBuf>,
+    fidelity: Fidelity,
 }
 
 impl Generated {
@@ -96,6 +107,33 @@ impl Generated {
     pub fn inputs(&self) -> &[PathBuf] {
         &self.inputs
     }
+
+    /// How faithfully the client types the document: what fell back to
+    /// `serde_json::Value`, what the document leaves free-form, what was left
+    /// out, each with its pointer and cause (see [`Fidelity`]).
+    pub fn fidelity(&self) -> &Fidelity {
+        &self.fidelity
+    }
+}
+
+/// What [`inspect`] finds: every problem, and the typing fidelity when the
+/// document could be read.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    diagnostics: Vec<Diagnostic>,
+    fidelity: Option<Fidelity>,
+}
+
+impl Inspection {
+    /// Errors and warnings, as [`check`] returns them.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The typing fidelity; `None` when the document has errors.
+    pub fn fidelity(&self) -> Option<&Fidelity> {
+        self.fidelity.as_ref()
+    }
 }
 
 /// Generates the formatted client for the document at `path`.
@@ -119,9 +157,23 @@ pub fn generate_from_str(file_name: impl AsRef<Path>, text: &str, settings: &Set
 /// Every problem in the document at `path`, errors and warnings, without
 /// emitting code. An empty list means the document generates cleanly.
 pub fn check(path: impl AsRef<Path>, settings: &Settings) -> Vec<Diagnostic> {
+    inspect(path, settings).diagnostics
+}
+
+/// Like [`check`], with the [`Fidelity`] of the client the document would give.
+///
+/// ```no_run
+/// let inspection = gusset_codegen::inspect("openapi/orders.yaml", &gusset_codegen::Settings::new());
+/// if let Some(fidelity) = inspection.fidelity() {
+///     for finding in fidelity.fallbacks() {
+///         eprintln!("typed less precisely than the document says: {finding}");
+///     }
+/// }
+/// ```
+pub fn inspect(path: impl AsRef<Path>, settings: &Settings) -> Inspection {
     match run(load::Input::File(path.as_ref()), settings, false) {
-        Ok(generated) => generated.warnings,
-        Err(error) => error.diagnostics().to_vec(),
+        Ok(generated) => Inspection { diagnostics: generated.warnings, fidelity: Some(generated.fidelity) },
+        Err(error) => Inspection { diagnostics: error.diagnostics().to_vec(), fidelity: None },
     }
 }
 
@@ -152,8 +204,11 @@ fn run_timed(
     let loaded = load::load(input).map_err(Error::new)?;
     stage(&mut times.read);
     let mut diagnostics = loaded.warnings.clone();
-    let lowered = lower::lower(&loaded.document, settings, &name);
+    let lowered = lower::lower(&loaded, settings, &name);
     diagnostics.extend(lowered.diagnostics);
+    let mut fidelity = lowered.fidelity;
+    fidelity.extend(loaded.losses.fidelity);
+    fidelity.finish();
     for d in &mut diagnostics {
         if d.location.is_none() {
             d.location = loaded.sources.locate(&d.pointer);
@@ -179,7 +234,7 @@ fn run_timed(
         None
     };
     stage(&mut times.format);
-    Ok(Generated { name, tokens, code, warnings: diagnostics, inputs: loaded.files })
+    Ok(Generated { name, tokens, code, warnings: diagnostics, inputs: loaded.files, fidelity })
 }
 
 /// For the benchmarks in `gusset-tests` (`bench generate`); not a stable API.

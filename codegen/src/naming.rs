@@ -21,6 +21,20 @@ const KEYWORDS: &[&str] = &[
     "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
+/// Names of the Rust prelude that read as something else when a generated
+/// item takes them: generated code uses the types unqualified (`Option`,
+/// `Vec`, `String`, `Box`), the variants as values (`Some`, `None`), and a
+/// debug print of `Some(Status::None)` reads as nothing at all. Types and
+/// enum variants with these names get another one.
+const PRELUDE: &[&str] = &["Option", "Some", "None", "Result", "Ok", "Err", "Vec", "String", "Box"];
+
+/// Names no document type may take: the generated `Client`, and the prelude.
+pub(crate) fn reserved_types() -> Namespace {
+    let mut reserved = vec!["Client"];
+    reserved.extend_from_slice(PRELUDE);
+    Namespace::with_reserved(&reserved)
+}
+
 /// Keywords that cannot be raw identifiers.
 const NOT_RAW: &[&str] = &["self", "Self", "crate", "super", "_"];
 
@@ -126,6 +140,18 @@ pub(crate) fn type_name(text: &str) -> String {
 /// An enum variant name.
 pub(crate) fn variant_name(text: &str) -> String {
     pascal(text, "Empty", "Value")
+}
+
+/// The variant name for a value of a string enum: a value that reads as a
+/// prelude name gets `Value` appended (`none` → `NoneValue`, not `None`).
+/// Union variants are named after their types (`String(String)`) and keep
+/// their names: there the name says what the variant holds.
+pub(crate) fn enum_value_name(value: &str) -> String {
+    let mut name = variant_name(value);
+    if PRELUDE.contains(&name.as_str()) {
+        name.push_str("Value");
+    }
+    name
 }
 
 /// A field, method or parameter name.
@@ -245,6 +271,30 @@ mod tests {
         assert_eq!(variant_name("+1"), "Plus1");
         assert_eq!(variant_name("-1"), "Minus1");
         assert_eq!(variant_name(">="), "GtEq");
+    }
+
+    #[test]
+    fn enum_values_that_read_as_prelude_names_are_renamed() {
+        for (value, name) in [
+            ("none", "NoneValue"),
+            ("some", "SomeValue"),
+            ("ok", "OkValue"),
+            ("err", "ErrValue"),
+            ("Option", "OptionValue"),
+            ("string", "StringValue"),
+            ("vec", "VecValue"),
+            ("box", "BoxValue"),
+            ("result", "ResultValue"),
+            ("none_value", "NoneValue"),
+            ("nothing", "Nothing"),
+            ("active", "Active"),
+        ] {
+            assert_eq!(enum_value_name(value), name, "{value}");
+        }
+        let mut types = reserved_types();
+        assert_eq!(types.claim(type_name("option")), "Option2");
+        assert_eq!(types.claim(type_name("none")), "None2");
+        assert_eq!(types.claim(type_name("client")), "Client2");
     }
 
     #[test]

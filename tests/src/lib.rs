@@ -51,4 +51,12 @@ pub mod snapshots {
     pub mod openapi31 {
         include!("../snapshots/openapi31.rs");
     }
+
+    /// `tests/fixtures/fidelity.yaml`: references to anything anywhere,
+    /// required names without properties, arrays and maps of themselves,
+    /// enum values that read as prelude names.
+    #[deny(warnings)]
+    pub mod fidelity {
+        include!("../snapshots/fidelity.rs");
+    }
 }

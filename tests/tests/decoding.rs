@@ -3,7 +3,7 @@
 //! every kind of field, hostile keys, nulls, unknown keys, escapes and
 //! mistakes, and the unions and enums built on top of them.
 
-use gusset_tests::snapshots::{constructs as c, hostile as h};
+use gusset_tests::snapshots::{constructs as c, fidelity as f, hostile as h};
 use serde_json::json;
 
 fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
@@ -121,4 +121,79 @@ fn unions_and_recursion_decode_through_the_structs() {
 
     let tree: c::TreeNode = decode(json!({"value": "leaf", "parent": {"value": "root", "children": []}})).unwrap();
     assert_eq!(tree.parent.as_ref().map(|p| p.value.as_str()), Some("root"));
+}
+
+#[test]
+fn arrays_and_maps_of_themselves_are_newtypes_that_serde_sees_through() {
+    let forest = f::Forest(vec![f::Forest(vec![]), f::Forest(vec![f::Forest(vec![])])]);
+    assert_eq!(serde_json::to_value(&forest).unwrap(), json!([[], [[]]]));
+
+    let grove: f::Grove = decode(json!({"oak": {"acorn": {}}, "elm": {}})).unwrap();
+    assert_eq!(grove.0["oak"].0["acorn"], f::Grove(Default::default()));
+    assert!(grove.0["elm"].0.is_empty());
+
+    // Thicket → Bramble → Briar → Thicket: an array of maps of arrays.
+    let thicket: f::Thicket = decode(json!([{"a": [{}], "b": []}])).unwrap();
+    assert_eq!(thicket.0[0].0["a"].0.0.len(), 1);
+    assert_eq!(serde_json::to_value(&thicket).unwrap(), json!([{"a": [{}], "b": []}]));
+    assert!(decode::<f::Thicket>(json!({"not": "an array"})).is_err());
+}
+
+#[test]
+fn required_names_without_properties_are_required_fields() {
+    let pet = json!({"id": "p1", "kind": "create", "owner": {"name": "Ann"}, "registered": "2024-01-01"});
+    let decoded: f::Pet = decode(pet.clone()).unwrap();
+    assert_eq!(decoded.owner, json!({"name": "Ann"}));
+    assert_eq!(decoded.registered, json!("2024-01-01"));
+    // A reference to an enum parameter's schema is that enum.
+    assert_eq!(decoded.kind, f::ActionType::Create);
+    let mut without_owner = pet;
+    without_owner.as_object_mut().unwrap().remove("owner");
+    let missing = decode::<f::Pet>(without_owner).unwrap_err();
+    assert!(missing.starts_with("missing field `owner`"), "{missing}");
+
+    // With `additionalProperties`, the field has its type and the rest stays in the map.
+    let new_pet = f::NewPet {
+        name: "Rex".into(),
+        tag: Some(f::NewPetTag::Small),
+        serial: 7,
+        additional_properties: [("age".to_owned(), 3)].into(),
+    };
+    assert_eq!(serde_json::to_value(&new_pet).unwrap(), json!({"name": "Rex", "tag": "small", "serial": 7, "age": 3}));
+}
+
+#[test]
+fn all_of_parts_keep_their_required_names_and_their_most_precise_type() {
+    let tagged: f::TaggedPet = decode(json!({"name": "Rex", "tag": "large", "serial": 1, "age": 2})).unwrap();
+    assert_eq!((tagged.tag.as_str(), tagged.serial), ("large", 1));
+    let untagged = decode::<f::TaggedPet>(json!({"name": "Rex", "serial": 1})).unwrap_err();
+    assert!(untagged.starts_with("missing field `tag`"), "{untagged}");
+    let serial: f::Serial = decode(json!("0b6f1c1e-8a7d-4c1e-9d6a-3f1a2b4c5d6e")).unwrap();
+    assert_eq!(serial.to_string(), "0b6f1c1e-8a7d-4c1e-9d6a-3f1a2b4c5d6e");
+    assert!(decode::<f::Serial>(json!("not a uuid")).is_err());
+}
+
+#[test]
+fn enum_values_that_read_as_prelude_names_keep_their_wire_values() {
+    let states: Vec<f::State> =
+        decode(json!(["none", "some", "ok", "err", "Option", "String", "active", "new"])).unwrap();
+    assert_eq!(
+        states,
+        [
+            f::State::NoneValue,
+            f::State::SomeValue,
+            f::State::OkValue,
+            f::State::ErrValue,
+            f::State::OptionValue,
+            f::State::StringValue,
+            f::State::Active,
+            f::State::UnknownValue("new".into()),
+        ]
+    );
+    assert_eq!(format!("{:?}", Some(f::State::NoneValue)), "Some(NoneValue)");
+    assert_eq!(f::State::NoneValue.as_str(), "none");
+
+    // An enum without a `type` is an enum of its values, not any value.
+    let speeds: Vec<Option<f::Speed>> = decode(json!(["fast", null, "warp"])).unwrap();
+    assert_eq!(speeds, [Some(f::Speed::Fast), None, Some(f::Speed::UnknownValue("warp".into()))]);
 }

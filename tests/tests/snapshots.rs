@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use gusset_codegen::{Settings, generate, generate_from_str};
 
-const FIXTURES: &[&str] = &["orders", "constructs", "hostile", "openapi31"];
+const FIXTURES: &[&str] = &["orders", "constructs", "hostile", "openapi31", "fidelity"];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -221,4 +221,59 @@ fn strip_string_literals(line: &str) -> String {
         }
     }
     out
+}
+
+/// Every reference of `fidelity.yaml` resolves to the type of what it names
+/// (the schema of a parameter or a response component, another operation's
+/// response, a reference to a reference), so nothing falls back or is left
+/// out; what is free-form is what the document leaves free, and each
+/// required name without a property is a warning at its `required` entry.
+/// Error responses that describe one object in several places have that
+/// object as their error type. The fallbacks are an empty `oneOf`, which no
+/// value matches, and error responses of different types.
+#[test]
+fn the_fidelity_fixture_is_typed_as_the_document_says() {
+    let generated = generate(fixture("fidelity"), &Settings::new()).unwrap();
+    let fidelity = generated.fidelity();
+    let findings: Vec<String> = fidelity.findings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        findings,
+        [
+            "fallback: empty-union at #/components/schemas/NoGroups/items",
+            "fallback: several-error-types at #/paths/~1pets~1{id}~1owner/delete/responses",
+            "free-form: required-without-property at #/components/schemas/Pet/required/2",
+            "free-form: required-without-property at #/components/schemas/Pet/required/3",
+            "free-form: undocumented-error at #/paths/~1trees/put/responses",
+        ]
+    );
+    assert!(!fidelity.is_faithful());
+    let warned: Vec<&str> = generated.warnings().iter().map(|w| w.pointer.as_str()).collect();
+    assert_eq!(
+        warned,
+        [
+            "/components/schemas/NewPet/required/1",
+            "/components/schemas/Pet/required/2",
+            "/components/schemas/Pet/required/3",
+            "/components/schemas/TaggedPet/allOf/0/required/1",
+        ]
+    );
+    let code = generated.code();
+    for expected in [
+        "pub struct Pet {",
+        "pub kind: ActionType,",
+        "pub sort: Option<SortOrder>,",
+        "-> ::gusset::Call<'_, Pet, GetPetError>",
+        // Two error responses that describe one object are that object.
+        "-> ::gusset::Call<'_, String, GetOwnerError>",
+        "-> ::gusset::Call<'_, (), ::gusset::__private::serde_json::Value>",
+        // The created pet is the schema of another operation's response items,
+        // the conflict that of a response component.
+        "body: &NewPet, params: &CreatePetParams, ) -> ::gusset::Call<'_, Pet, ListPetsError>",
+        "pub struct Forest(pub Vec<Forest>);",
+        "pub type SerialFormat = ::gusset::Uuid;",
+        "pub type Serial = SerialFormat;",
+    ] {
+        let squashed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(squashed.contains(expected), "`{expected}` missing from:\n{code}");
+    }
 }

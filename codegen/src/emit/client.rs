@@ -155,21 +155,7 @@ fn method_const(method: Method) -> TokenStream {
 }
 
 fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream {
-    let mut docs = op.docs.clone();
-    if !docs.lines.is_empty() {
-        docs.lines.push(String::new());
-    }
-    docs.lines.push(format!("`{} {}`", op.method.as_str().to_ascii_uppercase(), op.path.replace('`', "'")));
-    if let Some(body) = op.body.as_ref().filter(|b| b.kind == BodyKind::Multipart) {
-        docs.lines.push(String::new());
-        let parts: Vec<String> = body.parts.iter().map(|p| format!("`{}`", p.replace('`', "'"))).collect();
-        docs.lines.push(if parts.is_empty() {
-            "`body` is a `multipart/form-data` form.".to_string()
-        } else {
-            format!("`body` is a `multipart/form-data` form with the parts {}.", parts.join(", "))
-        });
-    }
-    let docs = doc_attrs(&docs);
+    let docs = doc_attrs(&op.docs);
     let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
     let name = ident(&op.method_name);
     let id = &op.id;

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Deprecated, doc_attrs, ident, object, type_tokens};
-use crate::ir::{Directions, Docs, StringEnum, Struct, TypeDef, TypeKind, Union};
+use crate::ir::{Directions, StringEnum, Struct, TypeDef, TypeKind, Union};
 
 /// The serde derives `directions` asks for and the attribute that points
 /// them at the runtime, so generated code needs no dependency but `gusset`.
@@ -33,6 +33,20 @@ pub(super) fn emit_type(def: &TypeDef, deprecated_types: &Deprecated<'_>) -> Tok
                 #deprecated
                 #allow
                 pub type #name = #ty;
+            }
+        }
+        TypeKind::Newtype(ty) => {
+            let ty = type_tokens(ty);
+            let (derives, serde) = serde_derives(def.serde);
+            let transparent = (def.serde.serialize || def.serde.deserialize).then(|| quote!(#[serde(transparent)]));
+            quote! {
+                #docs
+                #deprecated
+                #allow
+                #[derive(Debug, Clone, PartialEq, #(#derives),*)]
+                #serde
+                #transparent
+                pub struct #name(pub #ty);
             }
         }
     }
@@ -109,13 +123,7 @@ fn emit_enum(
     let other = ident(&e.other);
     let variants: Vec<_> = e.variants.iter().map(|v| ident(&v.name)).collect();
     let values: Vec<&String> = e.variants.iter().map(|v| &v.value).collect();
-    let variant_docs = e.variants.iter().map(|v| {
-        if v.docs.lines.is_empty() {
-            doc_attrs(&Docs { lines: vec![format!("`{}`", v.value.replace('`', "'"))] })
-        } else {
-            doc_attrs(&v.docs)
-        }
-    });
+    let variant_docs = e.variants.iter().map(|v| doc_attrs(&v.docs));
     let serialize = directions.serialize.then(|| {
         quote! {
             #allow

@@ -89,6 +89,10 @@ pub(crate) enum TypeKind {
     Union(Union),
     /// Another name for a type (`pub type Tags = Vec<Tag>;`).
     Alias(TypeRef),
+    /// A type of its own around another, for a schema that holds itself in
+    /// an array or a map (`pub struct Forest(pub Vec<Forest>);`), which an
+    /// alias cannot express; serde sees only the inner value.
+    Newtype(TypeRef),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -12,18 +12,22 @@ mod parse;
 mod refs;
 mod repair;
 mod source_map;
+mod targets;
 mod version;
 mod walk;
 
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
+use crate::fidelity::{Cause, Fidelity};
 
 pub(crate) use source_map::SourceMap;
+pub(crate) use targets::{Targets, ref_pointer};
 
 /// Where the document comes from.
 #[derive(Debug, Clone, Copy)]
@@ -50,12 +54,28 @@ impl Input<'_> {
 pub(crate) struct Loaded {
     /// The document in the 3.0 model, self-contained (no `$ref` leaves it).
     pub(crate) document: openapiv3::OpenAPI,
+    /// What `$ref`s point at beside the component maps of `document`.
+    pub(crate) targets: Targets,
     /// Pointers into `document` mapped to files and line:column.
     pub(crate) sources: SourceMap,
     /// Every warning found while loading, with pointers and locations.
     pub(crate) warnings: Vec<Diagnostic>,
     /// Every file read, the document first, as the user named them.
     pub(crate) files: Vec<PathBuf>,
+    /// What loading left out or loosened.
+    pub(crate) losses: Losses,
+}
+
+/// What loading did to the document that makes the client less faithful
+/// to it: constructs left out, and schemas it loosened to read them.
+#[derive(Debug, Default)]
+pub(crate) struct Losses {
+    /// Constructs left out (and tuples read as arrays).
+    pub(crate) fidelity: Fidelity,
+    /// Schemas made looser than the document says, by pointer: when one of
+    /// them ends up free-form, `lower` counts a fallback with this cause
+    /// instead of a free-form value.
+    pub(crate) untyped: BTreeMap<String, Cause>,
 }
 
 /// Loads, checks, normalises and bundles a document. `Err` holds every
@@ -74,6 +94,7 @@ pub(crate) fn load(input: Input<'_>) -> Result<Loaded, Vec<Diagnostic>> {
     let root = sources.add_file(path.clone(), text, format);
     sources.mount("", root, "");
     let mut warnings = Vec::new();
+    let mut losses = Losses::default();
     let mut errors = Vec::new();
     let mut files = vec![path.clone()];
 
@@ -82,28 +103,30 @@ pub(crate) fn load(input: Input<'_>) -> Result<Loaded, Vec<Diagnostic>> {
         Err(e) => return Err(finish_errors(vec![e], warnings, &sources)),
     };
     refs::Bundler::new(&path, &mut sources, &mut files, &mut errors).bundle(&mut document);
-    normalize::normalize_document(&mut document, version, &mut warnings);
+    normalize::normalize_document(&mut document, version, &mut warnings, &mut losses);
     // One walk does all per-object work: big documents have a million nodes.
     let mut local_refs = Vec::new();
     walk::walk(&mut document, walk::Kind::Document, &mut String::new(), &mut |kind, pointer, value| {
         if kind == walk::Kind::Schema {
-            normalize::normalize_schema(pointer, value, &mut warnings);
+            normalize::normalize_schema(pointer, value, &mut warnings, &mut losses);
         }
-        repair::fix_known(kind, pointer, value, &mut warnings);
+        repair::fix_known(kind, pointer, value, &mut warnings, &mut losses);
         if let Some(serde_json::Value::String(reference)) = value.get("$ref") {
             local_refs.push(refs::Found { kind, at: pointer.to_owned(), reference: reference.clone() });
         }
     });
-    refs::check_local(&mut document, local_refs, &mut errors);
+    refs::check_local(&mut document, &local_refs, &mut errors);
     if !errors.is_empty() {
         return Err(finish_errors(errors, warnings, &sources));
     }
-    let document = match repair::into_model(document, &mut warnings) {
-        Ok(document) => document,
+    let model = match repair::into_model(&mut document, &mut warnings, &mut losses) {
+        Ok(model) => model,
         Err(e) => return Err(finish_errors(vec![e], warnings, &sources)),
     };
+    let targets = Targets::collect(&document, &local_refs);
+    drop(document);
     locate_all(&mut warnings, &sources);
-    Ok(Loaded { document, sources, warnings, files })
+    Ok(Loaded { document: model, targets, sources, warnings, files, losses })
 }
 
 /// Reads a document or a file reached through `$ref`. Only regular files:

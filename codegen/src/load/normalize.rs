@@ -10,14 +10,22 @@
 use serde_json::{Map, Value, json};
 
 use crate::diagnostic::{Diagnostic, join};
+use crate::fidelity::{Category, Cause};
 
+use super::Losses;
 use super::version::Version;
 
 /// Document-level rewrites: `webhooks` dropped, `paths` made present.
-pub(crate) fn normalize_document(document: &mut Value, version: Version, warnings: &mut Vec<Diagnostic>) {
+pub(crate) fn normalize_document(
+    document: &mut Value,
+    version: Version,
+    warnings: &mut Vec<Diagnostic>,
+    losses: &mut Losses,
+) {
     let Some(root) = document.as_object_mut() else { return };
     if root.shift_remove("webhooks").is_some() {
         warnings.push(Diagnostic::warning("/webhooks", "`webhooks` are not supported and were skipped"));
+        losses.fidelity.record(Category::Dropped, "/webhooks", Cause::Webhooks);
     }
     if !root.contains_key("paths") {
         if version == Version::V30 {
@@ -50,9 +58,11 @@ const IGNORED: [&str; 9] = [
 const SUBSCHEMA_FIELDS: [&str; 5] = ["items", "not", "additionalItems", "contains", "propertyNames"];
 
 /// Rewrites one schema object at `pointer`.
-pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut Vec<Diagnostic>) {
+pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut Vec<Diagnostic>, losses: &mut Losses) {
     let Some(object) = schema.as_object_mut() else { return };
-    normalize_type(pointer, object, warnings);
+    if normalize_type(pointer, object, warnings) {
+        losses.untyped.insert(pointer.to_owned(), Cause::TypeList);
+    }
     if let Some(value) = object.shift_remove("const") {
         // `const` alone implies its type: `{const: "a"}` is a string.
         let implied = match &value {
@@ -69,6 +79,7 @@ pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut
             object.insert("enum".to_owned(), Value::Array(vec![value]));
         }
     }
+    enum_implies_type(object);
     if let Some(examples) = object.get("examples").filter(|v| v.is_array()).cloned() {
         // 3.0 has one `example`: keep the first of 3.1's list.
         object.shift_remove("examples");
@@ -97,7 +108,9 @@ pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut
     }
     content_to_format(object);
     boolean_subschemas(object);
-    tuples(pointer, object, warnings);
+    if tuples(pointer, object, warnings) {
+        losses.fidelity.record(Category::Fallback, pointer, Cause::Tuple);
+    }
     null_members(object);
     pattern_properties(pointer, object, warnings);
     for keyword in IGNORED {
@@ -106,6 +119,7 @@ pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut
                 join(pointer, keyword),
                 format!("JSON Schema keyword `{keyword}` is not supported and was ignored"),
             ));
+            losses.fidelity.record(Category::Dropped, join(pointer, keyword), Cause::UnsupportedKeyword);
         }
     }
     if let Some(Value::Object(_)) = object.get("unevaluatedProperties")
@@ -118,12 +132,13 @@ pub(crate) fn normalize_schema(pointer: &str, schema: &mut Value, warnings: &mut
     wrap_ref_with_constraints(object);
 }
 
-/// `type: [T, "null"]` → `type: T, nullable: true`; several types → none.
-fn normalize_type(pointer: &str, object: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) {
+/// `type: [T, "null"]` → `type: T, nullable: true`; several types → none
+/// (then true: the schema is looser than the document says).
+fn normalize_type(pointer: &str, object: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) -> bool {
     let types: Vec<String> = match object.get("type") {
         Some(Value::Array(items)) => items.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
         Some(Value::String(t)) if t == "null" => vec![t.clone()],
-        _ => return,
+        _ => return false,
     };
     let nullable = types.iter().any(|t| t == "null");
     let mut rest: Vec<String> = types.into_iter().filter(|t| t != "null").collect();
@@ -146,14 +161,58 @@ fn normalize_type(pointer: &str, object: &mut Map<String, Value>, warnings: &mut
             // "integer" and "number" together are just numbers.
             if several.iter().all(|t| t == "integer" || t == "number") {
                 object.insert("type".to_owned(), Value::String("number".to_owned()));
-                return;
+                return false;
             }
             object.shift_remove("type");
             warnings.push(Diagnostic::warning(
                 join(pointer, "type"),
                 format!("a schema of several types (`{}`) is read as a free-form value", several.join("`, `")),
             ));
+            return true;
         }
+    }
+    false
+}
+
+/// An `enum` allows only its values, so without a `type` it still has
+/// theirs: `{enum: [fast, slow]}` is a string enum, not any value (the 3.0
+/// model reads a schema without `type` as any value). A `null` among the
+/// values makes the schema nullable; values of several types, or a schema
+/// that says more than its values (`properties`, `allOf`...), are left as
+/// they are.
+fn enum_implies_type(object: &mut Map<String, Value>) {
+    const STRUCTURE: [&str; 9] =
+        ["type", "$ref", "allOf", "oneOf", "anyOf", "not", "properties", "items", "additionalProperties"];
+    if STRUCTURE.iter().any(|k| object.contains_key(*k)) {
+        return;
+    }
+    let Some(Value::Array(values)) = object.get("enum") else { return };
+    let mut implied: Option<&str> = None;
+    let mut null = false;
+    for value in values {
+        let kind = match value {
+            Value::Null => {
+                null = true;
+                continue;
+            }
+            Value::String(_) => "string",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_f64() => "number",
+            Value::Number(_) => "integer",
+            Value::Array(_) | Value::Object(_) => return,
+        };
+        implied = match implied {
+            None => Some(kind),
+            Some(seen) if seen == kind => Some(seen),
+            // Integers among numbers are numbers.
+            Some("integer" | "number") if matches!(kind, "integer" | "number") => Some("number"),
+            Some(_) => return,
+        };
+    }
+    let Some(implied) = implied else { return };
+    object.insert("type".to_owned(), Value::String(implied.to_owned()));
+    if null {
+        object.insert("nullable".to_owned(), Value::Bool(true));
     }
 }
 
@@ -202,21 +261,22 @@ fn boolean_subschemas(object: &mut Map<String, Value>) {
 }
 
 /// Tuple schemas (`prefixItems`, or `items` as a list) have no 3.0 form:
-/// read as arrays whose items may be any of the listed schemas.
-fn tuples(pointer: &str, object: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) {
+/// read as arrays whose items may be any of the listed schemas. True when
+/// that is looser than the document says.
+fn tuples(pointer: &str, object: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) -> bool {
     let tuple_field = if object.contains_key("prefixItems") {
         "prefixItems"
     } else if object.get("items").is_some_and(Value::is_array) {
         "items"
     } else {
-        return;
+        return false;
     };
-    let Some(Value::Array(members)) = object.shift_remove(tuple_field) else { return };
+    let Some(Value::Array(members)) = object.shift_remove(tuple_field) else { return false };
     if tuple_field == "prefixItems" && object.contains_key("items") {
         // `items` then describes the rest; members are lost.
     } else if members.len() == 1 {
         object.insert("items".to_owned(), members.into_iter().next().unwrap_or_default());
-        return;
+        return false;
     } else if !members.is_empty() {
         object.insert("items".to_owned(), json!({ "anyOf": members }));
     }
@@ -224,6 +284,7 @@ fn tuples(pointer: &str, object: &mut Map<String, Value>, warnings: &mut Vec<Dia
         join(pointer, tuple_field),
         "tuple schemas are not supported; read as an array of any of the listed item schemas",
     ));
+    true
 }
 
 /// `patternProperties` without `additionalProperties` describes a map whose
@@ -297,7 +358,7 @@ mod tests {
 
     fn schema(mut value: Value) -> (Value, Vec<Diagnostic>) {
         let mut warnings = Vec::new();
-        normalize_schema("/s", &mut value, &mut warnings);
+        normalize_schema("/s", &mut value, &mut warnings, &mut Losses::default());
         (value, warnings)
     }
 
@@ -343,6 +404,21 @@ mod tests {
     }
 
     #[test]
+    fn an_enum_without_a_type_has_the_type_of_its_values() {
+        assert_eq!(schema(json!({"enum": ["fast", "slow"]})).0, json!({"enum": ["fast", "slow"], "type": "string"}));
+        assert_eq!(schema(json!({"enum": [true]})).0, json!({"enum": [true], "type": "boolean"}));
+        assert_eq!(schema(json!({"enum": [1, 2.5]})).0, json!({"enum": [1, 2.5], "type": "number"}));
+        assert_eq!(
+            schema(json!({"enum": ["a", null]})).0,
+            json!({"enum": ["a", null], "type": "string", "nullable": true})
+        );
+        // Several kinds of value, or more than values: as written.
+        for left in [json!({"enum": ["a", 1]}), json!({"enum": [null]}), json!({"enum": ["a"], "allOf": [{}]})] {
+            assert_eq!(schema(left.clone()).0, left);
+        }
+    }
+
+    #[test]
     fn null_members_tuples_booleans_and_content() {
         assert_eq!(
             schema(json!({"anyOf": [{"$ref": "#/a"}, {"type": "null"}]})).0,
@@ -379,7 +455,9 @@ mod tests {
 
         let mut doc = json!({"openapi": "3.1.0", "webhooks": {"a": {}}});
         let mut warnings = Vec::new();
-        normalize_document(&mut doc, Version::V31, &mut warnings);
+        let mut losses = Losses::default();
+        normalize_document(&mut doc, Version::V31, &mut warnings, &mut losses);
+        assert_eq!(losses.fidelity.dropped().map(|e| e.pointer()).collect::<Vec<_>>(), ["/webhooks"]);
         assert_eq!(doc, json!({"openapi": "3.1.0", "paths": {}}));
         assert_eq!(warnings.len(), 1);
         assert_eq!(warnings[0].pointer, "/webhooks");

@@ -359,11 +359,12 @@ pub(crate) struct Found {
 /// Every local `$ref` of `found` (collected from `document`) that does not
 /// resolve, as errors; local references to path items are replaced by a
 /// copy (the 3.0 model has no `components/pathItems`).
-pub(crate) fn check_local(document: &mut Value, found: Vec<Found>, errors: &mut Vec<Diagnostic>) {
+pub(crate) fn check_local(document: &mut Value, found: &[Found], errors: &mut Vec<Diagnostic>) {
     for Found { kind, at, reference } in found {
+        let kind = *kind;
         let Some(fragment) = reference.strip_prefix('#') else { continue };
         let fragment = percent_decode(fragment);
-        let ref_pointer = join(&at, "$ref");
+        let ref_pointer = join(at, "$ref");
         if !fragment.starts_with('/') {
             let message = if fragment.is_empty() {
                 format!("`$ref` `{reference}` refers to the whole document")
@@ -380,7 +381,7 @@ pub(crate) fn check_local(document: &mut Value, found: Vec<Found>, errors: &mut 
             )),
             Some(target) if kind == Kind::PathItem && !target.get("$ref").is_some_and(Value::is_string) => {
                 let copy = target.clone();
-                place(document, &at, copy);
+                place(document, at, copy);
             }
             Some(_) => {}
         }

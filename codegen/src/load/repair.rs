@@ -16,7 +16,9 @@ use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
 use crate::diagnostic::{Diagnostic, join, split};
+use crate::fidelity::{Category, Cause};
 
+use super::Losses;
 use super::walk::{Kind, children};
 
 /// How many whole-document retries the last-resort repair may make.
@@ -24,18 +26,24 @@ const MAX_RETRIES: usize = 100;
 
 /// Fixes well-known mistakes in the object `value` of `kind` at `pointer`.
 /// Runs during the normalising walk, so before any deserialization.
-pub(crate) fn fix_known(kind: Kind, pointer: &str, value: &mut Value, warnings: &mut Vec<Diagnostic>) {
+pub(crate) fn fix_known(
+    kind: Kind,
+    pointer: &str,
+    value: &mut Value,
+    warnings: &mut Vec<Diagnostic>,
+    losses: &mut Losses,
+) {
     let Some(object) = value.as_object_mut() else { return };
     match kind {
-        Kind::Document => fix_document(object, warnings),
-        Kind::Schema => fix_schema(pointer, object, warnings),
+        Kind::Document => fix_document(object, warnings, losses),
+        Kind::Schema => fix_schema(pointer, object, warnings, losses),
         Kind::Operation if !object.contains_key("responses") => {
             warnings.push(Diagnostic::warning(pointer, "operation has no `responses`; read as none documented"));
             object.insert("responses".to_owned(), Value::Object(Map::new()));
         }
         Kind::Operation => {
             fix_status_keys(pointer, object, warnings);
-            drop_unknown_status_keys(pointer, object, warnings);
+            drop_unknown_status_keys(pointer, object, warnings, losses);
         }
         Kind::Response if !object.contains_key("description") && !object.contains_key("$ref") => {
             warnings.push(Diagnostic::warning(pointer, "response has no `description`"));
@@ -52,7 +60,7 @@ pub(crate) fn fix_known(kind: Kind, pointer: &str, value: &mut Value, warnings: 
     }
 }
 
-fn fix_document(root: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) {
+fn fix_document(root: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>, losses: &mut Losses) {
     if let Some(Value::Object(paths)) = root.get_mut("paths") {
         // `openapiv3` silently ignores these; say so.
         paths.retain(|path, _| {
@@ -62,6 +70,7 @@ fn fix_document(root: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) {
                     join("/paths", path),
                     format!("path `{path}` does not start with `/`; skipped"),
                 ));
+                losses.fidelity.record(Category::Dropped, join("/paths", path), Cause::InvalidPath);
             }
             keep
         });
@@ -114,7 +123,12 @@ fn fix_status_keys(pointer: &str, operation: &mut Map<String, Value>, warnings: 
 }
 
 /// Response keys `openapiv3` would silently ignore: dropped with a warning.
-fn drop_unknown_status_keys(pointer: &str, operation: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) {
+fn drop_unknown_status_keys(
+    pointer: &str,
+    operation: &mut Map<String, Value>,
+    warnings: &mut Vec<Diagnostic>,
+    losses: &mut Losses,
+) {
     let Some(Value::Object(responses)) = operation.get_mut("responses") else { return };
     responses.retain(|key, _| {
         let digits = key.len() == 3 && key.chars().all(|c| c.is_ascii_digit()) && !key.starts_with('0');
@@ -122,6 +136,7 @@ fn drop_unknown_status_keys(pointer: &str, operation: &mut Map<String, Value>, w
         let keep = digits || range || key == "default" || key.starts_with("x-");
         if !keep {
             let at = join(&join(pointer, "responses"), key);
+            losses.fidelity.record(Category::Dropped, &at, Cause::InvalidStatus);
             warnings.push(Diagnostic::warning(at, format!("`{key}` is not a status code; response skipped")));
         }
         keep
@@ -133,7 +148,7 @@ const COUNT_FIELDS: [&str; 6] = ["minLength", "maxLength", "minItems", "maxItems
 const BOOL_FIELDS: [&str; 7] =
     ["nullable", "readOnly", "writeOnly", "deprecated", "uniqueItems", "exclusiveMinimum", "exclusiveMaximum"];
 
-fn fix_schema(pointer: &str, schema: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>) {
+fn fix_schema(pointer: &str, schema: &mut Map<String, Value>, warnings: &mut Vec<Diagnostic>, losses: &mut Losses) {
     // `required: true` on a property means "list me in the parent's `required`".
     if let Some(Value::Object(properties)) = schema.get_mut("properties") {
         let mut newly_required = Vec::new();
@@ -234,6 +249,7 @@ fn fix_schema(pointer: &str, schema: &mut Map<String, Value>, warnings: &mut Vec
         Some(other) => {
             let found = other.to_string();
             schema.shift_remove("type");
+            losses.untyped.insert(pointer.to_owned(), Cause::Unreadable);
             warnings.push(Diagnostic::warning(
                 join(pointer, "type"),
                 format!("`type` must be a string, found `{found}`; read as a free-form value"),
@@ -278,7 +294,7 @@ fn string_to_bool(pointer: &str, object: &mut Map<String, Value>, fields: &[&str
 
 /// Deserializes `value` as `T`, turning a panic inside the model (its
 /// `ReferenceOr` has an `expect`) into an error.
-fn try_as<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, String> {
+pub(crate) fn try_as<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, String> {
     match catch_unwind(AssertUnwindSafe(|| T::deserialize(value))) {
         Ok(result) => result.map_err(|e| e.to_string()),
         Err(_) => Err("the OpenAPI model could not read this object".to_owned()),
@@ -329,13 +345,20 @@ fn describe(kind: Kind) -> &'static str {
 /// Repairs what fails under `value` (of `kind`, at `pointer`), smallest
 /// objects first. Returns the reason when `value` itself should be dropped
 /// by its parent.
-fn sweep(kind: Kind, value: &mut Value, pointer: &str, warnings: &mut Vec<Diagnostic>) -> Option<String> {
+fn sweep(
+    kind: Kind,
+    value: &mut Value,
+    pointer: &str,
+    warnings: &mut Vec<Diagnostic>,
+    losses: &mut Losses,
+) -> Option<String> {
     check(kind, value).err()?;
     // Back to front, so dropping an array item leaves earlier pointers valid.
     for child in children(kind, value).into_iter().rev() {
         let at = child.pointer(pointer);
         let Some(node) = child.get_mut(value) else { continue };
-        if let Some(reason) = sweep(child.kind, node, &at, warnings) {
+        if let Some(reason) = sweep(child.kind, node, &at, warnings, losses) {
+            losses.fidelity.record(Category::Dropped, &at, Cause::Unreadable);
             warnings.push(Diagnostic::warning(at, format!("skipped this {}: {reason}", describe(child.kind))));
             child.remove(value);
         }
@@ -343,6 +366,7 @@ fn sweep(kind: Kind, value: &mut Value, pointer: &str, warnings: &mut Vec<Diagno
     let reason = check(kind, value).err()?;
     match kind {
         Kind::Schema => {
+            losses.untyped.insert(pointer.to_owned(), Cause::Unreadable);
             warnings.push(Diagnostic::warning(pointer, format!("schema read as a free-form value: {reason}")));
             *value = Value::Object(Map::new());
             None
@@ -355,27 +379,32 @@ fn sweep(kind: Kind, value: &mut Value, pointer: &str, warnings: &mut Vec<Diagno
 
 /// Deserializes the normalised document into the 3.0 model, repairing what
 /// fails. Err only when the document cannot be read at all.
-pub(crate) fn into_model(mut document: Value, warnings: &mut Vec<Diagnostic>) -> Result<OpenAPI, Diagnostic> {
+pub(crate) fn into_model(
+    document: &mut Value,
+    warnings: &mut Vec<Diagnostic>,
+    losses: &mut Losses,
+) -> Result<OpenAPI, Diagnostic> {
     // Plain deserialization first: tracking the path costs a quarter more
     // and is only needed once something fails.
-    if let Ok(model) = try_as::<OpenAPI>(&document) {
+    if let Ok(model) = try_as::<OpenAPI>(document) {
         return Ok(model);
     }
-    sweep(Kind::Document, &mut document, "", warnings);
-    prune_dangling(&mut document, warnings);
+    sweep(Kind::Document, document, "", warnings, losses);
+    prune_dangling(document, warnings, losses);
     let mut last = String::new();
     for _ in 0..MAX_RETRIES {
-        let (pointer, message) = match deserialize(&document) {
+        let (pointer, message) = match deserialize(document) {
             Ok(model) => return Ok(model),
             Err(e) => e,
         };
         // Drop the nearest enclosing entry of a list or map below the top
         // level; top-level fields (`info`, `paths`) cannot be dropped.
         let tokens = split(&pointer);
-        let removed = (2..=tokens.len()).rev().find(|&n| remove_at(&mut document, &tokens[..n]));
+        let removed = (2..=tokens.len()).rev().find(|&n| remove_at(document, &tokens[..n]));
         match removed {
             Some(n) => {
                 let at = crate::diagnostic::pointer(&tokens[..n]);
+                losses.fidelity.record(Category::Dropped, &at, Cause::Unreadable);
                 warnings.push(Diagnostic::warning(at, format!("skipped: {message}")));
             }
             None => return Err(Diagnostic::error(pointer, format!("the document cannot be read: {message}"))),
@@ -388,7 +417,7 @@ pub(crate) fn into_model(mut document: Value, warnings: &mut Vec<Diagnostic>) ->
 /// After `sweep` dropped a component (say a parameter), references to it
 /// dangle: drop the referring objects too (a referring schema becomes
 /// free-form), so `lower` sees a consistent document.
-fn prune_dangling(document: &mut Value, warnings: &mut Vec<Diagnostic>) {
+fn prune_dangling(document: &mut Value, warnings: &mut Vec<Diagnostic>, losses: &mut Losses) {
     let mut found = Vec::new();
     super::walk::walk(document, Kind::Document, &mut String::new(), &mut |kind, at, node| {
         if let Some(Value::String(reference)) = node.get("$ref")
@@ -407,8 +436,10 @@ fn prune_dangling(document: &mut Value, warnings: &mut Vec<Diagnostic>) {
             if let Some(node) = document.pointer_mut(&at) {
                 *node = Value::Object(Map::new());
             }
+            losses.untyped.insert(at.clone(), Cause::DanglingRef);
             warnings.push(Diagnostic::warning(at, format!("{message}; read as a free-form value")));
         } else if remove_at(document, &split(&at)) {
+            losses.fidelity.record(Category::Dropped, &at, Cause::DanglingRef);
             warnings.push(Diagnostic::warning(at, format!("{message}; skipped too")));
         }
     }

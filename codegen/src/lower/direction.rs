@@ -95,7 +95,7 @@ impl<'a> Reach<'a> {
                     }
                 }
                 TypeKind::Union(u) => u.variants.iter().for_each(|v| self.from(&v.ty)),
-                TypeKind::Alias(ty) => self.from(ty),
+                TypeKind::Alias(ty) | TypeKind::Newtype(ty) => self.from(ty),
                 TypeKind::Enum(_) => {}
             }
         }

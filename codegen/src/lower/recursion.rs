@@ -6,7 +6,8 @@
 //! edges (a field or variant holding a named type, possibly in `Option`);
 //! an edge inside one component is boxed. Aliases are transparent. A cycle
 //! made only of aliases (`A = B`, `B = A`) has no representation and becomes
-//! `serde_json::Value`.
+//! `serde_json::Value`; an alias that holds itself in an array or a map
+//! becomes a newtype, since Rust cannot expand a recursive alias.
 
 use std::collections::BTreeMap;
 
@@ -26,7 +27,7 @@ fn edges(def: &TypeDef) -> Vec<String> {
     match &def.kind {
         TypeKind::Struct(s) => s.fields.iter().for_each(|f| inline_targets(&f.ty, &mut out)),
         TypeKind::Union(u) => u.variants.iter().for_each(|v| inline_targets(&v.ty, &mut out)),
-        TypeKind::Alias(ty) => inline_targets(ty, &mut out),
+        TypeKind::Alias(ty) | TypeKind::Newtype(ty) => inline_targets(ty, &mut out),
         TypeKind::Enum(_) => {}
     }
     out
@@ -84,48 +85,109 @@ fn components(graph: &[Vec<usize>]) -> Vec<usize> {
     comp
 }
 
-pub(super) fn box_cycles(types: &mut [TypeDef]) {
-    let ids: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
-    let graph: Vec<Vec<usize>> =
-        types.iter().map(|t| edges(t).iter().filter_map(|e| ids.get(e).copied()).collect()).collect();
-    let comp = components(&graph);
+/// Makes every recursive type representable; returns the names of aliases
+/// in alias-only cycles, which became `serde_json::Value`.
+pub(super) fn box_cycles(types: &mut [TypeDef]) -> Vec<String> {
+    let untyped = untype_alias_cycles(types);
+    wrap_recursive_aliases(types);
+    box_inline_cycles(types);
+    untyped
+}
+
+/// The graph of `types` over the edges `edges` picks, as indices.
+fn graph(types: &[TypeDef], edges: impl Fn(&TypeDef) -> Vec<String>) -> Vec<Vec<usize>> {
+    let ids: BTreeMap<&str, usize> = types.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    types.iter().map(|t| edges(t).iter().filter_map(|e| ids.get(e.as_str()).copied()).collect()).collect()
+}
+
+/// Which types are on a cycle of `graph`: in a component of several, or
+/// with an edge to themselves.
+fn on_cycle(graph: &[Vec<usize>]) -> Vec<bool> {
+    let comp = components(graph);
     let mut size = BTreeMap::<usize, usize>::new();
     for c in &comp {
         *size.entry(*c).or_default() += 1;
     }
+    (0..graph.len()).map(|i| size.get(&comp[i]).is_some_and(|&n| n > 1) || graph[i].contains(&i)).collect()
+}
+
+fn is_alias(t: &TypeDef) -> bool {
+    matches!(t.kind, TypeKind::Alias(_))
+}
+
+/// Aliases that are each other without anything in between (`A = B`,
+/// `B = Option<A>`) have no representation: they become `serde_json::Value`.
+fn untype_alias_cycles(types: &mut [TypeDef]) -> Vec<String> {
+    let graph = graph(types, |t| if is_alias(t) { edges(t) } else { Vec::new() });
+    let mut untyped = Vec::new();
+    for (t, cyclic) in types.iter_mut().zip(on_cycle(&graph)) {
+        if cyclic {
+            t.kind = TypeKind::Alias(TypeRef::Value);
+            untyped.push(t.name.clone());
+        }
+    }
+    untyped
+}
+
+/// An alias that reaches itself through arrays, maps or other aliases
+/// (`pub type Forest = Vec<Forest>;`) is a type Rust cannot expand: it
+/// becomes a newtype (`pub struct Forest(pub Vec<Forest>);`, transparent to
+/// serde), which can hold itself behind the `Vec`. Only aliases on such a
+/// cycle change; a cycle through a struct, enum or union needs nothing, since
+/// those are types of their own.
+fn wrap_recursive_aliases(types: &mut [TypeDef]) {
+    let graph = graph(types, |t| match &t.kind {
+        TypeKind::Alias(ty) => {
+            let mut out = Vec::new();
+            named_in(ty, &mut out);
+            out
+        }
+        _ => Vec::new(),
+    });
+    for (t, cyclic) in types.iter_mut().zip(on_cycle(&graph)) {
+        if cyclic && let TypeKind::Alias(ty) = &mut t.kind {
+            t.kind = TypeKind::Newtype(std::mem::replace(ty, TypeRef::Unit));
+        }
+    }
+}
+
+/// Every named type `ty` mentions, at any depth.
+fn named_in(ty: &TypeRef, out: &mut Vec<String>) {
+    match ty {
+        TypeRef::Named(name) => out.push(name.clone()),
+        TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Box(inner) => {
+            named_in(inner, out)
+        }
+        _ => {}
+    }
+}
+
+/// Boxes the fields, variants and newtype contents that close a cycle of
+/// types holding each other inline.
+fn box_inline_cycles(types: &mut [TypeDef]) {
+    let ids: BTreeMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let graph = graph(types, edges);
+    let comp = components(&graph);
     let cyclic = |i: usize, target: &str| -> bool {
         match ids.get(target) {
             Some(&j) => comp[i] == comp[j] && (i != j || graph[i].contains(&i)),
             None => false,
         }
     };
-    // Alias-only cycles first: nothing to box there.
-    let mut alias_cycle = vec![false; types.len()];
-    for (i, t) in types.iter().enumerate() {
-        if matches!(t.kind, TypeKind::Alias(_)) {
-            let members: Vec<usize> = (0..types.len()).filter(|j| comp[*j] == comp[i]).collect();
-            let only_aliases = members.iter().all(|j| matches!(types[*j].kind, TypeKind::Alias(_)));
-            if only_aliases && (members.len() > 1 || graph[i].contains(&i)) {
-                alias_cycle[i] = true;
-            }
-        }
-    }
     for (i, t) in types.iter_mut().enumerate() {
-        if alias_cycle[i] {
-            t.kind = TypeKind::Alias(TypeRef::Value);
-            continue;
-        }
+        let cyclic = |name: &str| cyclic(i, name);
         match &mut t.kind {
             TypeKind::Struct(s) => {
                 for f in &mut s.fields {
-                    f.ty = boxed(std::mem::replace(&mut f.ty, TypeRef::Unit), &|name| cyclic(i, name));
+                    f.ty = boxed(std::mem::replace(&mut f.ty, TypeRef::Unit), &cyclic);
                 }
             }
             TypeKind::Union(u) => {
                 for v in &mut u.variants {
-                    v.ty = boxed(std::mem::replace(&mut v.ty, TypeRef::Unit), &|name| cyclic(i, name));
+                    v.ty = boxed(std::mem::replace(&mut v.ty, TypeRef::Unit), &cyclic);
                 }
             }
+            TypeKind::Newtype(ty) => *ty = boxed(std::mem::replace(ty, TypeRef::Unit), &cyclic),
             TypeKind::Alias(_) | TypeKind::Enum(_) => {}
         }
     }
@@ -189,7 +251,52 @@ mod tests {
                 serde: Directions::BOTH,
             },
         ];
-        box_cycles(&mut types);
+        assert_eq!(box_cycles(&mut types), ["A", "B"]);
         assert!(types.iter().all(|t| matches!(t.kind, TypeKind::Alias(TypeRef::Value))));
+    }
+
+    fn alias(name: &str, ty: TypeRef) -> TypeDef {
+        TypeDef {
+            name: name.into(),
+            docs: Docs::default(),
+            deprecated: false,
+            kind: TypeKind::Alias(ty),
+            serde: Directions::BOTH,
+        }
+    }
+
+    #[test]
+    fn aliases_that_hold_themselves_in_arrays_or_maps_become_newtypes() {
+        let named = |n: &str| TypeRef::Named(n.into());
+        let vec = |t: TypeRef| TypeRef::Vec(Box::new(t));
+        let map = |t: TypeRef| TypeRef::Map(Box::new(t));
+        let mut types = vec![
+            alias("Forest", vec(named("Forest"))),
+            // Thicket → Bramble → Briar → Thicket, through a Vec and a map.
+            alias("Thicket", vec(named("Bramble"))),
+            alias("Bramble", map(named("Briar"))),
+            alias("Briar", named("Thicket")),
+            // Through a struct: the struct is a type of its own.
+            alias("Branches", vec(named("Branch"))),
+            strukt("Branch", &[("children", named("Branches"))]),
+            // Not recursive at all.
+            alias("Names", vec(TypeRef::String)),
+        ];
+        assert!(box_cycles(&mut types).is_empty());
+        let kinds: Vec<(&str, bool)> =
+            types.iter().map(|t| (t.name.as_str(), matches!(t.kind, TypeKind::Newtype(_)))).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("Forest", true),
+                ("Thicket", true),
+                ("Bramble", true),
+                ("Briar", true),
+                ("Branches", false),
+                ("Branch", false),
+                ("Names", false)
+            ]
+        );
+        assert!(matches!(&types[0].kind, TypeKind::Newtype(TypeRef::Vec(_))));
     }
 }

@@ -5,224 +5,21 @@
 //! schemas that need a type of their own (objects, string enums, unions) are
 //! named from their context (`Order` + `shipping_address` →
 //! `OrderShippingAddress`). Anything that cannot be typed precisely becomes
-//! `serde_json::Value` with a warning that names its pointer.
+//! `serde_json::Value` with a warning that names its pointer. Objects are in
+//! `object`, unions in `union`, what a schema is in `shape`, and references
+//! are followed by `refs`.
 
-use indexmap::IndexMap;
-use openapiv3::{
-    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaData, SchemaKind, StringFormat, Type,
-    VariantOrUnknownOrEmpty,
-};
+use openapiv3::{AdditionalProperties, ReferenceOr, Schema, SchemaData, SchemaKind};
 
+use super::object::{Merged, lower_merged, lower_struct, merge_all_of};
+use super::refs::{self, Target, Unresolved};
+use super::shape::{SRef, Shape, integer_type, number_type, shape, string_type};
+use super::union::lower_union;
 use super::{Cx, docs};
 use crate::diagnostic::{join, split};
-use crate::ir::{Directions, Field, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant};
+use crate::fidelity::{Category, Cause};
+use crate::ir::{Directions, Docs, StringEnum, TypeDef, TypeKind, TypeRef, Variant};
 use crate::naming::{self, Namespace};
-
-/// A schema or a reference to one, whichever box it came in.
-#[derive(Clone, Copy)]
-pub(crate) enum SRef<'a> {
-    Ref(&'a str),
-    Item(&'a Schema),
-}
-
-impl<'a> From<&'a ReferenceOr<Schema>> for SRef<'a> {
-    fn from(r: &'a ReferenceOr<Schema>) -> Self {
-        match r {
-            ReferenceOr::Reference { reference } => SRef::Ref(reference),
-            ReferenceOr::Item(s) => SRef::Item(s),
-        }
-    }
-}
-
-impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SRef<'a> {
-    fn from(r: &'a ReferenceOr<Box<Schema>>) -> Self {
-        match r {
-            ReferenceOr::Reference { reference } => SRef::Ref(reference),
-            ReferenceOr::Item(s) => SRef::Item(s),
-        }
-    }
-}
-
-/// What a schema is, whatever way the document spelled it.
-enum Shape<'a> {
-    Object {
-        properties: &'a IndexMap<String, ReferenceOr<Box<Schema>>>,
-        required: &'a [String],
-        additional: Option<&'a AdditionalProperties>,
-    },
-    StringEnum(Vec<&'a str>),
-    String(&'a str),
-    Integer(&'a str),
-    Number(&'a str),
-    Boolean,
-    Array(Option<SRef<'a>>),
-    OneOf(&'a [ReferenceOr<Schema>]),
-    AnyOf(&'a [ReferenceOr<Schema>]),
-    AllOf(&'a [ReferenceOr<Schema>]),
-    Null,
-    Any,
-}
-
-fn format_of<T: std::fmt::Debug>(f: &VariantOrUnknownOrEmpty<T>, known: impl Fn(&T) -> &'static str) -> &str {
-    match f {
-        VariantOrUnknownOrEmpty::Item(t) => known(t),
-        VariantOrUnknownOrEmpty::Unknown(s) => s.as_str(),
-        VariantOrUnknownOrEmpty::Empty => "",
-    }
-}
-
-fn shape(schema: &Schema) -> Shape<'_> {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::Object(o)) => Shape::Object {
-            properties: &o.properties,
-            required: &o.required,
-            additional: o.additional_properties.as_ref(),
-        },
-        SchemaKind::Type(Type::String(s)) => {
-            let values: Vec<&str> = s.enumeration.iter().flatten().map(String::as_str).collect();
-            if values.is_empty() {
-                Shape::String(format_of(&s.format, |f| match f {
-                    StringFormat::Date => "date",
-                    StringFormat::DateTime => "date-time",
-                    StringFormat::Password => "password",
-                    StringFormat::Byte => "byte",
-                    StringFormat::Binary => "binary",
-                }))
-            } else {
-                Shape::StringEnum(values)
-            }
-        }
-        SchemaKind::Type(Type::Integer(i)) => Shape::Integer(format_of(&i.format, |f| match f {
-            IntegerFormat::Int32 => "int32",
-            IntegerFormat::Int64 => "int64",
-        })),
-        SchemaKind::Type(Type::Number(n)) => Shape::Number(format_of(&n.format, |f| match f {
-            NumberFormat::Float => "float",
-            NumberFormat::Double => "double",
-        })),
-        SchemaKind::Type(Type::Boolean(_)) => Shape::Boolean,
-        SchemaKind::Type(Type::Array(a)) => Shape::Array(a.items.as_ref().map(SRef::from)),
-        SchemaKind::OneOf { one_of } => Shape::OneOf(one_of),
-        SchemaKind::AnyOf { any_of } => Shape::AnyOf(any_of),
-        SchemaKind::AllOf { all_of } => Shape::AllOf(all_of),
-        SchemaKind::Not { .. } => Shape::Any,
-        SchemaKind::Any(a) => {
-            if !a.all_of.is_empty() {
-                Shape::AllOf(&a.all_of)
-            } else if !a.properties.is_empty() || a.typ.as_deref() == Some("object") {
-                Shape::Object {
-                    properties: &a.properties,
-                    required: &a.required,
-                    additional: a.additional_properties.as_ref(),
-                }
-            } else if !a.one_of.is_empty() {
-                Shape::OneOf(&a.one_of)
-            } else if !a.any_of.is_empty() {
-                Shape::AnyOf(&a.any_of)
-            } else if a.items.is_some() || a.typ.as_deref() == Some("array") {
-                Shape::Array(a.items.as_ref().map(SRef::from))
-            } else if a.additional_properties.is_some() {
-                Shape::Object {
-                    properties: &a.properties,
-                    required: &a.required,
-                    additional: a.additional_properties.as_ref(),
-                }
-            } else {
-                match a.typ.as_deref() {
-                    Some("string") => {
-                        let values: Vec<&str> = a.enumeration.iter().filter_map(|v| v.as_str()).collect();
-                        if values.is_empty() {
-                            Shape::String(a.format.as_deref().unwrap_or(""))
-                        } else {
-                            Shape::StringEnum(values)
-                        }
-                    }
-                    Some("integer") => Shape::Integer(a.format.as_deref().unwrap_or("")),
-                    Some("number") => Shape::Number(a.format.as_deref().unwrap_or("")),
-                    Some("boolean") => Shape::Boolean,
-                    Some("null") => Shape::Null,
-                    _ => Shape::Any,
-                }
-            }
-        }
-    }
-}
-
-/// Whether a schema is only `null` (a member of a `oneOf` that makes it nullable).
-fn is_null(cx: &Cx<'_>, s: SRef<'_>) -> bool {
-    match resolve(cx, s) {
-        Some((schema, _)) => matches!(shape(schema), Shape::Null),
-        None => false,
-    }
-}
-
-/// Follows references to the schema they name, with the component name when
-/// the last hop was a component. `None` when a reference does not resolve.
-pub(crate) fn resolve<'a>(cx: &Cx<'a>, mut s: SRef<'a>) -> Option<(&'a Schema, Option<&'a str>)> {
-    let mut component = None;
-    // Bounded: a chain of references longer than this is a cycle.
-    for _ in 0..32 {
-        match s {
-            SRef::Item(schema) => return Some((schema, component)),
-            SRef::Ref(reference) => {
-                let (next, name) = lookup(cx, reference)?;
-                component = name;
-                s = next;
-            }
-        }
-    }
-    None
-}
-
-/// Finds what a local `$ref` points at inside `components/schemas`.
-fn lookup<'a>(cx: &Cx<'a>, reference: &str) -> Option<(SRef<'a>, Option<&'a str>)> {
-    let pointer = reference.strip_prefix('#')?;
-    let tokens = split(pointer);
-    let schemas = &cx.doc.components.as_ref()?.schemas;
-    match tokens.as_slice() {
-        [c, s, name] if c == "components" && s == "schemas" => {
-            let (key, value) = schemas.get_key_value(name.as_str())?;
-            Some((SRef::from(value), Some(key.as_str())))
-        }
-        [c, s, name, rest @ ..] if c == "components" && s == "schemas" => {
-            let mut current = SRef::from(schemas.get(name.as_str())?);
-            let mut i = 0;
-            while i < rest.len() {
-                let SRef::Item(schema) = current else {
-                    let (schema, _) = resolve(cx, current)?;
-                    current = SRef::Item(schema);
-                    continue;
-                };
-                current = step(schema, &rest[i], rest.get(i + 1))?;
-                i += if matches!(rest[i].as_str(), "properties" | "allOf" | "oneOf" | "anyOf") { 2 } else { 1 };
-            }
-            Some((current, None))
-        }
-        _ => None,
-    }
-}
-
-/// One step down a schema by pointer tokens.
-fn step<'a>(schema: &'a Schema, token: &str, next: Option<&String>) -> Option<SRef<'a>> {
-    let index = || next.and_then(|n| n.parse::<usize>().ok());
-    match (&schema.schema_kind, token) {
-        (SchemaKind::Type(Type::Object(o)), "properties") => o.properties.get(next?.as_str()).map(SRef::from),
-        (SchemaKind::Any(a), "properties") => a.properties.get(next?.as_str()).map(SRef::from),
-        (SchemaKind::Type(Type::Array(a)), "items") => a.items.as_ref().map(SRef::from),
-        (SchemaKind::Any(a), "items") => a.items.as_ref().map(SRef::from),
-        (SchemaKind::Type(Type::Object(o)), "additionalProperties") => match o.additional_properties.as_ref()? {
-            AdditionalProperties::Schema(s) => Some(SRef::from(s.as_ref())),
-            AdditionalProperties::Any(_) => None,
-        },
-        (SchemaKind::AllOf { all_of: v }, "allOf")
-        | (SchemaKind::OneOf { one_of: v }, "oneOf")
-        | (SchemaKind::AnyOf { any_of: v }, "anyOf") => v.get(index()?).map(SRef::from),
-        (SchemaKind::Any(a), "allOf") => a.all_of.get(index()?).map(SRef::from),
-        (SchemaKind::Any(a), "oneOf") => a.one_of.get(index()?).map(SRef::from),
-        (SchemaKind::Any(a), "anyOf") => a.any_of.get(index()?).map(SRef::from),
-        _ => None,
-    }
-}
 
 pub(super) fn lower_components<'a>(cx: &mut Cx<'a>) {
     let doc = cx.doc;
@@ -241,7 +38,7 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
     let SRef::Item(schema) = s else {
         let ty = lower_use(cx, s, &name, pointer);
         let ty = strip_option(ty);
-        insert(cx, name, None, TypeKind::Alias(ty));
+        insert(cx, name, None, TypeKind::Alias(ty), pointer);
         return;
     };
     let data = &schema.schema_data;
@@ -274,17 +71,20 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
                 TypeKind::Alias(strip_option(ty))
             }
         };
-    insert(cx, name, Some(data), kind);
+    insert(cx, name, Some(data), kind, pointer);
 }
 
-/// Records the type `name`, documented and deprecated as its schema says.
-fn insert(cx: &mut Cx<'_>, name: String, data: Option<&SchemaData>, kind: TypeKind) {
+/// Records the type `name` defined at `pointer`, documented and deprecated
+/// as its schema says.
+fn insert(cx: &mut Cx<'_>, name: String, data: Option<&SchemaData>, kind: TypeKind, pointer: &str) {
     let docs = data.map(|d| docs(&[d.title.as_deref(), d.description.as_deref()])).unwrap_or_default();
     let deprecated = data.is_some_and(|d| d.deprecated);
+    cx.type_pointers.insert(name.clone(), pointer.to_owned());
+    cx.type_at.entry(pointer.to_owned()).or_insert_with(|| name.clone());
     cx.types.insert(name.clone(), TypeDef { name, docs, deprecated, kind, serde: Directions::BOTH });
 }
 
-fn strip_option(ty: TypeRef) -> TypeRef {
+pub(crate) fn strip_option(ty: TypeRef) -> TypeRef {
     match ty {
         TypeRef::Option(inner) => *inner,
         other => other,
@@ -298,8 +98,9 @@ pub(crate) fn lower_use<'a>(cx: &mut Cx<'a>, s: SRef<'a>, context: &str, pointer
     // Inline schemas nest only as deep as the document, but references into
     // the middle of schemas can loop back on themselves: bound the depth.
     if cx.depth >= MAX_DEPTH {
-        cx.warn(
+        cx.fall_back(
             pointer,
+            Cause::TooDeep,
             format!(
                 "schema nests more than {MAX_DEPTH} levels deep (a reference cycle?); typed as `serde_json::Value`"
             ),
@@ -308,7 +109,7 @@ pub(crate) fn lower_use<'a>(cx: &mut Cx<'a>, s: SRef<'a>, context: &str, pointer
     }
     cx.depth += 1;
     let ty = match s {
-        SRef::Ref(reference) => lower_ref(cx, reference, context, pointer),
+        SRef::Ref(reference) => lower_ref(cx, reference, pointer),
         SRef::Item(schema) => lower_item(cx, schema, context, pointer),
     };
     cx.depth -= 1;
@@ -318,37 +119,101 @@ pub(crate) fn lower_use<'a>(cx: &mut Cx<'a>, s: SRef<'a>, context: &str, pointer
 /// How deep inline schemas may nest before lowering gives up on them.
 const MAX_DEPTH: usize = 48;
 
-fn lower_ref<'a>(cx: &mut Cx<'a>, reference: &str, context: &str, pointer: &str) -> TypeRef {
-    let Some((target, component)) = lookup(cx, reference) else {
-        cx.warn(
-            join(pointer, "$ref"),
-            format!("reference `{reference}` does not name a schema; typed as `serde_json::Value`"),
-        );
-        return TypeRef::Value;
+fn lower_ref<'a>(cx: &mut Cx<'a>, reference: &'a str, pointer: &str) -> TypeRef {
+    let target = match refs::follow::<Schema>(cx, reference, true) {
+        Ok(target) => target,
+        Err(why) => {
+            let cause = if matches!(why, Unresolved::Missing(_)) { Cause::UnresolvedRef } else { Cause::RefCycle };
+            let message = format!("{} to a schema; typed as `serde_json::Value`", why.describe(reference));
+            cx.fall_back(join(pointer, "$ref"), cause, message);
+            return TypeRef::Value;
+        }
     };
-    if let Some(component) = component {
-        let Some(name) = cx.components.get(component).cloned() else { return TypeRef::Value };
-        let nullable = resolve(cx, target).is_some_and(|(s, _)| s.schema_data.nullable);
-        let ty = TypeRef::Named(name);
-        return if nullable { ty.option() } else { ty };
-    }
-    // A reference into the middle of a schema: lowered once, in place, and
-    // remembered. Without the memo, documents that point into the middle of
-    // schemas which point back (elasticsearch does) re-lower the same
-    // subtree exponentially often; the placeholder breaks cycles.
-    if let Some(done) = cx.inline_refs.get(reference) {
+    let (item, target) = match target {
+        Target::Component { name, .. } => {
+            let Some(type_name) = cx.components.get(name).cloned() else {
+                cx.note(Category::Fallback, join(pointer, "$ref"), Cause::UnresolvedRef);
+                return TypeRef::Value;
+            };
+            let nullable = resolve_schema(cx, SRef::Ref(reference)).is_some_and(|s| s.schema_data.nullable);
+            let ty = TypeRef::Named(type_name);
+            return if nullable { ty.option() } else { ty };
+        }
+        Target::Item { item, pointer } => (item, pointer),
+    };
+    // Anything else a reference names (the schema of a parameter component,
+    // of another operation's response, the middle of a schema) is a type of
+    // its own, named from where it is and before it is lowered, like a
+    // component: every use shares it, and a target that refers back to
+    // itself meets its own name. Plain values need no name.
+    if let Some(done) = cx.inline_refs.get(&target) {
         return done.clone();
     }
-    cx.inline_refs.insert(reference.to_string(), TypeRef::Value);
-    let tokens = split(reference.trim_start_matches('#'));
-    let last = tokens.last().cloned().unwrap_or_default();
-    let context = format!("{context}{}", naming::type_name(&last));
-    let ty = match target {
-        SRef::Item(schema) => lower_item(cx, schema, &context, reference.trim_start_matches('#')),
-        SRef::Ref(next) => lower_use(cx, SRef::Ref(next), &context, pointer),
-    };
-    cx.inline_refs.insert(reference.to_string(), ty.clone());
+    if let Some(name) = cx.type_at.get(&target) {
+        let ty = TypeRef::Named(name.clone());
+        return if item.schema_data.nullable { ty.option() } else { ty };
+    }
+    if matches!(shape(item), Shape::String(_) | Shape::Integer(_) | Shape::Number(_) | Shape::Boolean) {
+        let ty = lower_item(cx, item, "", &target);
+        cx.inline_refs.insert(target, ty.clone());
+        return ty;
+    }
+    let name = cx.names.claim(naming::type_name(&target_label(&target)));
+    let ty = TypeRef::Named(name.clone());
+    let ty = if item.schema_data.nullable { ty.option() } else { ty };
+    cx.inline_refs.insert(target.clone(), ty.clone());
+    define(cx, name, SRef::Item(item), &target);
     ty
+}
+
+/// The schema `s` is or refers to; `None` when a reference does not resolve.
+pub(crate) fn resolve_schema<'a>(cx: &Cx<'a>, s: SRef<'a>) -> Option<&'a Schema> {
+    match s {
+        SRef::Item(schema) => Some(schema),
+        SRef::Ref(reference) => refs::resolve_ref::<Schema>(cx, reference).ok().map(|r| r.item),
+    }
+}
+
+/// What a reference is called where a name is made from it (a union's
+/// variant): the component it names (`#/components/schemas/Pet` → `Pet`),
+/// or the place it points at (see [`target_label`]).
+pub(crate) fn ref_label(reference: &str) -> String {
+    let Some(pointer) = crate::load::ref_pointer(reference) else { return String::new() };
+    match split(&pointer).as_slice() {
+        [c, _, name] if c == "components" => name.clone(),
+        _ => target_label(&pointer),
+    }
+}
+
+/// A name for the object at `pointer` from the names on the way there,
+/// without the structural words: `/components/parameters/sort/schema` →
+/// `Sort`, `/components/schemas/Pet/properties/tag` → `PetTag`,
+/// `/paths/~1pets/get/responses/200/content/application~1json/schema/items`
+/// → `PetsGet200Item`.
+fn target_label(pointer: &str) -> String {
+    let tokens = split(pointer);
+    let mut out = String::new();
+    let mut previous = "";
+    for (i, token) in tokens.iter().enumerate() {
+        let structural = match (i, previous) {
+            (0, _) => true,
+            // The section of `components`, and the media type of `content`.
+            (1, "components") | (_, "content") => true,
+            _ => matches!(
+                token.as_str(),
+                "properties" | "content" | "schema" | "responses" | "parameters" | "allOf" | "oneOf" | "anyOf"
+            ),
+        };
+        if !structural {
+            out.push_str(&naming::type_name(match token.as_str() {
+                "items" => "Item",
+                "additionalProperties" => "Value",
+                other => other,
+            }));
+        }
+        previous = token;
+    }
+    out
 }
 
 fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &str) -> TypeRef {
@@ -363,38 +228,37 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                             lower_use(cx, SRef::from(value.as_ref()), &format!("{context}Value"), &value_pointer);
                         TypeRef::Map(Box::new(value))
                     }
-                    _ => TypeRef::Object,
+                    Some(AdditionalProperties::Any(false)) => TypeRef::Object,
+                    _ => {
+                        cx.free_form(pointer, Cause::AnyObject);
+                        TypeRef::Object
+                    }
                 }
             } else {
                 let name = cx.names.claim(naming::type_name(context));
                 let def = lower_struct(cx, &name, &[(properties, required, pointer.to_string())], additional, pointer);
                 let data = &schema.schema_data;
-                insert(cx, name.clone(), Some(data), TypeKind::Struct(def));
+                insert(cx, name.clone(), Some(data), TypeKind::Struct(def), pointer);
                 TypeRef::Named(name)
             }
         }
         Shape::StringEnum(values) => {
             let name = cx.names.claim(naming::type_name(context));
             let data = &schema.schema_data;
-            insert(cx, name.clone(), Some(data), TypeKind::Enum(lower_enum(&values)));
+            insert(cx, name.clone(), Some(data), TypeKind::Enum(lower_enum(&values)), pointer);
             TypeRef::Named(name)
         }
         Shape::String(format) => string_type(format),
-        Shape::Integer(format) => match format {
-            "int32" | "int16" | "int8" => TypeRef::I32,
-            "uint32" | "uint16" | "uint8" => TypeRef::U32,
-            "uint64" | "uint" => TypeRef::U64,
-            _ => TypeRef::I64,
-        },
-        Shape::Number(format) => match format {
-            "float" => TypeRef::F32,
-            _ => TypeRef::F64,
-        },
+        Shape::Integer(format) => integer_type(format),
+        Shape::Number(format) => number_type(format),
         Shape::Boolean => TypeRef::Bool,
         Shape::Array(items) => {
             let item = match items {
                 Some(items) => lower_use(cx, items, &format!("{context}Item"), &join(pointer, "items")),
-                None => TypeRef::Value,
+                None => {
+                    cx.free_form(pointer, Cause::AnyItems);
+                    TypeRef::Value
+                }
             };
             TypeRef::Vec(Box::new(item))
         }
@@ -404,7 +268,7 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                 Ok((union, member_null)) => {
                     let name = cx.names.claim(name);
                     let data = &schema.schema_data;
-                    insert(cx, name.clone(), Some(data), TypeKind::Union(union));
+                    insert(cx, name.clone(), Some(data), TypeKind::Union(union), pointer);
                     if member_null { TypeRef::Named(name).option() } else { TypeRef::Named(name) }
                 }
                 Err(ty) => ty,
@@ -417,93 +281,26 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                     return TypeRef::Value;
                 };
                 let data = &schema.schema_data;
-                insert(cx, name.clone(), Some(data), TypeKind::Struct(def));
+                insert(cx, name.clone(), Some(data), TypeKind::Struct(def), pointer);
                 TypeRef::Named(name)
             }
             Merged::Single(part, part_pointer) => lower_use(cx, part, context, &part_pointer),
             Merged::Untyped => TypeRef::Value,
         },
-        Shape::Null | Shape::Any => TypeRef::Value,
+        Shape::Null => {
+            cx.note(Category::Fallback, pointer, Cause::OnlyNull);
+            TypeRef::Value
+        }
+        Shape::Any if matches!(schema.schema_kind, SchemaKind::Not { .. }) => {
+            cx.note(Category::Fallback, pointer, Cause::Not);
+            TypeRef::Value
+        }
+        Shape::Any => {
+            cx.free_form(pointer, Cause::AnyValue);
+            TypeRef::Value
+        }
     };
     if nullable && ty != TypeRef::Value { ty.option() } else { ty }
-}
-
-fn string_type(format: &str) -> TypeRef {
-    match format {
-        "date-time" => TypeRef::DateTime,
-        "date" => TypeRef::Date,
-        "uuid" => TypeRef::Uuid,
-        "byte" => TypeRef::Base64,
-        _ => TypeRef::String,
-    }
-}
-
-type PropertySet<'a> = (&'a IndexMap<String, ReferenceOr<Box<Schema>>>, &'a [String], String);
-
-/// Builds a struct from one or more property sets (several for `allOf`).
-fn lower_struct<'a>(
-    cx: &mut Cx<'a>,
-    name: &str,
-    sets: &[PropertySet<'a>],
-    additional: Option<&'a AdditionalProperties>,
-    pointer: &str,
-) -> Struct {
-    let mut names = Namespace::default();
-    let mut fields: Vec<Field> = Vec::new();
-    let required: Vec<&String> = sets.iter().flat_map(|(_, r, _)| r.iter()).collect();
-    for (properties, _, set_pointer) in sets {
-        for (wire, property) in properties.iter() {
-            // A later part of an `allOf` restating a property replaces it.
-            if let Some(i) = fields.iter().position(|f| &f.wire == wire) {
-                fields.remove(i);
-            }
-            let property_pointer = join(&join(set_pointer, "properties"), wire);
-            let context = format!("{name}{}", naming::type_name(wire));
-            let ty = lower_use(cx, SRef::from(property), &context, &property_pointer);
-            // Docs and flags come from the property itself; a `$ref`'d type
-            // documents itself.
-            let item = match SRef::from(property) {
-                SRef::Item(s) => Some(s),
-                SRef::Ref(_) => None,
-            };
-            let (data_docs, deprecated, read_or_write_only) = match item {
-                Some(s) => {
-                    let d = &s.schema_data;
-                    let default = d.default.as_ref().map(|v| format!("Defaults to `{v}`."));
-                    (
-                        docs(&[d.title.as_deref(), d.description.as_deref(), default.as_deref()]),
-                        d.deprecated,
-                        d.read_only || d.write_only,
-                    )
-                }
-                None => (Default::default(), false, false),
-            };
-            let is_required = required.contains(&wire) && !read_or_write_only;
-            let (ty, skip_if_none) = if is_required { (ty, false) } else { (ty.option(), true) };
-            fields.push(Field {
-                name: String::new(),
-                wire: wire.clone(),
-                ty,
-                skip_if_none,
-                docs: data_docs,
-                deprecated,
-            });
-        }
-    }
-    for field in &mut fields {
-        field.name = names.claim(naming::field_name(&field.wire));
-    }
-    let additional = match additional {
-        Some(AdditionalProperties::Schema(value)) => {
-            let value_pointer = join(pointer, "additionalProperties");
-            let value = lower_use(cx, SRef::from(value.as_ref()), &format!("{name}Value"), &value_pointer);
-            let field = names.claim("additional_properties".to_string());
-            Some((field, value))
-        }
-        _ => None,
-    };
-    let default = fields.iter().all(|f| f.ty.is_optional());
-    Struct { fields, additional, default }
 }
 
 fn lower_enum(values: &[&str]) -> StringEnum {
@@ -514,211 +311,12 @@ fn lower_enum(values: &[&str]) -> StringEnum {
             continue;
         }
         variants.push(Variant {
-            name: names.claim(naming::variant_name(value)),
+            name: names.claim(naming::enum_value_name(value)),
             value: value.to_string(),
-            docs: Default::default(),
+            docs: Docs { lines: vec![super::code_line(value)] },
         });
     }
     StringEnum { variants, other: names.claim("UnknownValue".to_string()) }
-}
-
-enum Merged<'a> {
-    /// Property sets to merge, and the references whose schemas they copy.
-    Object(Vec<PropertySet<'a>>, Option<&'a AdditionalProperties>, Vec<&'a str>),
-    Single(SRef<'a>, String),
-    Untyped,
-}
-
-/// Merges the parts of an `allOf`: object parts become one property list;
-/// parts that only annotate (a description, `nullable`) are ignored.
-fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>], pointer: &str) -> Merged<'a> {
-    // `allOf: [{$ref}]`, perhaps beside parts that only annotate, is how
-    // documents put a description on a reference: it is that type, not a
-    // copy of it. Copying would also re-lower the referenced schema's inline
-    // parts for every such use, which on documents that use the pattern
-    // everywhere (elasticsearch) grows without bound.
-    let substantive: Vec<(usize, &'a ReferenceOr<Schema>)> = parts
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| !resolve(cx, SRef::from(*p)).is_some_and(|(s, _)| is_annotation(s)))
-        .collect();
-    if let [(i, part)] = substantive.as_slice() {
-        return Merged::Single(SRef::from(*part), join(&join(pointer, "allOf"), &i.to_string()));
-    }
-    let mut refs: Vec<&'a str> = Vec::new();
-    let mut objects: Vec<PropertySet<'a>> = Vec::new();
-    let mut additional = None;
-    let mut others: Vec<(SRef<'a>, String)> = Vec::new();
-    let mut stack: Vec<(SRef<'a>, String)> = parts
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, p)| (SRef::from(p), join(&join(pointer, "allOf"), &i.to_string())))
-        .collect();
-    let mut budget = 256;
-    while let Some((part, part_pointer)) = stack.pop() {
-        budget -= 1;
-        if budget == 0 {
-            cx.warn(pointer, "`allOf` nests too deeply; typed as `serde_json::Value`");
-            return Merged::Untyped;
-        }
-        if let SRef::Ref(reference) = part {
-            refs.push(reference);
-        }
-        let Some((schema, _)) = resolve(cx, part) else {
-            cx.warn(&part_pointer, "`allOf` part does not resolve; typed as `serde_json::Value`");
-            return Merged::Untyped;
-        };
-        match shape(schema) {
-            Shape::Object { properties, required, additional: extra } => {
-                objects.push((properties, required, part_pointer));
-                additional = additional.or(extra);
-            }
-            Shape::AllOf(inner) => {
-                for (i, p) in inner.iter().enumerate().rev() {
-                    stack.push((SRef::from(p), join(&join(&part_pointer, "allOf"), &i.to_string())));
-                }
-            }
-            Shape::Any if is_annotation(schema) => {}
-            _ => others.push((part, part_pointer)),
-        }
-    }
-    match (objects.is_empty(), others.len()) {
-        (false, 0) => Merged::Object(objects, additional, refs),
-        (true, 1) => {
-            let (part, part_pointer) = others.remove(0);
-            Merged::Single(part, part_pointer)
-        }
-        (true, 0) => Merged::Untyped,
-        _ => {
-            cx.warn(pointer, "`allOf` mixes objects with other kinds of schema; typed as `serde_json::Value`");
-            Merged::Untyped
-        }
-    }
-}
-
-/// Lowers the struct an `allOf` merges into, unless that would copy a
-/// schema into itself: a schema whose `allOf` reaches back to a schema being
-/// merged would otherwise be copied without end. `None` then, with a warning.
-fn lower_merged<'a>(
-    cx: &mut Cx<'a>,
-    name: &str,
-    objects: &[PropertySet<'a>],
-    additional: Option<&'a AdditionalProperties>,
-    refs: &[&'a str],
-    pointer: &str,
-) -> Option<Struct> {
-    if let Some(cycle) = refs.iter().find(|r| cx.merging.contains(r)) {
-        cx.warn(pointer, format!("`allOf` merges `{cycle}` into itself; typed as `serde_json::Value`"));
-        return None;
-    }
-    let mark = cx.merging.len();
-    cx.merging.extend_from_slice(refs);
-    let def = lower_struct(cx, name, objects, additional, pointer);
-    cx.merging.truncate(mark);
-    Some(def)
-}
-
-/// A schema with no constraints of its own: only docs or flags.
-fn is_annotation(schema: &Schema) -> bool {
-    match &schema.schema_kind {
-        SchemaKind::Any(a) => {
-            a.typ.is_none()
-                && a.properties.is_empty()
-                && a.items.is_none()
-                && a.one_of.is_empty()
-                && a.any_of.is_empty()
-                && a.all_of.is_empty()
-                && a.enumeration.is_empty()
-                && a.additional_properties.is_none()
-        }
-        _ => false,
-    }
-}
-
-/// A `oneOf`/`anyOf`. `Err` carries a simpler type when the union collapses
-/// (one member, or one member plus `null`).
-fn lower_union<'a>(
-    cx: &mut Cx<'a>,
-    name: &str,
-    members: &'a [ReferenceOr<Schema>],
-    schema: &'a Schema,
-    pointer: &str,
-) -> Result<(Union, bool), TypeRef> {
-    let keyword = if matches!(schema.schema_kind, SchemaKind::AnyOf { .. })
-        || matches!(&schema.schema_kind, SchemaKind::Any(a) if !a.any_of.is_empty() && a.one_of.is_empty())
-    {
-        "anyOf"
-    } else {
-        "oneOf"
-    };
-    let mut present: Vec<(usize, SRef<'_>)> = Vec::new();
-    let mut nullable = schema.schema_data.nullable;
-    for (i, m) in members.iter().enumerate() {
-        let m = SRef::from(m);
-        if is_null(cx, m) {
-            nullable = true;
-        } else {
-            present.push((i, m));
-        }
-    }
-    let wrap = |ty: TypeRef| if nullable && ty != TypeRef::Value { ty.option() } else { ty };
-    match present.len() {
-        0 => return Err(TypeRef::Value),
-        1 => {
-            let (i, m) = present[0];
-            let member_pointer = join(&join(pointer, keyword), &i.to_string());
-            return Err(wrap(lower_use(cx, m, name, &member_pointer)));
-        }
-        _ => {}
-    }
-    let discriminator = schema.schema_data.discriminator.as_ref();
-    let mut names = Namespace::default();
-    let mut variants = Vec::new();
-    for (i, m) in present {
-        let member_pointer = join(&join(pointer, keyword), &i.to_string());
-        let (variant, context) = match m {
-            SRef::Ref(reference) => {
-                let last = split(reference.trim_start_matches('#')).last().cloned().unwrap_or_default();
-                (naming::variant_name(&last), format!("{name}{}", naming::type_name(&last)))
-            }
-            SRef::Item(s) => {
-                let label = s.schema_data.title.clone().unwrap_or_else(|| match shape(s) {
-                    Shape::String(_) | Shape::StringEnum(_) => "String".into(),
-                    Shape::Integer(_) => "Integer".into(),
-                    Shape::Number(_) => "Number".into(),
-                    Shape::Boolean => "Boolean".into(),
-                    Shape::Array(_) => "Array".into(),
-                    _ => format!("Variant{i}"),
-                });
-                (naming::variant_name(&label), format!("{name}{}", naming::type_name(&label)))
-            }
-        };
-        let ty = strip_option(lower_use(cx, m, &context, &member_pointer));
-        let tags = match (discriminator, m) {
-            (Some(d), SRef::Ref(reference)) => {
-                let mut tags: Vec<String> = d
-                    .mapping
-                    .iter()
-                    .filter(|(_, target)| *target == reference || reference.rsplit('/').next() == Some(target.as_str()))
-                    .map(|(tag, _)| tag.clone())
-                    .collect();
-                if tags.is_empty() {
-                    tags.push(reference.rsplit('/').next().unwrap_or_default().to_string());
-                }
-                tags
-            }
-            _ => Vec::new(),
-        };
-        variants.push(UnionVariant { name: names.claim(variant), ty, tags });
-    }
-    // An untagged union tries variants in order: the catch-all kinds go last
-    // so they do not swallow values a precise variant would take.
-    variants.sort_by_key(|v| matches!(v.ty, TypeRef::Value | TypeRef::Object));
-    let discriminator =
-        discriminator.filter(|_| variants.iter().all(|v| !v.tags.is_empty())).map(|d| d.property_name.clone());
-    let other = discriminator.as_ref().map(|_| names.claim("Unknown".to_string()));
-    Ok((Union { discriminator, variants, other }, nullable))
 }
 
 #[cfg(test)]

@@ -4,38 +4,45 @@
 use openapiv3::{APIKeyLocation, ReferenceOr, SecurityScheme as Scheme};
 
 use super::Cx;
+use super::refs::resolve;
 use crate::diagnostic::join;
+use crate::fidelity::Cause;
 use crate::ir::{Location, SchemeKind, SecurityScheme};
 
-pub(super) fn lower_schemes(cx: &mut Cx<'_>) -> Vec<SecurityScheme> {
-    let Some(components) = &cx.doc.components else { return Vec::new() };
+pub(super) fn lower_schemes<'a>(cx: &mut Cx<'a>) -> Vec<SecurityScheme> {
+    let doc = cx.doc;
+    let Some(components) = &doc.components else { return Vec::new() };
     let mut out = Vec::new();
     let mut names: Vec<&String> = components.security_schemes.keys().collect();
     names.sort();
     for name in names {
         let pointer = join("/components/securitySchemes", name);
         let Some(scheme) = components.security_schemes.get(name) else { continue };
-        let kind = match scheme {
-            ReferenceOr::Reference { reference } => {
-                cx.warn(
-                    &pointer,
-                    format!(
-                        "security scheme `{name}` is a reference (`{reference}`), which is not supported; it is ignored"
-                    ),
-                );
-                SchemeKind::Unsupported
+        let scheme = match resolve(cx, scheme, &pointer) {
+            Ok(resolved) => resolved.item,
+            Err(why) => {
+                let reference = match scheme {
+                    ReferenceOr::Reference { reference } => reference.as_str(),
+                    ReferenceOr::Item(_) => "",
+                };
+                let message = format!("{} to a security scheme; `{name}` is ignored", why.describe(reference));
+                cx.drop_with(&pointer, Cause::UnresolvedRef, message);
+                out.push(SecurityScheme { name: name.clone(), kind: SchemeKind::Unsupported });
+                continue;
             }
-            ReferenceOr::Item(Scheme::HTTP { scheme, .. }) => {
+        };
+        let kind = match scheme {
+            Scheme::HTTP { scheme, .. } => {
                 match scheme.to_ascii_lowercase().as_str() {
                     "bearer" => SchemeKind::Bearer,
                     "basic" => SchemeKind::Basic,
                     other => {
-                        cx.warn(join(&pointer, "scheme"), format!("http auth scheme `{other}` is not supported; set the header yourself with `default_header`"));
+                        cx.drop_with(join(&pointer, "scheme"), Cause::UnsupportedAuth, format!("http auth scheme `{other}` is not supported; set the header yourself with `default_header`"));
                         SchemeKind::Unsupported
                     }
                 }
             }
-            ReferenceOr::Item(Scheme::APIKey { location, name: key_name, .. }) => SchemeKind::ApiKey {
+            Scheme::APIKey { location, name: key_name, .. } => SchemeKind::ApiKey {
                 location: match location {
                     APIKeyLocation::Header => Location::Header,
                     APIKeyLocation::Query => Location::Query,
@@ -43,14 +50,14 @@ pub(super) fn lower_schemes(cx: &mut Cx<'_>) -> Vec<SecurityScheme> {
                 },
                 name: key_name.clone(),
             },
-            ReferenceOr::Item(Scheme::OAuth2 { flows, .. }) => SchemeKind::OAuth2 {
+            Scheme::OAuth2 { flows, .. } => SchemeKind::OAuth2 {
                 token_url: flows
                     .client_credentials
                     .as_ref()
                     .map(|f| f.token_url.clone())
                     .or_else(|| flows.authorization_code.as_ref().map(|f| f.token_url.clone())),
             },
-            ReferenceOr::Item(Scheme::OpenIDConnect { .. }) => SchemeKind::OpenIdConnect,
+            Scheme::OpenIDConnect { .. } => SchemeKind::OpenIdConnect,
         };
         out.push(SecurityScheme { name: name.clone(), kind });
     }
@@ -68,8 +75,9 @@ pub(super) fn lower_servers(cx: &mut Cx<'_>) -> Vec<String> {
             }
         }
         if url.contains('{') {
-            cx.warn(
+            cx.drop_with(
                 format!("/servers/{i}/url"),
+                Cause::ServerVariable,
                 format!("server url `{url}` has a variable without a default; it is left out"),
             );
             continue;

@@ -100,7 +100,7 @@ fn canonical(kind: &TypeKind, shared: &BTreeMap<String, String>) -> TypeKind {
             }
         }
         TypeKind::Union(u) => u.variants.iter_mut().for_each(|v| rename(&mut v.ty)),
-        TypeKind::Alias(ty) => rename(ty),
+        TypeKind::Alias(ty) | TypeKind::Newtype(ty) => rename(ty),
         TypeKind::Enum(_) => {}
     }
     kind

@@ -41,12 +41,12 @@ pub(crate) fn generate(exe: &Path, path: &Path, timeout: Duration, max_kib: u64)
     let mut command = Command::new(exe);
     command.arg("--generate-one").arg(path);
     let (end, peak_kib) = run(command, timeout, max_kib);
-    let (generation, warnings) = match end {
+    let (generation, warnings, fidelity) = match end {
         End::Exited { status, stdout, stderr } => match serde_json::from_slice::<Answer>(&stdout) {
-            Ok(answer) if status.success() => (answer.generation, answer.warnings),
-            _ => (Generation::Crashed(format!("generation process ended ({status}): {}", tail(&stderr))), 0),
+            Ok(answer) if status.success() => (answer.generation, answer.warnings, answer.fidelity),
+            _ => (Generation::Crashed(format!("generation process ended ({status}): {}", tail(&stderr))), 0, None),
         },
-        End::TimedOut => (Generation::TimedOut(timeout), 0),
+        End::TimedOut => (Generation::TimedOut(timeout), 0, None),
         End::OverMemory(kib) => (
             Generation::Crashed(format!(
                 "generation killed at {} MiB, over the memory limit of {} MiB",
@@ -54,10 +54,11 @@ pub(crate) fn generate(exe: &Path, path: &Path, timeout: Duration, max_kib: u64)
                 max_kib / 1024
             )),
             0,
+            None,
         ),
-        End::NotStarted(message) => (Generation::Crashed(message), 0),
+        End::NotStarted(message) => (Generation::Crashed(message), 0, None),
     };
-    Outcome { generation, warnings, elapsed: start.elapsed(), peak_kib }
+    Outcome { generation, warnings, fidelity, elapsed: start.elapsed(), peak_kib }
 }
 
 /// How a child process ended.
@@ -240,5 +241,6 @@ mod tests {
         let json = serde_json::to_string(&answer).unwrap();
         assert_eq!(serde_json::from_str::<Answer>(&json).unwrap(), answer);
         assert!(matches!(answer.generation, Generation::Generated { operations: 7, .. }));
+        assert!(answer.fidelity.is_some());
     }
 }

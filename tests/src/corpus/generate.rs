@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::fidelity::Counts;
+
 /// Stack for a generation thread. Deeply nested schemas recurse; a stack
 /// overflow aborts the whole process (it cannot be caught), so give the
 /// generator far more room than a default thread's 2 MiB. Only touched
@@ -55,6 +57,8 @@ pub(crate) struct Outcome {
     pub(crate) generation: Generation,
     /// Warnings reported (also on failure).
     pub(crate) warnings: usize,
+    /// The typing fidelity of the client, when one was generated.
+    pub(crate) fidelity: Option<Counts>,
     /// Wall time spent waiting for it.
     pub(crate) elapsed: Duration,
     /// Peak resident memory of the generating process, when measured.
@@ -68,6 +72,8 @@ pub(crate) struct Answer {
     pub(crate) generation: Generation,
     /// Warnings reported.
     pub(crate) warnings: usize,
+    /// The typing fidelity of the client, when one was generated.
+    pub(crate) fidelity: Option<Counts>,
 }
 
 /// Generates the document at `path` with default settings, in this process,
@@ -76,8 +82,8 @@ pub(crate) struct Answer {
 /// the child process (which the command kills), not for the command itself.
 pub(crate) fn generate(path: &Path, timeout: Duration) -> Outcome {
     let start = Instant::now();
-    let Answer { generation, warnings } = answer(path, timeout);
-    Outcome { generation, warnings, elapsed: start.elapsed(), peak_kib: None }
+    let Answer { generation, warnings, fidelity } = answer(path, timeout);
+    Outcome { generation, warnings, fidelity, elapsed: start.elapsed(), peak_kib: None }
 }
 
 /// The generation of `path` as plain data.
@@ -85,23 +91,24 @@ pub(crate) fn answer(path: &Path, timeout: Duration) -> Answer {
     let path = path.to_path_buf();
     let guarded =
         guarded(timeout, move || summarize(gusset_codegen::generate(&path, &gusset_codegen::Settings::new())));
-    let (generation, warnings) = match guarded {
+    let (generation, warnings, fidelity) = match guarded {
         Guarded::Done(done) => done,
-        Guarded::Panicked(message) => (Generation::Panicked(message), 0),
-        Guarded::TimedOut => (Generation::TimedOut(timeout), 0),
-        Guarded::NotStarted(message) => (Generation::Crashed(message), 0),
+        Guarded::Panicked(message) => (Generation::Panicked(message), 0, None),
+        Guarded::TimedOut => (Generation::TimedOut(timeout), 0, None),
+        Guarded::NotStarted(message) => (Generation::Crashed(message), 0, None),
     };
-    Answer { generation, warnings }
+    Answer { generation, warnings, fidelity }
 }
 
 /// Turns the generator's result into plain data on the generating thread:
 /// `Generated` holds a `proc_macro2::TokenStream`, which is not `Send`.
-fn summarize(result: Result<gusset_codegen::Generated, gusset_codegen::Error>) -> (Generation, usize) {
+fn summarize(result: Result<gusset_codegen::Generated, gusset_codegen::Error>) -> (Generation, usize, Option<Counts>) {
     match result {
         Ok(generated) => {
             let code = generated.code().to_owned();
             let (operations, types) = count_items(&code);
-            (Generation::Generated { code, operations, types }, generated.warnings().len())
+            let fidelity = Counts::of(generated.fidelity());
+            (Generation::Generated { code, operations, types }, generated.warnings().len(), Some(fidelity))
         }
         Err(error) => {
             let errors: Vec<_> = error.errors().collect();
@@ -110,7 +117,7 @@ fn summarize(result: Result<gusset_codegen::Generated, gusset_codegen::Error>) -
             let located = !errors.is_empty() && errors.iter().all(|d| !d.pointer.is_empty() || d.location.is_some());
             let first_error =
                 errors.first().map_or_else(|| "generation failed with no error reported".to_owned(), |d| d.to_string());
-            (Generation::Failed { first_error, located }, warnings)
+            (Generation::Failed { first_error, located }, warnings, None)
         }
     }
 }

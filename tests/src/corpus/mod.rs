@@ -13,6 +13,7 @@
 pub(crate) mod args;
 mod check;
 mod child;
+mod fidelity;
 mod generate;
 mod report;
 
@@ -59,6 +60,7 @@ pub(crate) fn main(args: Vec<OsString>) -> ExitCode {
         Ok(Some(report)) => {
             print!("{}", report::text_table(&report.rows));
             println!("{}", report.summary);
+            println!("{}", fidelity::Counts::sum(report.rows.iter().filter_map(|r| r.fidelity.as_ref())).line());
             println!("report: {}", report.markdown.display());
             match report.verdict {
                 Ok(()) => ExitCode::SUCCESS,
@@ -234,6 +236,7 @@ fn generate_one(document: &Document, options: &Options, runner: &Runner, workspa
         document: document.file_name.clone(),
         generation,
         warnings: outcome.warnings,
+        fidelity: outcome.fidelity,
         generate_time: outcome.elapsed,
         peak_kib: outcome.peak_kib,
         code_bytes,
@@ -365,6 +368,7 @@ mod tests {
         assert_eq!(report.verdict, Ok(()));
         let md = std::fs::read_to_string(out.path().join("corpus-report.md")).unwrap();
         assert!(md.contains("| orders.yaml | 7 |"), "{md}");
+        assert!(md.contains("## Typing fidelity"), "{md}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use super::fidelity::Counts;
 use super::generate::Generation;
 
 /// Longest first-error text shown in the table.
@@ -32,6 +33,8 @@ pub(crate) struct Row {
     pub(crate) generation: Generation,
     /// Warnings from the generator.
     pub(crate) warnings: usize,
+    /// Typing fidelity, when a client was generated.
+    pub(crate) fidelity: Option<Counts>,
     /// Time to generate.
     pub(crate) generate_time: Duration,
     /// Peak resident memory of the generation, when measured.
@@ -105,6 +108,7 @@ impl Row {
             operations,
             types,
             self.warnings.to_string(),
+            self.fidelity.as_ref().map_or_else(|| "-".to_owned(), Counts::cell),
             self.generated().to_owned(),
             self.compiled().to_owned(),
             format!("{:.1}", self.generate_time.as_secs_f64()),
@@ -116,11 +120,12 @@ impl Row {
     }
 }
 
-const HEADER: [&str; 11] = [
+const HEADER: [&str; 12] = [
     "document",
     "ops",
     "types",
     "warnings",
+    "fidelity",
     "generated",
     "compiled",
     "gen s",
@@ -132,7 +137,7 @@ const HEADER: [&str; 11] = [
 
 /// Columns holding numbers (right-aligned).
 fn numeric(column: usize) -> bool {
-    matches!(column, 1..=3 | 6..=9)
+    matches!(column, 1..=4 | 7..=10)
 }
 
 /// Totals over all rows.
@@ -260,6 +265,7 @@ pub(crate) fn markdown(rows: &[Row], summary: &Summary, command: &str, notes: &[
         }
         out.push('\n');
     }
+    out.push_str(&Counts::sum(rows.iter().filter_map(|r| r.fidelity.as_ref())).markdown());
     out.push_str("## All documents\n\n|");
     for h in HEADER {
         let _ = write!(out, " {h} |");
@@ -346,6 +352,7 @@ mod tests {
     fn row(document: &str, generation: Generation, compiled: Compiled) -> Row {
         Row {
             document: document.to_owned(),
+            fidelity: matches!(generation, Generation::Generated { .. }).then(Counts::default),
             generation,
             warnings: 2,
             generate_time: Duration::from_millis(1500),

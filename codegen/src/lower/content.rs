@@ -1,0 +1,268 @@
+//! What an operation sends and receives: the request body, the success
+//! response, and the error responses, each by the media type a client
+//! should use (JSON first).
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use openapiv3::{MediaType, ReferenceOr, RequestBody, Response as Resp, SchemaKind, StatusCode, Type};
+
+use super::Cx;
+use super::operation::OpCx;
+use super::refs::resolve;
+use super::schema::{lower_use, resolve_schema, strip_option};
+use super::shape::SRef;
+use crate::diagnostic::join;
+use crate::fidelity::{Category, Cause};
+use crate::ir::{Body, BodyKind, Decode, Operation, Response, TypeDef, TypeKind, TypeRef};
+
+/// How a media type is read or written.
+fn media_kind(content_type: &str) -> Option<BodyKind> {
+    let ct = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if ct == "application/json"
+        || ct.ends_with("+json")
+        || ct == "*/*"
+        || ct == "application/*"
+        || ct.ends_with("/json")
+    {
+        Some(BodyKind::Json)
+    } else if ct == "application/x-www-form-urlencoded" {
+        Some(BodyKind::Form)
+    } else if ct == "multipart/form-data" {
+        Some(BodyKind::Multipart)
+    } else if ct.starts_with("multipart/") {
+        None
+    } else if ct.starts_with("text/") {
+        Some(BodyKind::Text)
+    } else {
+        Some(BodyKind::Bytes)
+    }
+}
+
+/// Picks the content type a client should send or expect: JSON first.
+fn pick(content: &IndexMap<String, MediaType>) -> Option<(&String, &MediaType, BodyKind)> {
+    let rank = |k: BodyKind| match k {
+        BodyKind::Json => 0,
+        BodyKind::Form => 1,
+        BodyKind::Multipart => 2,
+        BodyKind::Text => 3,
+        BodyKind::Bytes => 4,
+    };
+    content.iter().filter_map(|(ct, mt)| media_kind(ct).map(|k| (ct, mt, k))).min_by_key(|(_, _, k)| rank(*k))
+}
+
+/// The written reference of `r`, for messages (empty for an inline object).
+fn written<T>(r: &ReferenceOr<T>) -> &str {
+    match r {
+        ReferenceOr::Reference { reference } => reference,
+        ReferenceOr::Item(_) => "",
+    }
+}
+
+/// The request body of `at`, if it declares one the client can send.
+pub(super) fn lower_request_body<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> Option<Body> {
+    let b = at.operation.request_body.as_ref()?;
+    let body_pointer = join(&at.pointer, "requestBody");
+    match resolve(cx, b, &body_pointer) {
+        Ok(body) => lower_body(cx, body.item, &at.type_base, &body.pointer),
+        Err(why) => {
+            let message = format!("{} to a request body; the body is skipped", why.describe(written(b)));
+            cx.drop_with(&body_pointer, Cause::UnresolvedRef, message);
+            None
+        }
+    }
+}
+
+fn lower_body<'a>(cx: &mut Cx<'a>, body: &'a RequestBody, type_base: &str, pointer: &str) -> Option<Body> {
+    let Some((content_type, media, kind)) = pick(&body.content) else {
+        if !body.content.is_empty() {
+            cx.drop_with(
+                join(pointer, "content"),
+                Cause::UnsupportedMultipart,
+                "only multipart bodies other than `multipart/form-data` are declared, which this version does not generate; the body is skipped",
+            );
+        }
+        return None;
+    };
+    let media_pointer = join(&join(pointer, "content"), content_type);
+    let ty = match (kind, &media.schema) {
+        (BodyKind::Bytes, _) => TypeRef::Bytes,
+        (BodyKind::Text, _) => TypeRef::String,
+        // The caller builds the parts; the schema documents them.
+        (BodyKind::Multipart, _) => TypeRef::Unit,
+        (_, Some(schema)) => {
+            lower_use(cx, SRef::from(schema), &format!("{type_base}Body"), &join(&media_pointer, "schema"))
+        }
+        (_, None) => {
+            cx.note(Category::FreeForm, &media_pointer, Cause::NoSchema);
+            TypeRef::Value
+        }
+    };
+    let parts = match (kind, &media.schema) {
+        (BodyKind::Multipart, Some(schema)) => match resolve_schema(cx, SRef::from(schema)) {
+            Some(schema) => match &schema.schema_kind {
+                SchemaKind::Type(Type::Object(o)) => o.properties.keys().cloned().collect(),
+                SchemaKind::Any(a) => a.properties.keys().cloned().collect(),
+                _ => Vec::new(),
+            },
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    Some(Body { content_type: content_type.clone(), kind, ty: strip_option(ty), parts })
+}
+
+/// The success and error responses of `at`.
+pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, Response) {
+    let responses = &at.operation.responses;
+    let pointer = join(&at.pointer, "responses");
+    let mut success: Vec<(String, &ReferenceOr<Resp>)> = Vec::new();
+    let mut errors: Vec<(String, &ReferenceOr<Resp>)> = Vec::new();
+    for (status, response) in &responses.responses {
+        let (key, ok) = match status {
+            StatusCode::Code(c) => (c.to_string(), (200..300).contains(c)),
+            StatusCode::Range(r) => (format!("{r}XX"), *r == 2),
+        };
+        if ok { success.push((key, response)) } else { errors.push((key, response)) }
+    }
+    if let Some(default) = &responses.default {
+        if success.is_empty() {
+            success.push(("default".to_string(), default));
+        }
+        errors.push(("default".to_string(), default));
+    }
+    // By status, not as listed: the names of the types made for them (`…Error`,
+    // `…Error2`) must not depend on the order of the document's keys.
+    success.sort_by(|a, b| a.0.cmp(&b.0));
+    errors.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let mut ok = Response { ty: TypeRef::Unit, decode: Decode::Empty };
+    for (status, response) in &success {
+        let response_pointer = join(&pointer, status);
+        let Some((response, response_pointer)) = response_at(cx, response, &response_pointer, "read as an empty body")
+        else {
+            continue;
+        };
+        let context = format!("{}Response", at.type_base);
+        if let Some(lowered) = lower_response(cx, response, &context, &response_pointer) {
+            ok = lowered;
+            break;
+        }
+    }
+
+    let mut typed: Vec<Response> = Vec::new();
+    for (status, response) in &errors {
+        let response_pointer = join(&pointer, status);
+        let Some((response, response_pointer)) = response_at(cx, response, &response_pointer, "skipped") else {
+            continue;
+        };
+        let context = format!("{}Error", at.type_base);
+        if let Some(lowered) = lower_response(cx, response, &context, &response_pointer)
+            && lowered.decode == Decode::Json
+            && !typed.iter().any(|t| t.ty == lowered.ty)
+        {
+            typed.push(lowered);
+        }
+    }
+    let error = match typed.len() {
+        1 => typed.remove(0),
+        0 => {
+            cx.note(Category::FreeForm, &pointer, Cause::UndocumentedError);
+            Response { ty: TypeRef::Value, decode: Decode::Value }
+        }
+        // Types lowered from different places may still be one type once
+        // identical types are shared: `settle_errors` decides then.
+        _ => {
+            let types = typed.into_iter().map(|t| t.ty).collect();
+            cx.several_errors.push(SeveralErrors { method_name: at.method_name.clone(), pointer, types });
+            Response { ty: TypeRef::Value, decode: Decode::Value }
+        }
+    };
+    (ok, error)
+}
+
+/// An operation whose error responses have JSON bodies of different types
+/// as lowered: its error type is `serde_json::Value` unless they are one.
+pub(crate) struct SeveralErrors {
+    method_name: String,
+    /// The operation's `responses`.
+    pointer: String,
+    types: Vec<TypeRef>,
+}
+
+/// Gives each operation of `cx.several_errors` its one error type when all
+/// of them are the same after identical types were shared (two error
+/// responses that each describe the same `{code, message}` object inline, or
+/// that reuse one response component, make types of different names and one
+/// definition); the others keep `serde_json::Value`, a fallback.
+pub(super) fn settle_errors(cx: &mut Cx<'_>, types: &[TypeDef], operations: &mut [Operation]) {
+    let aliases: BTreeMap<&str, &TypeRef> = types
+        .iter()
+        .filter_map(|t| match &t.kind {
+            TypeKind::Alias(ty) => Some((t.name.as_str(), ty)),
+            _ => None,
+        })
+        .collect();
+    for several in std::mem::take(&mut cx.several_errors) {
+        let defined: Vec<TypeRef> = several.types.iter().map(|ty| definition(ty, &aliases, 0)).collect();
+        let one = defined.windows(2).all(|w| w[0] == w[1]);
+        let operation = operations.iter_mut().find(|o| o.method_name == several.method_name);
+        match (one, operation, several.types.into_iter().next()) {
+            (true, Some(operation), Some(first)) => operation.error = Response { ty: first, decode: Decode::Json },
+            _ => cx.note(Category::Fallback, several.pointer, Cause::SeveralErrorTypes),
+        }
+    }
+}
+
+/// `ty` with every alias replaced by what it names, so two names of one
+/// definition compare equal. Alias chains are short and acyclic (cycles of
+/// aliases were untyped before); the depth bound only keeps that an
+/// assumption that cannot hang.
+fn definition(ty: &TypeRef, aliases: &BTreeMap<&str, &TypeRef>, depth: usize) -> TypeRef {
+    if depth > 64 {
+        return ty.clone();
+    }
+    let inner = |t: &TypeRef| Box::new(definition(t, aliases, depth + 1));
+    match ty {
+        TypeRef::Named(name) => match aliases.get(name.as_str()) {
+            Some(target) => definition(target, aliases, depth + 1),
+            None => ty.clone(),
+        },
+        TypeRef::Option(t) => TypeRef::Option(inner(t)),
+        TypeRef::Vec(t) => TypeRef::Vec(inner(t)),
+        TypeRef::Map(t) => TypeRef::Map(inner(t)),
+        TypeRef::Box(t) => TypeRef::Box(inner(t)),
+        other => other.clone(),
+    }
+}
+
+/// The response `r` is or refers to, with its pointer; `None` with a
+/// warning (saying the response is `then`) when it does not resolve.
+fn response_at<'a>(cx: &mut Cx<'a>, r: &'a ReferenceOr<Resp>, at: &str, then: &str) -> Option<(&'a Resp, String)> {
+    match resolve(cx, r, at) {
+        Ok(resolved) => Some((resolved.item, resolved.pointer)),
+        Err(why) => {
+            let message = format!("{} to a response; the response is {then}", why.describe(written(r)));
+            cx.drop_with(at, Cause::UnresolvedRef, message);
+            None
+        }
+    }
+}
+
+fn lower_response<'a>(cx: &mut Cx<'a>, response: &'a Resp, context: &str, pointer: &str) -> Option<Response> {
+    let (content_type, media, kind) = pick(&response.content)?;
+    let media_pointer = join(&join(pointer, "content"), content_type);
+    let ty = match (kind, &media.schema) {
+        (BodyKind::Bytes, _) => return Some(Response { ty: TypeRef::Bytes, decode: Decode::Bytes }),
+        (BodyKind::Text, _) => return Some(Response { ty: TypeRef::String, decode: Decode::Text }),
+        (BodyKind::Form | BodyKind::Multipart, _) => {
+            return Some(Response { ty: TypeRef::String, decode: Decode::Text });
+        }
+        (BodyKind::Json, Some(schema)) => lower_use(cx, SRef::from(schema), context, &join(&media_pointer, "schema")),
+        (BodyKind::Json, None) => {
+            cx.note(Category::FreeForm, &media_pointer, Cause::NoSchema);
+            TypeRef::Value
+        }
+    };
+    Some(Response { ty, decode: Decode::Json })
+}
