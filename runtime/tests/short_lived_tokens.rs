@@ -491,3 +491,38 @@ async fn a_document_without_a_client_credentials_flow_is_a_build_error() {
     assert!(matches!(err, BuildError::Conflict { .. }), "{err:?}");
     assert!(err.to_string().contains("client-credentials") && !err.to_string().contains(SECRET), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_share_one_refresh_and_one_rotation() {
+    let env = env(60).await;
+    let rotations = Arc::new(Mutex::new(Vec::new()));
+    let seen = rotations.clone();
+    let provider = RefreshToken::new(env.server.token_url(), "app", "rt-0")
+        .client_secret(SECRET)
+        .on_refresh(move |tokens| seen.lock().unwrap().push(tokens.refresh_token().to_owned()));
+    let client = env.builder().bearer_auth(provider).build().unwrap();
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_order("1").await.map(|_| ()) })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    env.clock.advance(Duration::from_secs(60));
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_order("2").await.map(|_| ()) })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(*rotations.lock().unwrap(), ["rt-1", "rt-2"], "one refresh per expiry, each stored once");
+    let tokens = env.server.tokens();
+    let used: Vec<_> = tokens.iter().map(|r| r.field("refresh_token").unwrap()).collect();
+    assert_eq!(used, ["rt-0", "rt-1"]);
+    assert!(tokens[0].authorization.as_deref().unwrap().starts_with("Basic "), "a confidential client");
+}
