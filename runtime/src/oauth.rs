@@ -273,6 +273,8 @@ type OnRefresh = Arc<dyn Fn(&Tokens) + Send + Sync>;
 /// ```
 pub struct RefreshToken {
     endpoint: Endpoint,
+    /// An access token obtained with the refresh token, used before the first refresh.
+    initial: Mutex<Option<Token>>,
     current: Mutex<Secret>,
     on_refresh: Option<OnRefresh>,
 }
@@ -284,9 +286,18 @@ impl RefreshToken {
     pub fn new(token_url: impl Into<String>, client_id: impl Into<String>, refresh_token: impl Into<String>) -> Self {
         Self {
             endpoint: Endpoint::new(token_url.into(), client_id.into(), None),
+            initial: Mutex::new(None),
             current: Mutex::new(Secret(refresh_token.into())),
             on_refresh: None,
         }
+    }
+
+    /// An access token obtained together with the refresh token (from the authorization-code
+    /// exchange, say): it is used until it expires or the server rejects it, so a client that
+    /// starts with fresh tokens does not refresh at once.
+    pub fn access_token(self, token: Token) -> Self {
+        *self.initial.lock().unwrap_or_else(PoisonError::into_inner) = Some(token);
+        self
     }
 
     /// The client secret of a confidential client.
@@ -322,6 +333,10 @@ impl RefreshToken {
     }
 
     async fn fetch(&self, cx: TokenContext<'_>) -> Result<Token, TokenEndpointError> {
+        let initial = self.initial.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(token) = initial.filter(|t| t.expiry().is_none_or(|at| cx.now() < at)) {
+            return Ok(token);
+        }
         let endpoint = &self.endpoint;
         let used = self.current.lock().unwrap_or_else(PoisonError::into_inner).clone();
         let scope = endpoint.scope();

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
+use tracing::Instrument as _;
+use tracing::field::Empty;
 
 use crate::body::{Body, read_body};
 use crate::retry::{Decision, Outcome};
@@ -69,13 +71,26 @@ pub(crate) struct Granted {
 /// A token response of a few KiB is large; anything near this is not one.
 const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
 
-/// Requests a token, retrying as the client's retry policy allows.
+/// Requests a token, retrying as the client's retry policy allows, in a `gusset.token` span.
 pub(crate) async fn exchange(cx: TokenContext<'_>, ex: &Exchange<'_>) -> Result<Granted, TokenEndpointError> {
     let url = shown_url(ex.url);
+    let span = tracing::info_span!("gusset.token", "url.full" = %url, "http.response.status_code" = Empty);
+    requests(cx, ex, url, &span).instrument(span.clone()).await
+}
+
+async fn requests(
+    cx: TokenContext<'_>,
+    ex: &Exchange<'_>,
+    url: String,
+    span: &tracing::Span,
+) -> Result<Granted, TokenEndpointError> {
     let mut attempts = 0;
     loop {
         attempts += 1;
         let sent = send(cx, ex).await;
+        if let Sent::Response { status, .. } = &sent {
+            span.record("http.response.status_code", status.as_u16());
+        }
         let now = cx.now();
         let decision = match &sent {
             // The same request would fail the same way.

@@ -526,3 +526,19 @@ async fn concurrent_calls_share_one_refresh_and_one_rotation() {
     assert_eq!(used, ["rt-0", "rt-1"]);
     assert!(tokens[0].authorization.as_deref().unwrap().starts_with("Basic "), "a confidential client");
 }
+
+#[tokio::test]
+async fn a_refresh_token_provider_can_start_with_the_access_token_it_came_with() {
+    let env = env(3600).await;
+    env.server.books.lock().unwrap().valid.insert("at-0".into());
+    let start = gusset::Token::new("at-0").expires_at(gusset::clock::Clock::now(&env.clock) + Duration::from_secs(600));
+    let provider = RefreshToken::new(env.server.token_url(), "app", "rt-0").access_token(start);
+    let client = env.builder().bearer_auth(provider).build().unwrap();
+    client.get_order("1").await.unwrap();
+    assert!(env.server.tokens().is_empty(), "no refresh while the first token is good");
+    assert_eq!(env.server.api()[0].authorization.as_deref(), Some("Bearer at-0"));
+    env.clock.advance(Duration::from_secs(600));
+    client.get_order("2").await.unwrap();
+    assert_eq!(env.server.tokens().len(), 1, "refreshed once it expired");
+    assert_eq!(env.server.api()[1].authorization.as_deref(), Some("Bearer at-1"));
+}
