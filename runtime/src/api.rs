@@ -52,6 +52,15 @@ pub enum SchemeKind {
         /// The client-credentials token URL, when the document has one.
         token_url: Option<&'static str>,
     },
+    /// `oauth2` with a `clientCredentials` flow: a bearer token, which
+    /// [`oauth2_client_credentials`](crate::ClientBuilder::oauth2_client_credentials) gets from
+    /// this flow (a variant of its own so clients generated before it keep building).
+    OAuth2ClientCredentials {
+        /// The flow's `tokenUrl` (possibly relative to the server).
+        token_url: &'static str,
+        /// The scopes the document's security requirements ask of this scheme, sorted.
+        scopes: &'static [&'static str],
+    },
     /// `openIdConnect`: a bearer token.
     OpenIdConnect,
     /// A scheme the runtime cannot satisfy (mutual TLS, unknown `http` schemes).

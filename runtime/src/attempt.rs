@@ -12,6 +12,7 @@ use crate::failure::Failed;
 use crate::interceptor::AttemptInfo;
 use crate::prepared::{PreparedRequest, merge};
 use crate::text::snippet;
+use crate::token::{AuthFailure, TokenContext};
 
 const ATTEMPT_HEADER: HeaderName = HeaderName::from_static("gusset-attempt");
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
@@ -47,8 +48,8 @@ pub(crate) struct Plan {
     pub(crate) info: AttemptInfo,
     /// The call's trace id, for `traceparent`.
     pub(crate) trace_id: u128,
-    /// Ask the token provider for a fresh token (after a 401).
-    pub(crate) refresh: bool,
+    /// The generation of a provider token the server rejected (after a 401): not to be sent again.
+    pub(crate) stale: Option<u64>,
     /// The call's deadline, if it has one.
     pub(crate) deadline: Option<Instant>,
 }
@@ -58,7 +59,7 @@ pub(crate) async fn attempt(
     inner: &Inner,
     prepared: &PreparedRequest,
     plan: Plan,
-    used_provider: &mut bool,
+    used_provider: &mut Option<u64>,
     head: &mut Option<Head>,
 ) -> Attempt {
     let exchange = exchange(inner, prepared, plan, used_provider, head);
@@ -80,19 +81,24 @@ async fn exchange(
     inner: &Inner,
     prepared: &PreparedRequest,
     plan: Plan,
-    used_provider: &mut bool,
+    used_provider: &mut Option<u64>,
     head: &mut Option<Head>,
 ) -> Attempt {
-    let Plan { info, trace_id, refresh, .. } = plan;
+    let Plan { info, trace_id, stale, .. } = plan;
     let mut headers = prepared.headers.clone();
     let mut url = prepared.url.clone();
-    match inner
-        .credentials
-        .apply(inner.api, prepared.operation, &mut headers, &mut url, &*inner.time.clock, refresh)
-        .await
-    {
+    let cx = TokenContext {
+        http: &inner.http,
+        retry: &inner.resilience.retry,
+        sleeper: &*inner.time.sleeper,
+        clock: &*inner.time.clock,
+        ids: &inner.ids,
+    };
+    match inner.credentials.apply(inner.api, prepared.operation, &mut headers, &mut url, cx, stale).await {
         Ok(used) => *used_provider = used,
-        Err(message) => return Attempt::fatal(Failed::Auth(message), false),
+        // The provider has retried its own requests as far as the client's policy allows.
+        Err(AuthFailure::Provider(source)) => return Attempt::fatal(Failed::Token(source), false),
+        Err(AuthFailure::Invalid(message)) => return Attempt::fatal(Failed::Auth(message), false),
     }
     let traceparent = correlation::traceparent(trace_id, inner.ids.span_id());
     let attempt = attempt_header(info);

@@ -1,147 +1,26 @@
-//! Credentials and how they reach a request: bearer tokens (static or from a provider), basic
-//! auth and API keys, applied per attempt according to the operation's security requirement.
-//! Every credential inserted into a request is marked sensitive so it is redacted in `Debug`.
+//! Credentials and how they reach a request: bearer tokens (static or from a provider, see
+//! `token`), basic auth and API keys, applied per attempt according to the operation's security
+//! requirement. Every credential inserted into a request is marked sensitive so it is redacted in
+//! `Debug`.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use base64::Engine as _;
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 
 use crate::api::{ApiInfo, ApiKeyLocation, Operation, SchemeKind, SecurityScheme};
-use crate::clock::{BoxFuture, Clock};
-
-/// The error a [`TokenProvider`] returns.
-pub type TokenError = Box<dyn std::error::Error + Send + Sync>;
-
-/// A short-lived bearer token and when it expires.
-#[derive(Clone)]
-pub struct Token {
-    value: String,
-    expires_at: Option<SystemTime>,
-}
-
-impl Token {
-    /// A token without a known expiry (kept until a 401).
-    pub fn new(value: impl Into<String>) -> Self {
-        Self { value: value.into(), expires_at: None }
-    }
-
-    /// Sets when the token expires; it is refreshed shortly before.
-    pub fn expires_at(mut self, at: SystemTime) -> Self {
-        self.expires_at = Some(at);
-        self
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Token").field("value", &"<redacted>").field("expires_at", &self.expires_at).finish()
-    }
-}
-
-/// A source of short-lived bearer tokens (an OAuth2 client-credentials flow, a cloud metadata
-/// endpoint...). Asked for a token when the cached one is about to expire, and once more after a
-/// 401 response.
-///
-/// ```
-/// use gusset::{Token, TokenProvider, TokenError};
-/// use gusset::clock::BoxFuture;
-/// use std::time::{Duration, SystemTime};
-///
-/// struct Vault;
-/// impl TokenProvider for Vault {
-///     fn token(&self) -> BoxFuture<'_, Result<Token, TokenError>> {
-///         Box::pin(async {
-///             Ok(Token::new("short-lived").expires_at(SystemTime::now() + Duration::from_secs(300)))
-///         })
-///     }
-/// }
-/// let source = gusset::TokenSource::provider(Vault);
-/// ```
-pub trait TokenProvider: Send + Sync + 'static {
-    /// Fetches a fresh token.
-    fn token(&self) -> BoxFuture<'_, Result<Token, TokenError>>;
-}
-
-/// Where bearer tokens come from: a fixed token (`&str` or `String` convert into one) or a
-/// [`TokenProvider`].
-#[derive(Clone)]
-pub struct TokenSource {
-    kind: SourceKind,
-}
-
-#[derive(Clone)]
-enum SourceKind {
-    Static(String),
-    Provider(Arc<ProviderState>, Duration),
-}
-
-struct ProviderState {
-    provider: Box<dyn TokenProvider>,
-    /// A tokio mutex, held across the provider's await, so concurrent calls that find the token
-    /// stale make one provider request, not one each.
-    cached: tokio::sync::Mutex<Option<(HeaderValue, Option<SystemTime>)>>,
-}
-
-impl TokenSource {
-    /// Tokens from `provider`, refreshed 30 s before they expire.
-    pub fn provider(provider: impl TokenProvider) -> Self {
-        Self {
-            kind: SourceKind::Provider(
-                Arc::new(ProviderState { provider: Box::new(provider), cached: tokio::sync::Mutex::new(None) }),
-                Duration::from_secs(30),
-            ),
-        }
-    }
-
-    /// How long before expiry a provider's token is replaced (no effect on a static token).
-    pub fn refresh_margin(mut self, margin: Duration) -> Self {
-        if let SourceKind::Provider(_, m) = &mut self.kind {
-            *m = margin;
-        }
-        self
-    }
-}
-
-impl From<&str> for TokenSource {
-    fn from(token: &str) -> Self {
-        Self { kind: SourceKind::Static(token.to_owned()) }
-    }
-}
-
-impl From<String> for TokenSource {
-    fn from(token: String) -> Self {
-        Self { kind: SourceKind::Static(token) }
-    }
-}
-
-impl fmt::Debug for TokenSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            SourceKind::Static(_) => f.write_str("TokenSource::Static(<redacted>)"),
-            SourceKind::Provider(..) => f.write_str("TokenSource::Provider"),
-        }
-    }
-}
-
-fn bearer(token: &str) -> Result<HeaderValue, String> {
-    let mut value = HeaderValue::try_from(format!("Bearer {token}"))
-        .map_err(|_| String::from("the bearer token contains a character not allowed in a header"))?;
-    value.set_sensitive(true);
-    Ok(value)
-}
+use crate::token::{AuthFailure, ProviderState, SourceKind, TokenContext, TokenSource, bearer};
 
 /// The client's credentials, validated at build time.
 #[derive(Default)]
 pub(crate) struct Credentials {
     bearer_static: Option<HeaderValue>,
-    bearer_provider: Option<(Arc<ProviderState>, Duration)>,
+    bearer_provider: Option<(Arc<ProviderState>, Option<Duration>)>,
     basic: Option<HeaderValue>,
     api_key: Option<HeaderValue>,
 }
-
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
@@ -186,7 +65,10 @@ impl Credentials {
 
     fn can_satisfy(&self, kind: &SchemeKind) -> bool {
         match kind {
-            SchemeKind::Bearer | SchemeKind::OAuth2 { .. } | SchemeKind::OpenIdConnect => self.has_bearer(),
+            SchemeKind::Bearer
+            | SchemeKind::OAuth2 { .. }
+            | SchemeKind::OAuth2ClientCredentials { .. }
+            | SchemeKind::OpenIdConnect => self.has_bearer(),
             SchemeKind::Basic => self.basic.is_some(),
             SchemeKind::ApiKey { .. } => self.api_key.is_some(),
             SchemeKind::Unsupported => false,
@@ -216,26 +98,27 @@ impl Credentials {
         }
     }
 
-    /// Adds credentials to one attempt. `refresh` forces a provider token refresh (after a 401).
-    /// Returns whether a provider token was used. Query API keys are appended to `url`.
+    /// Adds credentials to one attempt. `stale` is the generation of a provider token the server
+    /// rejected (after a 401): that token is not used again. Returns the generation of the
+    /// provider token used, if one was. Query API keys are appended to `url`.
     pub(crate) async fn apply(
         &self,
         api: &'static ApiInfo,
         op: &'static Operation,
         headers: &mut HeaderMap,
         url: &mut reqwest::Url,
-        clock: &dyn Clock,
-        refresh: bool,
-    ) -> Result<bool, String> {
-        let mut used_provider = false;
+        cx: TokenContext<'_>,
+        stale: Option<u64>,
+    ) -> Result<Option<u64>, AuthFailure> {
+        let mut used = None;
         let schemes: &[&str] = match self.select(api, op) {
             Selection::Undocumented => {
-                if let Some(value) = self.bearer(clock, refresh, &mut used_provider).await? {
+                if let Some(value) = self.bearer(cx, stale, &mut used).await? {
                     headers.insert(header::AUTHORIZATION, value);
                 } else if let Some(basic) = &self.basic {
                     headers.insert(header::AUTHORIZATION, basic.clone());
                 }
-                return Ok(used_provider);
+                return Ok(used);
             }
             Selection::Schemes(names) => names,
         };
@@ -244,8 +127,11 @@ impl Credentials {
                 continue;
             };
             match kind {
-                SchemeKind::Bearer | SchemeKind::OAuth2 { .. } | SchemeKind::OpenIdConnect => {
-                    if let Some(value) = self.bearer(clock, refresh, &mut used_provider).await? {
+                SchemeKind::Bearer
+                | SchemeKind::OAuth2 { .. }
+                | SchemeKind::OAuth2ClientCredentials { .. }
+                | SchemeKind::OpenIdConnect => {
+                    if let Some(value) = self.bearer(cx, stale, &mut used).await? {
                         headers.insert(header::AUTHORIZATION, value);
                     }
                 }
@@ -256,36 +142,26 @@ impl Credentials {
                 }
                 SchemeKind::ApiKey { location, name } => {
                     let Some(key) = &self.api_key else { continue };
-                    apply_api_key(*location, name, key, headers, url)?;
+                    apply_api_key(*location, name, key, headers, url).map_err(AuthFailure::Invalid)?;
                 }
                 SchemeKind::Unsupported => {}
             }
         }
-        Ok(used_provider)
+        Ok(used)
     }
 
-    async fn bearer(&self, clock: &dyn Clock, refresh: bool, used: &mut bool) -> Result<Option<HeaderValue>, String> {
+    async fn bearer(
+        &self,
+        cx: TokenContext<'_>,
+        stale: Option<u64>,
+        used: &mut Option<u64>,
+    ) -> Result<Option<HeaderValue>, AuthFailure> {
         if let Some(value) = &self.bearer_static {
             return Ok(Some(value.clone()));
         }
         let Some((state, margin)) = &self.bearer_provider else { return Ok(None) };
-        *used = true;
-        let mut cached = state.cached.lock().await;
-        let now = clock.now();
-        let fresh = |expiry: &Option<SystemTime>| match expiry {
-            None => true,
-            Some(at) => now.checked_add(*margin).is_some_and(|limit| limit < *at),
-        };
-        if !refresh {
-            if let Some((value, expiry)) = cached.as_ref() {
-                if fresh(expiry) {
-                    return Ok(Some(value.clone()));
-                }
-            }
-        }
-        let token = state.provider.token().await.map_err(|e| format!("token provider failed: {e}"))?;
-        let value = bearer(&token.value)?;
-        *cached = Some((value.clone(), token.expires_at));
+        let (value, generation) = state.header(cx, stale, *margin).await?;
+        *used = Some(generation);
         Ok(Some(value))
     }
 }
@@ -330,7 +206,10 @@ fn apply_api_key(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ManualClock;
+    use crate::clock::{BoxFuture, ManualClock};
+    use crate::ids::Ids;
+    use crate::retry::RetryPolicy;
+    use crate::token::{Token, TokenError, TokenProvider};
     use std::sync::atomic::{AtomicU32, Ordering};
 
     static SCHEMES: [SecurityScheme; 4] = [
@@ -364,10 +243,35 @@ mod tests {
         security: &[],
     };
 
+    struct Env {
+        http: reqwest::Client,
+        retry: RetryPolicy,
+        sleeper: crate::clock::RecordingSleeper,
+        clock: ManualClock,
+        ids: Ids,
+    }
+
+    impl Env {
+        fn new(clock: ManualClock) -> Self {
+            let sleeper = crate::clock::RecordingSleeper::new(clock.clone());
+            Env { http: reqwest::Client::new(), retry: RetryPolicy::default(), sleeper, clock, ids: Ids::new(Some(1)) }
+        }
+        fn cx(&self) -> TokenContext<'_> {
+            TokenContext {
+                http: &self.http,
+                retry: &self.retry,
+                sleeper: &self.sleeper,
+                clock: &self.clock,
+                ids: &self.ids,
+            }
+        }
+    }
+
     async fn run(creds: &Credentials, api: &'static ApiInfo, op: &'static Operation) -> (HeaderMap, String) {
         let mut headers = HeaderMap::new();
         let mut url = reqwest::Url::parse("http://h/p?x=1").unwrap();
-        creds.apply(api, op, &mut headers, &mut url, &ManualClock::default(), false).await.unwrap();
+        let env = Env::new(ManualClock::default());
+        creds.apply(api, op, &mut headers, &mut url, env.cx(), None).await.unwrap();
         (headers, url.to_string())
     }
 
@@ -397,12 +301,17 @@ mod tests {
         assert!(!format!("{:?}", TokenSource::from("secret")).contains("secret"));
     }
 
-    struct Counting(Arc<AtomicU32>, ManualClock);
+    struct Counting(Arc<AtomicU32>, Duration);
     impl TokenProvider for Counting {
-        fn token(&self) -> BoxFuture<'_, Result<Token, TokenError>> {
+        fn token<'a>(&'a self, cx: TokenContext<'a>) -> BoxFuture<'a, Result<Token, TokenError>> {
             let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
-            let expiry = self.1.now() + Duration::from_secs(100);
-            Box::pin(async move { Ok(Token::new(format!("t{n}")).expires_at(expiry)) })
+            let expiry = cx.now() + self.1;
+            Box::pin(async move {
+                if n == 4 {
+                    return Err("the token endpoint is down".into());
+                }
+                Ok(Token::new(format!("t{n}")).expires_at(expiry))
+            })
         }
     }
 
@@ -410,25 +319,46 @@ mod tests {
     async fn provider_tokens_are_cached_and_refreshed() {
         let calls = Arc::new(AtomicU32::new(0));
         let clock = ManualClock::default();
-        let creds =
-            Credentials::new(Some(TokenSource::provider(Counting(calls.clone(), clock.clone()))), None, None).unwrap();
-        let get = |refresh| {
-            let creds = &creds;
-            let clock = clock.clone();
+        let env = Env::new(clock.clone());
+        let source = TokenSource::provider(Counting(calls.clone(), Duration::from_secs(100)));
+        let creds = Credentials::new(Some(source), None, None).unwrap();
+        let get = |stale| {
+            let (creds, env) = (&creds, &env);
             async move {
                 let mut h = HeaderMap::new();
                 let mut url = reqwest::Url::parse("http://h/").unwrap();
-                creds.apply(&API, &OP, &mut h, &mut url, &clock, refresh).await.unwrap();
-                h.get("authorization").unwrap().to_str().unwrap().to_owned()
+                let generation = creds.apply(&API, &OP, &mut h, &mut url, env.cx(), stale).await?;
+                Ok::<_, AuthFailure>((h.get("authorization").unwrap().to_str().unwrap().to_owned(), generation))
             }
         };
-        assert_eq!(get(false).await, "Bearer t1");
-        assert_eq!(get(false).await, "Bearer t1", "cached");
-        clock.advance(Duration::from_secs(69));
-        assert_eq!(get(false).await, "Bearer t1", "31 s left: still fresh");
+        assert_eq!(get(None).await.unwrap(), ("Bearer t1".into(), Some(1)));
+        assert_eq!(get(None).await.unwrap().0, "Bearer t1", "cached");
+        clock.advance(Duration::from_secs(89));
+        assert_eq!(get(None).await.unwrap().0, "Bearer t1", "11 s left of 100: still fresh");
         clock.advance(Duration::from_secs(2));
-        assert_eq!(get(false).await, "Bearer t2", "within the margin: refreshed");
-        assert_eq!(get(true).await, "Bearer t3", "forced after a 401");
+        assert_eq!(get(None).await.unwrap(), ("Bearer t2".into(), Some(2)), "9 s left, a tenth: refreshed");
+        assert_eq!(get(Some(1)).await.unwrap().0, "Bearer t2", "a 401 for a token already replaced");
+        assert_eq!(get(Some(2)).await.unwrap(), ("Bearer t3".into(), Some(3)), "forced after a 401");
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+        clock.advance(Duration::from_secs(95));
+        assert_eq!(get(None).await.unwrap().0, "Bearer t3", "the provider fails, the token has 5 s left");
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(get(None).await.unwrap().0, "Bearer t5", "expired: fetched again");
+        assert_eq!(get(Some(4)).await.unwrap(), ("Bearer t6".into(), Some(5)), "generations count fetches");
+    }
+
+    #[tokio::test]
+    async fn a_failing_provider_never_hands_out_a_rejected_token() {
+        let calls = Arc::new(AtomicU32::new(3)); // the next fetch is number 4, which fails
+        let env = Env::new(ManualClock::default());
+        let source = TokenSource::provider(Counting(calls.clone(), Duration::from_secs(100)));
+        let creds = Credentials::new(Some(source), None, None).unwrap();
+        let mut h = HeaderMap::new();
+        let mut url = reqwest::Url::parse("http://h/").unwrap();
+        assert!(matches!(
+            creds.apply(&API, &OP, &mut h, &mut url, env.cx(), None).await,
+            Err(AuthFailure::Provider(_))
+        ));
+        assert!(h.is_empty());
     }
 }

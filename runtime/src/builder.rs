@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 
-use crate::api::ApiInfo;
-use crate::auth::{Credentials, TokenSource};
+use crate::api::{ApiInfo, SchemeKind};
+use crate::auth::Credentials;
 use crate::breaker::CircuitBreaker;
 use crate::budget::RetryBudget;
 use crate::client::{Client, Inner, Resilience, ResponseRules, Time, Timeouts};
@@ -17,9 +17,11 @@ use crate::error::BuildError;
 use crate::idempotency::IdempotencyConfig;
 use crate::ids::Ids;
 use crate::interceptor::Interceptor;
+use crate::oauth::ClientCredentials;
 use crate::prepared::Defaults;
 use crate::redact::{RedactedUrl, redact_url};
 use crate::retry::RetryPolicy;
+use crate::token::TokenSource;
 use crate::url::BaseUrl;
 
 /// Implemented by every generated client: wraps the runtime's [`Client`](crate::Client).
@@ -66,6 +68,8 @@ pub struct ClientBuilder<C> {
     sleeper: Box<dyn Sleep>,
     clock: Box<dyn Clock>,
     id_seed: Option<u64>,
+    /// A setting that cannot work, reported by `build` (kept so the chain of calls stays simple).
+    deferred: Option<BuildError>,
     _client: PhantomData<fn() -> C>,
 }
 
@@ -108,6 +112,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             sleeper: Box::new(TokioSleep),
             clock: Box::new(SystemClock),
             id_seed: None,
+            deferred: None,
             _client: PhantomData,
         }
     }
@@ -128,6 +133,61 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     /// Bearer authentication: a static token (`&str`, `String`) or [`TokenSource::provider`].
     pub fn bearer_auth(mut self, source: impl Into<TokenSource>) -> Self {
         self.bearer = Some(source.into());
+        self
+    }
+
+    /// OAuth2 client credentials with the token URL and scopes of the document's
+    /// `clientCredentials` flow (the first `oauth2` scheme that has one; the scopes are those the
+    /// document's security requirements ask of it). Tokens are cached, refreshed before they
+    /// expire and fetched once for many concurrent calls; see [`ClientCredentials`]. A relative
+    /// `tokenUrl` is resolved against the base URL. [`build`](Self::build) fails when the
+    /// document has no such flow.
+    ///
+    /// ```ignore
+    /// let client = petstore::Client::builder("https://api.example.com")
+    ///     .oauth2_client_credentials(std::env::var("CLIENT_ID")?, std::env::var("CLIENT_SECRET")?)
+    ///     .build()?;
+    /// ```
+    pub fn oauth2_client_credentials(self, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        self.oauth2_client_credentials_with(client_id, client_secret, |credentials| credentials)
+    }
+
+    /// [`oauth2_client_credentials`](Self::oauth2_client_credentials), with the document's
+    /// settings changed by `configure` (other scopes, a token URL for another environment, body
+    /// credentials).
+    ///
+    /// ```ignore
+    /// let client = petstore::Client::builder("https://api.example.com")
+    ///     .oauth2_client_credentials_with(id, secret, |c| c.scopes(["pets:read"]).client_auth(gusset::oauth::ClientAuth::Body))
+    ///     .build()?;
+    /// ```
+    pub fn oauth2_client_credentials_with(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        configure: impl FnOnce(ClientCredentials) -> ClientCredentials,
+    ) -> Self {
+        let flow = self.api.security_schemes.iter().find_map(|scheme| match scheme.kind {
+            SchemeKind::OAuth2ClientCredentials { token_url, scopes } => Some((token_url, scopes)),
+            _ => None,
+        });
+        let Some((token_url, scopes)) = flow else {
+            self.deferred = Some(BuildError::Conflict {
+                message: format!(
+                    "`oauth2_client_credentials`: `{}` declares no OAuth2 client-credentials flow; pass `gusset::oauth::ClientCredentials::new(token_url, id, secret)` to `bearer_auth`",
+                    self.api.title
+                ),
+            });
+            return self;
+        };
+        // `tokenUrl` may be relative to the server (OpenAPI 3.1).
+        let base = reqwest::Url::parse(&format!("{}/", self.base_url.trim_end_matches('/')));
+        let url = match base.as_ref().ok().and_then(|base| base.join(token_url).ok()) {
+            Some(url) => url.to_string(),
+            None => token_url.to_owned(),
+        };
+        let credentials = ClientCredentials::new(url, client_id, client_secret).scopes(scopes.iter().copied());
+        self.bearer = Some(configure(credentials).into());
         self
     }
 
@@ -273,6 +333,9 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     }
 
     fn build_client(self) -> Result<Client, BuildError> {
+        if let Some(error) = self.deferred {
+            return Err(error);
+        }
         let base = self.base_url.trim_end_matches('/');
         // The url is shown redacted: it may carry a password or a key (that is one way to get here).
         let bad_url = |message: String| BuildError::BaseUrl { url: redact_url(&self.base_url, self.api), message };

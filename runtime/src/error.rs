@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::{HeaderMap, StatusCode};
 
 use crate::redact::RedactedHeaders;
+use crate::token::TokenError;
 
 /// What is known about a failed call, whatever the failure: present on every [`Error`] variant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,8 +90,14 @@ pub enum Error<E> {
     /// The request could not be built (a header value with CR/LF, a parameter its style cannot
     /// express...); nothing was sent.
     InvalidRequest { message: String, context: ErrorContext },
-    /// Credentials could not be obtained from the token provider; nothing was sent.
+    /// A credential cannot be sent (the token a provider returned contains a character not
+    /// allowed in a header); nothing was sent.
     Auth { message: String, context: ErrorContext },
+    /// The token provider could not get a token; nothing was sent. The built-in OAuth2 providers'
+    /// `source` is a [`TokenEndpointError`](crate::oauth::TokenEndpointError) naming the token
+    /// endpoint and what it answered (downcast with `source.downcast_ref()`); it never holds the
+    /// client secret, the refresh token or a token.
+    Token { source: TokenError, context: ErrorContext },
     /// A retry was needed but the client's retry budget is empty; `status` is the last response's.
     BudgetExhausted { status: Option<StatusCode>, context: ErrorContext },
     /// The host's circuit breaker is open; the attempt was not sent.
@@ -111,6 +118,7 @@ impl<E> Error<E> {
             | Error::Timeout { context, .. }
             | Error::InvalidRequest { context, .. }
             | Error::Auth { context, .. }
+            | Error::Token { context, .. }
             | Error::BudgetExhausted { context, .. }
             | Error::CircuitOpen { context, .. }
             | Error::RetryAfterTooLong { context, .. } => context,
@@ -179,6 +187,7 @@ impl Error<Infallible> {
             Error::Timeout { kind, context } => Error::Timeout { kind, context },
             Error::InvalidRequest { message, context } => Error::InvalidRequest { message, context },
             Error::Auth { message, context } => Error::Auth { message, context },
+            Error::Token { source, context } => Error::Token { source, context },
             Error::BudgetExhausted { status, context } => Error::BudgetExhausted { status, context },
             Error::CircuitOpen { host, context } => Error::CircuitOpen { host, context },
             Error::RetryAfterTooLong { status, wait, cap, context } => {
@@ -232,6 +241,9 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
             Error::Auth { message, context } => {
                 f.debug_struct("Auth").field("message", message).field("context", context).finish()
             }
+            Error::Token { source, context } => {
+                f.debug_struct("Token").field("source", source).field("context", context).finish()
+            }
             Error::BudgetExhausted { status, context } => {
                 f.debug_struct("BudgetExhausted").field("status", status).field("context", context).finish()
             }
@@ -281,6 +293,7 @@ impl<E> fmt::Display for Error<E> {
             }
             Error::InvalidRequest { message, .. } => write!(f, "`{op}` invalid request: {message}")?,
             Error::Auth { message, .. } => write!(f, "`{op}` could not get credentials: {message}")?,
+            Error::Token { source, .. } => write!(f, "`{op}` could not get a token: {source}")?,
             Error::BudgetExhausted { status, .. } => {
                 write!(f, "`{op}` retry budget exhausted")?;
                 if let Some(status) = status {
@@ -308,6 +321,7 @@ impl<E: fmt::Debug> std::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport { source, .. } => Some(source),
+            Error::Token { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@ use tracing::field::Empty;
 
 use crate::attempt::{Attempt, Final, Plan, attempt};
 use crate::breaker::is_failure_status;
+use crate::challenge::token_rejected;
 use crate::client::Inner;
 use crate::correlation;
 use crate::failure::{Failed, Failure, context};
@@ -93,7 +94,7 @@ async fn attempts(
     let mut max = policy.attempts();
     let mut counted = 0; // attempts the retry policy counts (a 401 token refresh is not one)
     let mut last_cost = 0;
-    let mut refresh = false;
+    let mut stale = None; // the provider token the last attempt's 401 rejected
     let mut refreshed = false;
     loop {
         let permit = inner.resilience.permit(inner.time.clock.now())?;
@@ -105,11 +106,11 @@ async fn attempts(
             "http.request.resend_count" = state.attempts - 1,
             "http.response.status_code" = Empty,
         );
-        let mut used_provider = false;
+        let mut used_provider = None;
         let mut head = None;
-        let plan = Plan { info, trace_id, refresh, deadline };
+        let plan = Plan { info, trace_id, stale, deadline };
         let outcome = attempt(inner, prepared, plan, &mut used_provider, &mut head).instrument(span.clone()).await;
-        refresh = false;
+        stale = None;
         // Whatever became of the body, a response head names the server's request id.
         if let Some(head) = head {
             span.record("http.response.status_code", head.status.as_u16());
@@ -124,12 +125,19 @@ async fn attempts(
                 if let Some(permit) = permit {
                     permit.record(is_failure_status(response.status.as_u16()), now);
                 }
-                if response.status == StatusCode::UNAUTHORIZED && used_provider && !refreshed {
-                    // The token may have been revoked or expired early: ask the provider once more
-                    // and resend at once. The server rejected the request, so resending is safe
-                    // for any method, and it does not use up a retry.
+                if response.status == StatusCode::UNAUTHORIZED
+                    && used_provider.is_some()
+                    && !refreshed
+                    && token_rejected(&response.headers)
+                {
+                    // The token was revoked or expired early (`error="invalid_token"`): ask the
+                    // provider once more and resend at once, with the same idempotency key and
+                    // correlation id. The server rejected the request, so resending is safe for
+                    // any method, and it does not use up a retry. Once per call: a second 401 is
+                    // the caller's answer.
+                    tracing::debug!(attempt = state.attempts, "the server rejected the token; refreshing it once");
                     refreshed = true;
-                    refresh = true;
+                    stale = used_provider;
                     counted -= 1;
                     max += 1;
                     continue;
@@ -146,6 +154,10 @@ async fn attempts(
                     }
                 }
                 if !retryable {
+                    // No credentials, nothing sent: the attempt does not count.
+                    if matches!(failed, Failed::Auth(_) | Failed::Token(_)) {
+                        state.attempts -= 1;
+                    }
                     return Err(failed);
                 }
                 let decision =

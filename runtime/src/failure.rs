@@ -9,6 +9,7 @@ use http::StatusCode;
 
 use crate::error::{ContextFields, Error, ErrorContext, TimeoutKind};
 use crate::response::CallMeta;
+use crate::token::TokenError;
 
 /// The runtime's untyped failure; widened to the call's `Error<E>` at the end.
 pub(crate) type Failure = Error<Infallible>;
@@ -43,6 +44,7 @@ pub(crate) enum Failed {
     Transport(reqwest::Error),
     Timeout(TimeoutKind),
     Auth(String),
+    Token(TokenError),
     Invalid(String),
     Budget(Option<StatusCode>),
     CircuitOpen,
@@ -74,6 +76,7 @@ impl Failed {
             Failed::Transport(source) => Error::Transport { source, context },
             Failed::Timeout(kind) => Error::Timeout { kind, context },
             Failed::Auth(message) => Error::Auth { message, context },
+            Failed::Token(source) => Error::Token { source, context },
             Failed::Invalid(message) => Error::InvalidRequest { message, context },
             Failed::Budget(status) => Error::BudgetExhausted { status, context },
             Failed::CircuitOpen => Error::CircuitOpen { host: host.to_owned(), context },

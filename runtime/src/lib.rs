@@ -48,9 +48,12 @@
 //! * **Headers**: `User-Agent: <client>/<version> gusset/<version>`, the API version under the
 //!   document's version header, and `Gusset-Attempt: 2; max=3`.
 //! * **Timeouts**: connect (10 s), per attempt (60 s) and per call including waits (5 min).
-//! * **Auth**: bearer (static or a refreshing [`TokenProvider`]), basic, and API keys in a header,
-//!   query or cookie, as the document's security schemes say. Secrets never appear in `Debug`
-//!   output, logs or errors.
+//! * **Auth**: bearer (static or a refreshing [`TokenProvider`]), OAuth2 client credentials and
+//!   rotating refresh tokens ([`oauth`], [`ClientBuilder::oauth2_client_credentials`]), basic, and
+//!   API keys in a header, query or cookie, as the document's security schemes say. Tokens are
+//!   cached, replaced `min(lifetime / 10, 60 s)` before they expire, fetched once for many
+//!   concurrent calls, and refreshed once when a 401 says `error="invalid_token"`. Secrets never
+//!   appear in `Debug` output, logs or errors.
 //! * **Observability**: a `tracing` span per call (`gusset.call`) and per attempt
 //!   (`gusset.attempt`) with OpenTelemetry HTTP field names.
 //! * **Hooks**: an [`Interceptor`] sees every attempt and response.
@@ -85,6 +88,7 @@
 // Leaves: time, ids, text, values, policies.
 mod breaker; // the circuit breaker
 mod budget; // the retry budget
+mod challenge; // `WWW-Authenticate`: was the token rejected?
 pub mod clock; // time, replaceable in tests
 pub mod correlation; // ambient ids, `traceparent`
 mod ids; // the random source of a client
@@ -105,6 +109,9 @@ mod redact;
 mod request;
 mod url;
 
+// Short-lived tokens: providers and their cache.
+mod token;
+
 // Credentials; responses and errors.
 mod auth;
 mod error;
@@ -121,6 +128,12 @@ mod prepared; // `PreparedRequest` and `prepare`
 // Hooks on every attempt; reading a body under the size limit.
 mod body;
 mod interceptor;
+
+// One request to an OAuth2 token endpoint.
+mod token_endpoint;
+
+// The built-in OAuth2 token providers.
+pub mod oauth;
 
 // `Client` and the settings its calls read.
 mod client;
@@ -142,7 +155,6 @@ mod builder;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use auth::{Token, TokenError, TokenProvider, TokenSource};
 pub use breaker::{CircuitBreaker, CircuitState};
 pub use budget::RetryBudget;
 pub use builder::ClientBuilder;
@@ -154,9 +166,11 @@ pub use error::{BuildError, Error, ErrorContext, TimeoutKind};
 pub use idempotency::IdempotencyConfig;
 pub use interceptor::{AttemptInfo, Interceptor};
 pub use multipart::Multipart;
+pub use oauth::{ClientCredentials, RefreshToken};
 pub use prepared::PreparedRequest;
 pub use response::Response;
 pub use retry::{Jitter, RetryPolicy};
+pub use token::{Token, TokenContext, TokenError, TokenProvider, TokenSource};
 /// UUIDs in generated types (`format: uuid`), so user code can build them
 /// without depending on `uuid` itself.
 pub use uuid::Uuid;

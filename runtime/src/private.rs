@@ -13,7 +13,7 @@
 //! | name | what generated code does with it | how it may change |
 //! |---|---|---|
 //! | [`ApiInfo`] | one `static API` per client, written as a struct literal (`title`, `api_version`, `version_header`, `client_name`, `client_version`, `servers`, `security_schemes`) | a new field breaks every generated client: only together with `codegen/src/emit` |
-//! | [`SecurityScheme`], [`SchemeKind`] (`Bearer`, `Basic`, `ApiKey { location, name }`, `OAuth2 { token_url }`, `OpenIdConnect`, `Unsupported`), [`ApiKeyLocation`] (`Header`, `Query`, `Cookie`) | the document's `securitySchemes`, as literals inside `API` | new variants may be added (codegen emits only known ones); fields only with codegen |
+//! | [`SecurityScheme`], [`SchemeKind`] (`Bearer`, `Basic`, `ApiKey { location, name }`, `OAuth2 { token_url }`, `OAuth2ClientCredentials { token_url, scopes }`, `OpenIdConnect`, `Unsupported`), [`ApiKeyLocation`] (`Header`, `Query`, `Cookie`) | the document's `securitySchemes`, as literals inside `API` | new variants may be added (codegen emits only known ones); fields only with codegen |
 //! | [`GeneratedClient`] | implemented by the generated `Client` (`from_client` wraps the runtime's [`Client`](crate::Client)) | stable |
 //! | [`builder`] | `Client::builder(base_url)` calls `builder(&API, base_url)` | stable |
 //! | [`Operation`], [`Idempotency`] (`Default`, `Always`) | one `static` per operation, a struct literal (`id`, `method`, `path`, `idempotency`, `security`) | a new field only with codegen |

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use gusset::clock::{BoxFuture, Clock, ManualClock, RecordingSleeper};
-use gusset::{Error, RetryPolicy, Token, TokenError, TokenProvider, TokenSource};
+use gusset::{Error, RetryPolicy, Token, TokenContext, TokenError, TokenProvider, TokenSource};
 use support::petstore::{Client, NewPet};
 use support::{Reply, Server};
 
@@ -123,7 +123,7 @@ async fn retry_after_is_honoured_under_the_cap_and_ends_the_call_over_it() {
 struct Rotating(Arc<AtomicU32>);
 
 impl TokenProvider for Rotating {
-    fn token(&self) -> BoxFuture<'_, Result<Token, TokenError>> {
+    fn token<'a>(&'a self, _: TokenContext<'a>) -> BoxFuture<'a, Result<Token, TokenError>> {
         let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
         Box::pin(async move { Ok(Token::new(format!("t{n}"))) })
     }

@@ -48,8 +48,9 @@ impl Client {
                 },
                 ::gusset::__private::SecurityScheme {
                     name: "oauth",
-                    kind: ::gusset::__private::SchemeKind::OAuth2 {
-                        token_url: Some("https://auth.catalog.example/token"),
+                    kind: ::gusset::__private::SchemeKind::OAuth2ClientCredentials {
+                        token_url: "https://auth.catalog.example/token",
+                        scopes: &["write"],
                     },
                 },
             ],

@@ -465,7 +465,7 @@ async fn query_names_and_values_arrive_as_sent() -> TestResult {
 struct CrlfToken;
 
 impl TokenProvider for CrlfToken {
-    fn token(&self) -> BoxFuture<'_, Result<Token, TokenError>> {
+    fn token<'a>(&'a self, _: gusset::TokenContext<'a>) -> BoxFuture<'a, Result<Token, TokenError>> {
         Box::pin(async { Ok(Token::new("tok\r\nX-Injected: 1")) })
     }
 }

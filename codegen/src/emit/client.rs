@@ -37,6 +37,9 @@ pub(super) fn emit_client(api: &Api, deprecated_types: &Deprecated<'_>) -> Token
                 };
                 quote!(OAuth2 { token_url: #token_url })
             }
+            SchemeKind::OAuth2ClientCredentials { token_url, scopes } => {
+                quote!(OAuth2ClientCredentials { token_url: #token_url, scopes: &[#(#scopes),*] })
+            }
             SchemeKind::OpenIdConnect => quote!(OpenIdConnect),
             SchemeKind::Unsupported => quote!(Unsupported),
         };

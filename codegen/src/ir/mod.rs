@@ -328,8 +328,19 @@ pub(crate) struct SecurityScheme {
 pub(crate) enum SchemeKind {
     Bearer,
     Basic,
-    ApiKey { location: Location, name: String },
-    OAuth2 { token_url: Option<String> },
+    ApiKey {
+        location: Location,
+        name: String,
+    },
+    OAuth2 {
+        token_url: Option<String>,
+    },
+    /// An `oauth2` scheme with a `clientCredentials` flow: its `tokenUrl`, and the scopes the
+    /// document's security requirements ask of the scheme.
+    OAuth2ClientCredentials {
+        token_url: String,
+        scopes: Vec<String>,
+    },
     OpenIdConnect,
     Unsupported,
 }

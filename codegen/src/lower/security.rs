@@ -50,6 +50,11 @@ pub(super) fn lower_schemes<'a>(cx: &mut Cx<'a>) -> Vec<SecurityScheme> {
                 },
                 name: key_name.clone(),
             },
+            // The flow a client can use on its own (`oauth2_client_credentials`).
+            Scheme::OAuth2 { flows, .. } if flows.client_credentials.is_some() => SchemeKind::OAuth2ClientCredentials {
+                token_url: flows.client_credentials.as_ref().map(|f| f.token_url.clone()).unwrap_or_default(),
+                scopes: required_scopes(doc, name),
+            },
             Scheme::OAuth2 { flows, .. } => SchemeKind::OAuth2 {
                 token_url: flows
                     .client_credentials
@@ -62,6 +67,18 @@ pub(super) fn lower_schemes<'a>(cx: &mut Cx<'a>) -> Vec<SecurityScheme> {
         out.push(SecurityScheme { name: name.clone(), kind });
     }
     out
+}
+
+/// The scopes the document's security requirements (top-level and per operation) ask of the
+/// scheme `name`, sorted and without duplicates: what a client-credentials token must carry for
+/// every operation to work. A flow's `scopes` map lists what exists, not what is needed.
+fn required_scopes(doc: &openapiv3::OpenAPI, name: &str) -> Vec<String> {
+    let operations = doc.paths.paths.values().filter_map(ReferenceOr::as_item).flat_map(|item| item.iter());
+    let requirements = doc.security.iter().chain(operations.filter_map(|(_, op)| op.security.as_ref()));
+    let mut scopes: Vec<String> = requirements.flatten().filter_map(|req| req.get(name)).flatten().cloned().collect();
+    scopes.sort();
+    scopes.dedup();
+    scopes
 }
 
 /// Server URLs with each `{variable}` replaced by its default.
@@ -87,4 +104,29 @@ pub(super) fn lower_servers(cx: &mut Cx<'_>) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_credentials_token_asks_for_every_scope_the_requirements_name() {
+        let doc: openapiv3::OpenAPI = serde_json::from_value(serde_json::json!({
+            "openapi": "3.0.3",
+            "info": { "title": "t", "version": "1" },
+            "security": [{ "cc": ["c"] }, { "other": ["x"] }],
+            "paths": {
+                "/a": {
+                    "get": { "security": [{ "cc": ["b", "a"] }], "responses": {} },
+                    "post": { "security": [{ "cc": ["a"], "other": ["y"] }], "responses": {} },
+                    "put": { "responses": {} }
+                }
+            }
+        }))
+        .unwrap();
+        assert_eq!(required_scopes(&doc, "cc"), ["a", "b", "c"]);
+        assert_eq!(required_scopes(&doc, "other"), ["x", "y"]);
+        assert!(required_scopes(&doc, "none").is_empty());
+    }
 }
