@@ -210,9 +210,7 @@ fn run_timed(
     fidelity.extend(loaded.losses.fidelity);
     fidelity.finish();
     for d in &mut diagnostics {
-        if d.location.is_none() {
-            d.location = loaded.sources.locate(&d.pointer);
-        }
+        loaded.sources.place(d);
     }
     let Some(api) = lowered.api.filter(|_| !diagnostics.iter().any(Diagnostic::is_error)) else {
         diagnostics.sort_by_key(|d| std::cmp::Reverse(d.severity));

@@ -59,4 +59,11 @@ pub mod snapshots {
     pub mod fidelity {
         include!("../snapshots/fidelity.rs");
     }
+
+    /// `tests/fixtures/swagger2.yaml`: a Swagger 2.0 document, converted as
+    /// it is loaded.
+    #[deny(warnings)]
+    pub mod swagger2 {
+        include!("../snapshots/swagger2.rs");
+    }
 }

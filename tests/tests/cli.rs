@@ -192,12 +192,12 @@ fn missing_file() {
 }
 
 #[test]
-fn swagger_2_is_refused_clearly() {
-    let output = cargo_gusset().args(["check", "bad/swagger2.yaml"]).current_dir(fixture("")).output().unwrap();
+fn swagger_1_is_refused_clearly() {
+    let output = cargo_gusset().args(["check", "bad/swagger1.yaml"]).current_dir(fixture("")).output().unwrap();
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
-    assert!(text.contains("2.0"), "the message says which version it found: {text}");
-    assert!(text.contains("--> bad/swagger2.yaml:2:"), "{text}");
+    assert!(text.contains("`1.2`"), "the message says which version it found: {text}");
+    assert!(text.contains("--> bad/swagger1.yaml:2:"), "{text}");
 }
 
 #[test]

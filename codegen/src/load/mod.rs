@@ -1,9 +1,9 @@
-//! Bytes to document: JSON or YAML, the version gate, 3.1 normalised to the
-//! 3.0 model, `$ref`s to other files bundled in, and a source map from JSON
+//! Bytes to document: JSON or YAML, the version gate, Swagger 2.0 converted
+//! and 3.1 normalised to the 3.0 model, `$ref`s to other files bundled in, and a source map from JSON
 //! pointers to line:column.
 //!
 //! The order matters: parse → version gate (before anything else reads the
-//! document) → bundle other files → normalise 3.1 and fix known mistakes in
+//! document) → Swagger 2.0 converted → bundle other files → normalise 3.1 and fix known mistakes in
 //! one walk → check local `$ref`s (errors) → deserialize, repairing what
 //! fails (warnings).
 
@@ -12,6 +12,7 @@ mod parse;
 mod refs;
 mod repair;
 mod source_map;
+mod swagger2;
 mod targets;
 mod version;
 mod walk;
@@ -98,10 +99,19 @@ pub(crate) fn load(input: Input<'_>) -> Result<Loaded, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut files = vec![path.clone()];
 
-    let version = match version::check(&mut document, &mut warnings) {
+    let mut version = match version::check(&mut document, &mut warnings) {
         Ok(version) => version,
         Err(e) => return Err(finish_errors(vec![e], warnings, &sources)),
     };
+    if version == version::Version::V20 {
+        let mut converted = Vec::new();
+        let origins = swagger2::convert(&mut document, &mut converted);
+        // These already point into the 2.0 document: locate them before the origins apply.
+        locate_all(&mut converted, &sources);
+        warnings.extend(converted);
+        sources.set_origins(origins);
+        version = version::Version::V30;
+    }
     refs::Bundler::new(&path, &mut sources, &mut files, &mut errors).bundle(&mut document);
     normalize::normalize_document(&mut document, version, &mut warnings, &mut losses);
     // One walk does all per-object work: big documents have a million nodes.
@@ -146,7 +156,7 @@ fn finish_errors(mut errors: Vec<Diagnostic>, warnings: Vec<Diagnostic>, sources
 }
 
 fn locate_all(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
-    for d in diagnostics.iter_mut().filter(|d| d.location.is_none()) {
-        d.location = sources.locate(&d.pointer);
+    for d in diagnostics.iter_mut() {
+        sources.place(d);
     }
 }

@@ -5,10 +5,11 @@
 //! each file's text is scanned once into a tree of (parent, key) → position,
 //! and every later lookup is a walk of a few hash lookups.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use crate::diagnostic::{Location, split};
+use crate::diagnostic::{Diagnostic, Location, split};
 
 use super::parse::Format;
 
@@ -19,6 +20,38 @@ pub(crate) struct SourceMap {
     /// Subtrees of the bundled document copied from a file: the longest
     /// matching prefix wins. The root file is mounted at the empty prefix.
     mounts: Vec<Mount>,
+    /// Where the nodes of a converted document (Swagger 2.0) were written.
+    origins: Origins,
+}
+
+/// Pointers into a converted document mapped to the pointers of what the
+/// user wrote: a node's pointer maps through its nearest recorded ancestor
+/// (`/components/schemas/Pet/properties/a` → `/definitions/Pet/properties/a`),
+/// and a node with no recorded ancestor is where it was.
+#[derive(Debug, Default)]
+pub(crate) struct Origins {
+    moved: HashMap<String, String>,
+}
+
+impl Origins {
+    /// Says that the node at `converted` was written at `original`.
+    pub(crate) fn record(&mut self, converted: String, original: String) {
+        self.moved.insert(converted, original);
+    }
+
+    /// The pointer `pointer` had in the document as written.
+    pub(crate) fn original(&self, pointer: &str) -> String {
+        let mut prefix = pointer;
+        loop {
+            if let Some(original) = self.moved.get(prefix) {
+                return format!("{original}{}", &pointer[prefix.len()..]);
+            }
+            match prefix.rfind('/') {
+                Some(cut) => prefix = &prefix[..cut],
+                None => return pointer.to_owned(),
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -49,9 +82,30 @@ impl SourceMap {
         self.mounts.push(Mount { prefix: split(prefix), file, base: split(base) });
     }
 
+    /// Records where the nodes of a converted document were written; from
+    /// then on pointers are mapped through it before they are located.
+    pub(crate) fn set_origins(&mut self, origins: Origins) {
+        self.origins = origins;
+    }
+
+    /// Gives a diagnostic without a location the pointer of what the user
+    /// wrote (for a converted document) and that node's file and position.
+    pub(crate) fn place(&self, diagnostic: &mut Diagnostic) {
+        if diagnostic.location.is_none() {
+            diagnostic.pointer = self.origins.original(&diagnostic.pointer);
+            diagnostic.location = self.locate_written(&diagnostic.pointer);
+        }
+    }
+
     /// The file and position of the node `pointer` names in the bundled
     /// document, or of its nearest ancestor that exists in the source.
+    #[cfg(test)]
     pub(crate) fn locate(&self, pointer: &str) -> Option<Location> {
+        self.locate_written(&self.origins.original(pointer))
+    }
+
+    /// [`SourceMap::locate`] for a pointer already mapped to what the user wrote.
+    fn locate_written(&self, pointer: &str) -> Option<Location> {
         let tokens = split(pointer);
         let mount = self
             .mounts

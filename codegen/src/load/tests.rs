@@ -86,10 +86,10 @@ fn only_regular_files_are_read() {
 }
 
 #[test]
-fn swagger_2_is_refused_with_advice_and_a_location() {
-    let e = errors("old.json", "{\n  \"swagger\": \"2.0\",\n  \"paths\": {}\n}");
+fn swagger_1_2_is_refused_with_a_location() {
+    let e = errors("old.json", "{\n  \"swagger\": \"1.2\",\n  \"paths\": {}\n}");
     assert_eq!(pointers(&e), ["/swagger"]);
-    assert!(e[0].message.contains("swagger2openapi"));
+    assert!(e[0].message.contains("gusset reads Swagger `2.0`"));
     assert_eq!(e[0].location.as_ref().map(|l| (l.line, l.column)), Some((2, 3)));
 }
 

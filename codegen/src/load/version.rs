@@ -7,6 +7,8 @@ use crate::diagnostic::Diagnostic;
 /// The OpenAPI versions gusset reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Version {
+    /// Swagger 2.0, converted to 3.0 before anything else reads it.
+    V20,
     V30,
     V31,
 }
@@ -27,12 +29,31 @@ pub(crate) fn check(document: &mut Value, warnings: &mut Vec<Diagnostic>) -> Res
         return Err(Diagnostic::error("", format!("an OpenAPI document must be an object, found {found}")));
     };
     if let Some(swagger) = object.get("swagger") {
+        // YAML reads `swagger: 2.0` as a number.
         let version = swagger.as_str().map_or_else(|| swagger.to_string(), str::to_owned);
+        return match version.trim() {
+            "2.0" if swagger.is_number() => {
+                warnings.push(Diagnostic::warning(
+                    "/swagger",
+                    "the `swagger` version should be a string; read `2.0` as `\"2.0\"`",
+                ));
+                Ok(Version::V20)
+            }
+            "2.0" => Ok(Version::V20),
+            _ => Err(Diagnostic::error(
+                "/swagger",
+                format!(
+                    "unsupported Swagger version `{version}`: gusset reads Swagger `2.0` and OpenAPI `3.0.x` and `3.1.x`"
+                ),
+            )),
+        };
+    }
+    if let Some(old) = object.get("swaggerVersion") {
+        let version = old.as_str().map_or_else(|| old.to_string(), str::to_owned);
         return Err(Diagnostic::error(
-            "/swagger",
+            "/swaggerVersion",
             format!(
-                "`swagger: {version}` documents (Swagger 2.0) are not supported; convert the document to OpenAPI 3 first \
-                 (for example `npx swagger2openapi spec.yaml --outfile openapi.yaml`) and generate from that"
+                "unsupported Swagger version `{version}`: gusset reads Swagger `2.0` and OpenAPI `3.0.x` and `3.1.x`"
             ),
         ));
     }
@@ -94,11 +115,19 @@ mod tests {
     }
 
     #[test]
-    fn swagger_2_says_what_to_do() {
-        let Err(e) = run(json!({"swagger": "2.0", "paths": {}})).0 else { panic!("accepted swagger 2.0") };
+    fn swagger_2_0_is_read_and_older_swagger_is_refused() {
+        assert_eq!(run(json!({"swagger": "2.0", "paths": {}})).0, Ok(Version::V20));
+        let (version, warnings) = run(json!({"swagger": 2.0}));
+        assert_eq!(version, Ok(Version::V20));
+        assert_eq!(warnings.len(), 1);
+        let Err(e) = run(json!({"swagger": "1.2"})).0 else { panic!("accepted swagger 1.2") };
         assert_eq!(e.pointer, "/swagger");
-        assert!(e.message.starts_with("`swagger: 2.0` documents (Swagger 2.0) are not supported"), "{}", e.message);
-        assert!(e.message.contains("swagger2openapi"), "{}", e.message);
+        assert_eq!(
+            e.message,
+            "unsupported Swagger version `1.2`: gusset reads Swagger `2.0` and OpenAPI `3.0.x` and `3.1.x`"
+        );
+        let Err(e) = run(json!({"swaggerVersion": "1.2", "apis": []})).0 else { panic!("accepted swagger 1.2") };
+        assert_eq!(e.pointer, "/swaggerVersion");
     }
 
     #[test]

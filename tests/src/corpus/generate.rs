@@ -273,7 +273,7 @@ mod tests {
 
     #[test]
     fn bad_documents_fail_with_located_errors() {
-        for name in ["swagger2.yaml", "truncated.json", "broken-ref.yaml", "many-errors.yaml"] {
+        for name in ["swagger1.yaml", "truncated.json", "broken-ref.yaml", "many-errors.yaml"] {
             let outcome = generate(Path::new(&format!("{FIXTURES}/bad/{name}")), Duration::from_secs(600));
             let Generation::Failed { first_error, located } = &outcome.generation else {
                 panic!("{name}: expected a failure, got {:?}", outcome.generation)

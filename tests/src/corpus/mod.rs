@@ -381,7 +381,7 @@ mod tests {
         assert_eq!(report.verdict, Ok(()));
         let md = std::fs::read_to_string(&report.markdown).unwrap();
         assert!(md.contains("## Failures by cause"), "{md}");
-        assert!(md.contains("swagger2.yaml"), "{md}");
+        assert!(md.contains("swagger1.yaml"), "{md}");
     }
 
     #[test]

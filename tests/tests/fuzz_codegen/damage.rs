@@ -13,6 +13,7 @@ pub(crate) const SEEDS: &[(&str, &str)] = &[
     ("orders.yaml", include_str!("../../fixtures/orders.yaml")),
     ("constructs.yaml", include_str!("../../fixtures/constructs.yaml")),
     ("hostile.yaml", include_str!("../../fixtures/hostile.yaml")),
+    ("swagger2.yaml", include_str!("../../fixtures/swagger2.yaml")),
     ("many-errors.yaml", include_str!("../../fixtures/bad/many-errors.yaml")),
     ("broken-ref.yaml", include_str!("../../fixtures/bad/broken-ref.yaml")),
     ("seed.json", SEED_JSON),

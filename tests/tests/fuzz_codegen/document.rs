@@ -638,7 +638,8 @@ pub(crate) fn document() -> BoxedStrategy<Value> {
         (1, hostile().prop_map(|h| format!("/x/{{{h}}}")).boxed()),
     ])
     .boxed();
-    let swagger = Union::new_weighted(vec![(1, Just(json!("2.0")).boxed()), (1, junk())]).boxed();
+    // A Swagger 2.0 declaration sends the 3.0-shaped rest through the 2.0 conversion.
+    let swagger = Union::new_weighted(vec![(4, Just(json!("2.0")).boxed()), (1, junk())]).boxed();
     object(vec![
         ("openapi", 0.99, version),
         ("info", 0.9, info),
@@ -648,7 +649,7 @@ pub(crate) fn document() -> BoxedStrategy<Value> {
         ("security", 0.15, security_requirements()),
         ("webhooks", 0.05, map_of(name(), path_item(), 1)),
         ("tags", 0.05, list_of(junk(), 2)),
-        ("swagger", 0.01, swagger),
+        ("swagger", 0.08, swagger),
         ("x-ext", 0.05, junk()),
     ])
 }

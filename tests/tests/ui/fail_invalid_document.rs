@@ -1,7 +1,7 @@
 // Documents that cannot become a client: every error, located, at the literal.
 gusset::generate!("fixtures/bad/broken-ref.yaml");
 
-#[gusset::client(spec = "fixtures/bad/swagger2.yaml")]
+#[gusset::client(spec = "fixtures/bad/swagger1.yaml")]
 pub mod old {
     pub fn mine() {}
 }
