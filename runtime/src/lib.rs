@@ -134,6 +134,9 @@ mod execute;
 // `Call`, what generated methods return.
 mod call;
 
+// Calls by operation id with JSON arguments, for clients generated with `dynamic_calls`.
+pub mod dynamic;
+
 // `ClientBuilder`.
 mod builder;
 
