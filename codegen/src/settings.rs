@@ -12,6 +12,7 @@ pub struct Settings {
     pub(crate) version_header: Option<String>,
     pub(crate) header_comment: bool,
     pub(crate) serde_both_ways: bool,
+    pub(crate) dynamic_calls: bool,
 }
 
 impl Settings {
@@ -52,6 +53,24 @@ impl Settings {
     /// ```
     pub fn serde_both_ways(mut self, on: bool) -> Self {
         self.serde_both_ways = on;
+        self
+    }
+
+    /// Whether the client can also call its operations by id with JSON arguments (off by
+    /// default): `Client::OPERATIONS` lists them and `Client::call_dynamic(id, &arguments)`
+    /// deserializes a [`gusset::dynamic::Arguments`] into the typed parameters and body, calls
+    /// the typed method, and returns the typed response as JSON. For scripts, command-line tools
+    /// and replaying stored calls. It implies [`Settings::serde_both_ways`], so it makes the
+    /// client slower to compile.
+    ///
+    /// [`gusset::dynamic::Arguments`]: https://docs.rs/gusset/latest/gusset/dynamic/struct.Arguments.html
+    ///
+    /// ```
+    /// let settings = gusset_codegen::Settings::new().dynamic_calls(true);
+    /// # let _ = settings;
+    /// ```
+    pub fn dynamic_calls(mut self, on: bool) -> Self {
+        self.dynamic_calls = on;
         self
     }
 

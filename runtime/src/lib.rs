@@ -147,6 +147,9 @@ mod execute;
 // `Call`, what generated methods return.
 mod call;
 
+// Calls by operation id with JSON arguments, for clients generated with `dynamic_calls`.
+pub mod dynamic;
+
 // `ClientBuilder`.
 mod builder;
 

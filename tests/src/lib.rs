@@ -52,6 +52,13 @@ pub mod snapshots {
         include!("../snapshots/openapi31.rs");
     }
 
+    /// `tests/fixtures/orders.yaml` with `Settings::dynamic_calls(true)`: the
+    /// operation table and `Client::call_dynamic`.
+    #[deny(warnings)]
+    pub mod orders_dynamic {
+        include!("../snapshots/orders_dynamic.rs");
+    }
+
     /// `tests/fixtures/fidelity.yaml`: references to anything anywhere,
     /// required names without properties, arrays and maps of themselves,
     /// enum values that read as prelude names.

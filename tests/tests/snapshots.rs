@@ -51,6 +51,24 @@ fn generated_code_matches_the_snapshots() {
     );
 }
 
+/// The operation table of `Settings::dynamic_calls(true)` (with every type serde both ways),
+/// pinned for one fixture; `src/lib.rs` compiles it and `tests/dynamic_calls.rs` calls it.
+#[test]
+fn the_dynamic_table_matches_its_snapshot() {
+    let code = generate(fixture("orders"), &Settings::new().dynamic_calls(true)).unwrap().code().to_string();
+    assert!(code.contains("pub const OPERATIONS: &'static [::gusset::dynamic::OperationInfo]"), "{code}");
+    assert!(code.contains("pub async fn call_dynamic("), "{code}");
+    let snapshot = root().join("snapshots/orders_dynamic.rs");
+    if std::env::var_os("GUSSET_BLESS").is_some() {
+        std::fs::write(&snapshot, &code).unwrap();
+    }
+    let old = std::fs::read_to_string(&snapshot).unwrap_or_default();
+    assert!(old == code, "{} is stale (rerun with GUSSET_BLESS=1 if the change is intended)", snapshot.display());
+    // Off by default: users' clients do not pay for the table.
+    let plain = generate(fixture("orders"), &Settings::new()).unwrap();
+    assert!(!plain.code().contains("call_dynamic"));
+}
+
 #[test]
 fn generating_twice_gives_the_same_bytes() {
     for name in FIXTURES {

@@ -6,6 +6,7 @@
 //! per line, also a string literal). Identifiers come only from `naming`.
 
 mod client;
+mod dynamic;
 mod object;
 mod types;
 
@@ -22,6 +23,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
     let servers = &api.servers;
     let deprecated = Deprecated::of(api);
     let client = client::emit_client(api, &deprecated);
+    let dynamic = dynamic::emit_dynamic(api);
     let params = api.operations.iter().filter_map(|op| client::emit_params_struct(op, &deprecated));
     let types = api.types.iter().map(|def| types::emit_type(def, &deprecated));
     quote! {
@@ -33,6 +35,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         pub const SERVERS: &[&str] = &[#(#servers),*];
 
         #client
+        #dynamic
         #(#params)*
         #(#types)*
     }

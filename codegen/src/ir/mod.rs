@@ -23,6 +23,8 @@ pub(crate) struct Api {
     pub(crate) types: Vec<TypeDef>,
     /// Operations sorted by method name.
     pub(crate) operations: Vec<Operation>,
+    /// Emit `Client::OPERATIONS` and `Client::call_dynamic` (`Settings::dynamic_calls`).
+    pub(crate) dynamic_calls: bool,
 }
 
 /// Doc text, one entry per line, already cleaned (no control characters, code

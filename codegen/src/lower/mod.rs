@@ -169,7 +169,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
     }
     share::share_identical(&mut types, &cx.components.values().cloned().collect());
     content::settle_errors(&mut cx, &types, &mut operations);
-    if !settings.serde_both_ways {
+    if !settings.serde_both_ways && !settings.dynamic_calls {
         direction::mark_directions(&mut types, &operations);
     }
 
@@ -182,6 +182,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
         security_schemes,
         types,
         operations,
+        dynamic_calls: settings.dynamic_calls,
     };
     Lowered { api: Some(api), diagnostics: cx.diagnostics, fidelity: cx.fidelity }
 }

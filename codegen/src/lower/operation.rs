@@ -17,7 +17,7 @@ use crate::ir::{BodyKind, Method, Operation, SecurityScheme};
 use crate::naming::{self, Namespace};
 
 /// Methods the generated `Client` defines itself.
-const RESERVED_METHODS: &[&str] = &["builder", "runtime"];
+const RESERVED_METHODS: &[&str] = &["builder", "call_dynamic", "runtime"];
 
 /// One operation being lowered: where it is and what its types are named after.
 pub(super) struct OpCx<'a> {

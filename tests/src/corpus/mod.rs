@@ -11,9 +11,9 @@
 //! spent, then print the table and write `corpus-report.md`.
 
 pub(crate) mod args;
-mod check;
+pub(crate) mod check;
 mod child;
-mod fidelity;
+pub(crate) mod fidelity;
 mod generate;
 mod report;
 

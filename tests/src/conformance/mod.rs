@@ -1,0 +1,280 @@
+//! The conformance command: every operation of real documents called through its generated,
+//! typed method against Prism, a mock server that validates each request against the document.
+//!
+//! ```text
+//! tests/prism/install.sh
+//! cargo run -p gusset-tests --bin conformance -- tests/conformance-subset.txt --min-rate 99
+//! cargo run -p gusset-tests --bin conformance -- ../shared/corpus/dev --dynamic --seed 7
+//! ```
+//!
+//! For each document: generate the client with `Settings::dynamic_calls(true)` into a crate of
+//! the corpus command's generated workspace (`corpus::check`), with a harness binary beside it
+//! (`harness`); ask the harness for the operations; synthesize arguments for each from the
+//! document (`synth`); start Prism (`prism`) and let the harness call each operation through
+//! `Client::call_dynamic`; judge each answer (`verdict`); print a table, a summary line and the
+//! failures grouped by cause, and write `conformance-report.md`.
+
+pub(crate) mod args;
+pub(crate) mod document;
+pub(crate) mod harness;
+pub(crate) mod prism;
+mod report;
+pub(crate) mod synth;
+pub(crate) mod verdict;
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+
+use crate::corpus::check::{self, Workspace};
+use crate::corpus::fidelity::Counts;
+use args::{Options, Parsed, USAGE};
+use document::Document;
+use harness::{Call, Listed};
+use prism::{Mode, Prism};
+use report::{Row, Status};
+use synth::Synth;
+
+/// Share of optional parameters sent, in percent.
+const OPTIONAL_PARAMS: u64 = 50;
+
+/// Runs the command on `args` (without the program name).
+pub(crate) fn main(args: Vec<OsString>) -> ExitCode {
+    let command = std::iter::once("cargo run -p gusset-tests --bin conformance --".to_owned())
+        .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let options = match args::parse(args) {
+        Ok(Parsed::Run(options)) => options,
+        Ok(Parsed::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("conformance: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&options, &command) {
+        Ok(None) => ExitCode::SUCCESS,
+        Ok(Some(outcome)) => {
+            print!("{}", outcome.table);
+            println!("{}", outcome.summary);
+            match outcome.verdict {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(reasons) => {
+                    eprintln!("conformance: failed: {reasons}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Err(message) => {
+            eprintln!("conformance: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// What a run printed and decided.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub(crate) table: String,
+    pub(crate) summary: String,
+    pub(crate) verdict: Result<(), String>,
+}
+
+/// Runs the whole command; `Ok(None)` when none of the documents is on this machine.
+pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, String> {
+    let start = Instant::now();
+    let (documents, absent) = args::documents(&options.inputs, &options.only)?;
+    for path in &absent {
+        eprintln!("conformance: SKIPPED: `{path}` is not here (the corpus is only present in the development environment)");
+    }
+    if documents.is_empty() {
+        if absent.is_empty() {
+            return Err("no documents (*.json, *.yaml, *.yml) match".to_owned());
+        }
+        return Ok(None);
+    }
+    let prism = prism::find()?;
+    let mode = if options.dynamic { Mode::Dynamic { seed: options.seed } } else { Mode::Static };
+    let out = std::path::absolute(options.out.clone().unwrap_or_else(default_out))
+        .map_err(|e| format!("cannot resolve the output folder: {e}"))?;
+    let logs = out.join("logs");
+    std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create `{}`: {e}", logs.display()))?;
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../runtime")
+        .canonicalize()
+        .map_err(|e| format!("cannot find the `gusset` runtime crate next to the tests crate: {e}"))?;
+    let workspace = Workspace::new(out.join("workspace"), runtime, options.jobs);
+
+    let mut taken = BTreeSet::new();
+    let crates: Vec<String> = documents.iter().map(|d| check::crate_name(d, &mut taken)).collect();
+    let lockfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
+    workspace
+        .write_manifest(&crates, lockfile.is_file().then_some(lockfile.as_path()))
+        .map_err(|e| format!("cannot write the workspace in `{}`: {e}", workspace.root.display()))?;
+
+    let mut rows = Vec::new();
+    for (n, (path, name)) in documents.iter().zip(&crates).enumerate() {
+        let row = one(path, name, &workspace, &prism, mode, options.seed, &logs);
+        eprintln!("[{}/{}] {}: {}", n + 1, documents.len(), row.document, row.progress());
+        rows.push(row);
+    }
+    let elapsed = start.elapsed();
+    let mut table = report::text_table(&rows);
+    let causes = report::causes_text(&rows, 15);
+    if !causes.is_empty() {
+        table.push_str("failures by cause (most frequent first):\n");
+        table.push_str(&causes);
+    }
+    let summary = report::summary(&rows, mode, elapsed);
+    let verdict = report::verdict(&rows, options.min_rate);
+    let markdown = report::markdown(&rows, &summary, command);
+    let file = out.join("conformance-report.md");
+    gusset_codegen::write_if_changed(&file, &markdown).map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+    eprintln!("conformance: report in {}", file.display());
+    Ok(Some(Outcome { table, summary, verdict }))
+}
+
+/// One document, from generation to judged calls.
+fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode, seed: u64, logs: &Path) -> Row {
+    let document = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut row = Row::new(document);
+    let settings = gusset_codegen::Settings::new().dynamic_calls(true);
+    let generated = match gusset_codegen::generate(path, &settings) {
+        Ok(generated) => generated,
+        Err(e) => {
+            row.status = Status::NotGenerated(e.to_string().lines().next().unwrap_or_default().to_owned());
+            return row;
+        }
+    };
+    row.fidelity = Some(Counts::of(generated.fidelity()));
+    if let Err(e) = harness::write(workspace, name, generated.code()) {
+        row.status = Status::NotBuilt(format!("cannot write the crate: {e}"));
+        return row;
+    }
+    drop(generated);
+    let build_start = Instant::now();
+    match harness::build(workspace, name) {
+        Ok(built) if built.ok => {}
+        Ok(built) => {
+            row.status = Status::NotBuilt(built.first_error.unwrap_or_default());
+            return row;
+        }
+        Err(e) => {
+            row.status = Status::NotBuilt(format!("cannot run cargo: {e}"));
+            return row;
+        }
+    }
+    row.build_time = build_start.elapsed();
+    let exe = harness::executable(workspace, name);
+    let listed = match harness::list(&exe) {
+        Ok(listed) => listed,
+        Err(e) => {
+            row.status = Status::HarnessFailed(e);
+            return row;
+        }
+    };
+    row.operations = listed.len();
+    let doc = match Document::read(path) {
+        Ok(doc) => doc,
+        Err(e) => {
+            row.status = Status::HarnessFailed(e);
+            return row;
+        }
+    };
+    let calls = synthesize(&doc, &listed, seed);
+    let calls_file = logs.join(format!("{name}.{}.calls.json", mode.name()));
+    let written = serde_json::to_string_pretty(&calls)
+        .map_err(|e| e.to_string())
+        .and_then(|json| std::fs::write(&calls_file, json).map_err(|e| e.to_string()));
+    if let Err(e) = written {
+        row.status = Status::HarnessFailed(format!("cannot write `{}`: {e}", calls_file.display()));
+        return row;
+    }
+    let run_start = Instant::now();
+    let server = match Prism::start(prism, path, mode, &logs.join(format!("{name}.{}.prism.log", mode.name()))) {
+        Ok(server) => server,
+        Err(e) => {
+            row.status = Status::PrismCannotLoad(e);
+            return row;
+        }
+    };
+    let answers = harness::run(&exe, &server.url(), &calls_file);
+    drop(server);
+    row.run_time = run_start.elapsed();
+    match answers {
+        Ok(answers) => {
+            row.verdicts = answers.iter().map(verdict::judge).collect();
+            let answered: BTreeSet<&str> = answers.iter().map(|a| a.id.as_str()).collect();
+            for call in calls.iter().filter(|c| !answered.contains(c.id.as_str())) {
+                row.verdicts.push(verdict::Verdict {
+                    operation: call.id.clone(),
+                    request: verdict::Request::NotSent {
+                        cause: "not sent: the harness stopped".into(),
+                        detail: "no answer for this call".into(),
+                    },
+                    response: Err(("response: none".into(), String::new())),
+                });
+            }
+            row.status = Status::Ran;
+        }
+        Err(e) => row.status = Status::HarnessFailed(e),
+    }
+    row
+}
+
+/// The arguments of every listed operation, synthesized from the document.
+pub(crate) fn synthesize(doc: &Document, listed: &[Listed], seed: u64) -> Vec<Call> {
+    listed
+        .iter()
+        .map(|op| {
+            let mut synth = Synth::new(doc, seed ^ fnv(&op.id));
+            let mut locations: Map<String, Value> = Map::new();
+            for p in &op.params {
+                let holder = doc.parameter(&op.method, &op.path, &p.location, &p.name);
+                if !p.required && !synth_chance(&mut synth, OPTIONAL_PARAMS) {
+                    continue;
+                }
+                let value = match holder {
+                    Some(holder) => synth.for_holder(holder),
+                    None => Value::String("conformance".into()),
+                };
+                let params = locations.entry(p.location.clone()).or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(params) = params {
+                    params.insert(p.name.clone(), value);
+                }
+            }
+            if let Some(content_type) = &op.body {
+                let body = match doc.body(&op.method, &op.path, content_type) {
+                    Some(media) => synth.for_holder(media),
+                    None => Value::Object(Map::new()),
+                };
+                locations.insert("body".into(), body);
+            }
+            Call { id: op.id.clone(), args: Value::Object(locations) }
+        })
+        .collect()
+}
+
+fn synth_chance(synth: &mut Synth<'_>, percent: u64) -> bool {
+    synth.rng().next() % 100 < percent
+}
+
+/// FNV-1a, to give each operation a seed of its own.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// `$CARGO_TARGET_DIR/conformance`, else `<workspace>/target/conformance`.
+fn default_out() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("conformance"),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/conformance"),
+    }
+}

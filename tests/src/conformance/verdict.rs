@@ -1,0 +1,199 @@
+//! What one call's answer means: did Prism accept the request (its violations, verbatim, with
+//! its known false positives told apart), and did the response decode into the typed response
+//! or error. And the cause a failure is grouped under.
+
+use serde::Deserialize;
+
+use super::harness::Answer;
+
+/// Prism's verdict on a request.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Request {
+    /// No error-level violation.
+    Accepted,
+    /// Only violations Prism is known to report wrongly (see [`is_false_positive`]).
+    PrismFalsePositive(String),
+    /// Violations, verbatim (the `sl-violations` header), or Prism's own error.
+    Rejected { cause: String, detail: String },
+    /// The client did not send it: the typed method refused the arguments or the request.
+    NotSent { cause: String, detail: String },
+}
+
+/// One call, judged.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Verdict {
+    pub(crate) operation: String,
+    pub(crate) request: Request,
+    /// `Ok` when the response decoded into the typed response or error; `Err` with the cause
+    /// and message otherwise.
+    pub(crate) response: Result<(), (String, String)>,
+}
+
+impl Verdict {
+    /// Request accepted and response decoded.
+    pub(crate) fn passed(&self) -> bool {
+        self.request == Request::Accepted && self.response.is_ok()
+    }
+
+    /// The failure's cause and detail, when it failed for a reason of the client (or of value
+    /// synthesis): the request's first, else the response's.
+    pub(crate) fn failure(&self) -> Option<(String, String)> {
+        match &self.request {
+            Request::Rejected { cause, detail } | Request::NotSent { cause, detail } => {
+                Some((cause.clone(), detail.clone()))
+            }
+            Request::PrismFalsePositive(_) => None,
+            Request::Accepted => self.response.clone().err(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Violation {
+    #[serde(default)]
+    location: Vec<String>,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    code: serde_json::Value,
+    #[serde(default)]
+    message: String,
+}
+
+/// Headers OpenAPI 3 says a parameter definition of is ignored, which Prism insists on anyway.
+const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
+
+/// Whether a violation is one Prism reports wrongly: a declared `Accept`, `Content-Type` or
+/// `Authorization` header parameter, or an integer beyond ±2^53.
+fn is_false_positive(v: &Violation) -> bool {
+    let header = v.location.first().is_some_and(|l| l == "request")
+        && v.location.get(1).is_some_and(|l| l == "header")
+        && v.location.get(2).is_some_and(|h| IGNORED_HEADERS.contains(&h.to_ascii_lowercase().as_str()));
+    let big_integer = v.message.contains("9007199254740991") || v.message.contains("9007199254740992");
+    header || big_integer
+}
+
+/// Judges one answer of the harness.
+pub(crate) fn judge(answer: &Answer) -> Verdict {
+    let request = request(answer);
+    let response = match answer.outcome.as_str() {
+        "success" | "documented-error" => Ok(()),
+        kind => Err((format!("response: {kind}{}", message_class(answer.message.as_deref())), detail(answer))),
+    };
+    Verdict { operation: answer.id.clone(), request, response }
+}
+
+fn request(answer: &Answer) -> Request {
+    match answer.outcome.as_str() {
+        "argument" | "invalid-request" | "transport" | "other" if answer.status.is_none() => {
+            return Request::NotSent {
+                cause: format!("not sent: {}{}", answer.outcome, message_class(answer.message.as_deref())),
+                detail: answer.message.clone().unwrap_or_default(),
+            };
+        }
+        _ => {}
+    }
+    let violations: Vec<Violation> = answer
+        .violations
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default();
+    let errors: Vec<&Violation> = violations.iter().filter(|v| v.severity.eq_ignore_ascii_case("error")).collect();
+    if !errors.is_empty() {
+        let verbatim = answer.violations.clone().unwrap_or_default();
+        if errors.iter().all(|v| is_false_positive(v)) {
+            return Request::PrismFalsePositive(verbatim);
+        }
+        let Some(first) = errors.into_iter().find(|v| !is_false_positive(v)) else {
+            return Request::PrismFalsePositive(verbatim);
+        };
+        let code = match &first.code {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let place = first.location.iter().skip(1).take(1).cloned().collect::<Vec<_>>().join(".");
+        return Request::Rejected { cause: format!("request: {place} {code}"), detail: verbatim };
+    }
+    // Prism's own errors (no route, no method, security) are problem documents.
+    let problem = answer.content_type.as_deref().is_some_and(|t| t.contains("problem+json"));
+    if problem && answer.status.is_some_and(|s| s >= 400) {
+        let status = answer.status.unwrap_or_default();
+        return Request::Rejected {
+            cause: format!("request: Prism answered {status}"),
+            detail: format!("{status} {}", answer.message.clone().unwrap_or_default()),
+        };
+    }
+    Request::Accepted
+}
+
+/// The start of an error message up to its first specific part (a name in backticks or
+/// quotes, a number), so messages of one kind group together.
+fn message_class(message: Option<&str>) -> String {
+    let Some(message) = message else { return String::new() };
+    let cut = message.find(['`', '"', '\'', ':', '(']).unwrap_or(message.len());
+    let head: String = message[..cut].chars().filter(|c| !c.is_ascii_digit()).take(60).collect();
+    let head = head.trim();
+    if head.is_empty() { String::new() } else { format!(" ({head})") }
+}
+
+fn detail(answer: &Answer) -> String {
+    let message: String = answer.message.clone().unwrap_or_default().chars().take(300).collect();
+    match answer.status {
+        Some(status) => format!("{status}: {message}"),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(outcome: &str, status: Option<u16>, violations: Option<&str>) -> Answer {
+        Answer {
+            id: "op".into(),
+            outcome: outcome.into(),
+            message: Some("invalid type: null, expected a string at line 1".into()),
+            status,
+            violations: violations.map(str::to_owned),
+            content_type: Some("application/json".into()),
+        }
+    }
+
+    #[test]
+    fn a_clean_call_passes() {
+        let v = judge(&answer("success", Some(200), None));
+        assert!(v.passed(), "{v:?}");
+        assert_eq!(v.failure(), None);
+    }
+
+    #[test]
+    fn violations_reject_the_request_verbatim() {
+        let header = r#"[{"location":["request","query","limit"],"severity":"Error","code":"type","message":"must be integer"}]"#;
+        let v = judge(&answer("unexpected-status", Some(422), Some(header)));
+        assert_eq!(v.request, Request::Rejected { cause: "request: query type".into(), detail: header.into() });
+        assert_eq!(v.failure().unwrap().0, "request: query type");
+        // Warnings are not rejections.
+        let warning = header.replace("Error", "Warning");
+        assert!(judge(&answer("success", Some(200), Some(&warning))).passed());
+    }
+
+    #[test]
+    fn prisms_false_positives_are_apart() {
+        let accept = r#"[{"location":["request","header","Accept"],"severity":"Error","code":"required","message":"must have required property 'accept'"}]"#;
+        let v = judge(&answer("unexpected-status", Some(422), Some(accept)));
+        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
+        assert!(!v.passed());
+        assert_eq!(v.failure(), None);
+        let big = r#"[{"location":["request","body","n"],"severity":"Error","code":"maximum","message":"must be <= 9007199254740991"}]"#;
+        assert!(matches!(judge(&answer("success", Some(422), Some(big))).request, Request::PrismFalsePositive(_)));
+    }
+
+    #[test]
+    fn decode_failures_and_unsent_calls_have_causes() {
+        let v = judge(&answer("decode", Some(200), None));
+        assert_eq!(v.request, Request::Accepted);
+        assert_eq!(v.failure().unwrap().0, "response: decode (invalid type)");
+        let v = judge(&answer("argument", None, None));
+        assert!(matches!(&v.request, Request::NotSent { cause, .. } if cause == "not sent: argument (invalid type)"));
+    }
+}
