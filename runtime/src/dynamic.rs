@@ -401,24 +401,8 @@ pub fn reply<T, E>(
 
 /// An error that is not [`Error::Api`], with its (absent) body type changed.
 fn without_body<E>(error: Error<E>) -> Error<Value> {
-    match error {
-        // `reply` handles this one; a body that reaches here is kept as `null`.
-        Error::Api { status, headers, context, .. } => Error::Api { status, headers, body: Value::Null, context },
-        Error::UnexpectedStatus { status, headers, snippet, context } => {
-            Error::UnexpectedStatus { status, headers, snippet, context }
-        }
-        Error::Decode { status, message, snippet, context } => Error::Decode { status, message, snippet, context },
-        Error::ResponseTooLarge { status, limit, context } => Error::ResponseTooLarge { status, limit, context },
-        Error::Transport { source, context } => Error::Transport { source, context },
-        Error::Timeout { kind, context } => Error::Timeout { kind, context },
-        Error::InvalidRequest { message, context } => Error::InvalidRequest { message, context },
-        Error::Auth { message, context } => Error::Auth { message, context },
-        Error::BudgetExhausted { status, context } => Error::BudgetExhausted { status, context },
-        Error::CircuitOpen { host, context } => Error::CircuitOpen { host, context },
-        Error::RetryAfterTooLong { status, wait, cap, context } => {
-            Error::RetryAfterTooLong { status, wait, cap, context }
-        }
-    }
+    // `reply` handles `Api`; a body that reaches here is kept as `null`.
+    error.map_body(|_| Value::Null)
 }
 
 #[cfg(test)]

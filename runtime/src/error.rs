@@ -172,12 +172,12 @@ impl<E> Error<E> {
     }
 }
 
-impl Error<Infallible> {
-    /// Widens the runtime's untyped failure to a call's error type (the `Api` variant, the only one
-    /// that holds an `E`, cannot occur in an `Error<Infallible>`).
-    pub(crate) fn widen<E>(self) -> Error<E> {
+impl<E> Error<E> {
+    /// The same error with its API body changed by `f` (only the `Api` variant holds an `E`):
+    /// the one place that lists every variant, so a new variant is added once.
+    pub(crate) fn map_body<F>(self, f: impl FnOnce(E) -> F) -> Error<F> {
         match self {
-            Error::Api { body, .. } => match body {},
+            Error::Api { status, headers, body, context } => Error::Api { status, headers, body: f(body), context },
             Error::UnexpectedStatus { status, headers, snippet, context } => {
                 Error::UnexpectedStatus { status, headers, snippet, context }
             }
@@ -194,6 +194,14 @@ impl Error<Infallible> {
                 Error::RetryAfterTooLong { status, wait, cap, context }
             }
         }
+    }
+}
+
+impl Error<Infallible> {
+    /// Widens the runtime's untyped failure to a call's error type (the `Api` variant, the only one
+    /// that holds an `E`, cannot occur in an `Error<Infallible>`).
+    pub(crate) fn widen<E>(self) -> Error<E> {
+        self.map_body(|body| match body {})
     }
 }
 
