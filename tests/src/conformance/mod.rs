@@ -114,16 +114,21 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
 
     let mut taken = BTreeSet::new();
     let crates: Vec<String> = documents.iter().map(|d| check::crate_name(d, &mut taken)).collect();
+    // Every crate is written before the first build: cargo loads every member of the workspace.
+    let mut rows: Vec<Row> = documents.iter().zip(&crates).map(|(path, name)| prepare(path, name, &workspace)).collect();
+    let members: Vec<String> =
+        crates.iter().zip(&rows).filter(|(_, row)| row.status == Status::Ran).map(|(name, _)| name.clone()).collect();
     let lockfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
     workspace
-        .write_manifest(&crates, lockfile.is_file().then_some(lockfile.as_path()))
+        .write_manifest(&members, lockfile.is_file().then_some(lockfile.as_path()))
         .map_err(|e| format!("cannot write the workspace in `{}`: {e}", workspace.root.display()))?;
 
-    let mut rows = Vec::new();
-    for (n, (path, name)) in documents.iter().zip(&crates).enumerate() {
-        let row = one(path, name, &workspace, &prism, mode, options.seed, &logs);
-        eprintln!("[{}/{}] {}: {}", n + 1, documents.len(), row.document, row.progress());
-        rows.push(row);
+    let total = documents.len();
+    for (n, ((path, name), row)) in documents.iter().zip(&crates).zip(&mut rows).enumerate() {
+        if row.status == Status::Ran {
+            exercise(row, path, name, &workspace, &prism, mode, options.seed, &logs);
+        }
+        eprintln!("[{}/{total}] {}: {}", n + 1, row.document, row.progress());
     }
     let elapsed = start.elapsed();
     let mut table = report::text_table(&rows);
@@ -141,8 +146,8 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
     Ok(Some(Outcome { table, summary, verdict }))
 }
 
-/// One document, from generation to judged calls.
-fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode, seed: u64, logs: &Path) -> Row {
+/// Generates one document's client and writes its crate and harness.
+fn prepare(path: &Path, name: &str, workspace: &Workspace) -> Row {
     let document = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut row = Row::new(document);
     let settings = gusset_codegen::Settings::new().dynamic_calls(true);
@@ -158,17 +163,31 @@ fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode,
         row.status = Status::NotBuilt(format!("cannot write the crate: {e}"));
         return row;
     }
-    drop(generated);
+    row
+}
+
+/// Builds one document's harness and calls every operation against Prism.
+#[allow(clippy::too_many_arguments)]
+fn exercise(
+    row: &mut Row,
+    path: &Path,
+    name: &str,
+    workspace: &Workspace,
+    prism: &Path,
+    mode: Mode,
+    seed: u64,
+    logs: &Path,
+) {
     let build_start = Instant::now();
     match harness::build(workspace, name) {
         Ok(built) if built.ok => {}
         Ok(built) => {
             row.status = Status::NotBuilt(built.first_error.unwrap_or_default());
-            return row;
+            return;
         }
         Err(e) => {
             row.status = Status::NotBuilt(format!("cannot run cargo: {e}"));
-            return row;
+            return;
         }
     }
     row.build_time = build_start.elapsed();
@@ -177,7 +196,7 @@ fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode,
         Ok(listed) => listed,
         Err(e) => {
             row.status = Status::HarnessFailed(e);
-            return row;
+            return;
         }
     };
     row.operations = listed.len();
@@ -185,7 +204,7 @@ fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode,
         Ok(doc) => doc,
         Err(e) => {
             row.status = Status::HarnessFailed(e);
-            return row;
+            return;
         }
     };
     let calls = synthesize(&doc, &listed, seed);
@@ -195,14 +214,14 @@ fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode,
         .and_then(|json| std::fs::write(&calls_file, json).map_err(|e| e.to_string()));
     if let Err(e) = written {
         row.status = Status::HarnessFailed(format!("cannot write `{}`: {e}", calls_file.display()));
-        return row;
+        return;
     }
     let run_start = Instant::now();
     let server = match Prism::start(prism, path, mode, &logs.join(format!("{name}.{}.prism.log", mode.name()))) {
         Ok(server) => server,
         Err(e) => {
             row.status = Status::PrismCannotLoad(e);
-            return row;
+            return;
         }
     };
     let answers = harness::run(&exe, &server.url(), &calls_file);
@@ -226,7 +245,6 @@ fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode,
         }
         Err(e) => row.status = Status::HarnessFailed(e),
     }
-    row
 }
 
 /// The arguments of every listed operation, synthesized from the document.
