@@ -92,7 +92,9 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
     let start = Instant::now();
     let (documents, absent) = args::documents(&options.inputs, &options.only)?;
     for path in &absent {
-        eprintln!("conformance: SKIPPED: `{path}` is not here (the corpus is only present in the development environment)");
+        eprintln!(
+            "conformance: SKIPPED: `{path}` is not here (the corpus is only present in the development environment)"
+        );
     }
     if documents.is_empty() {
         if absent.is_empty() {
@@ -115,7 +117,8 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
     let mut taken = BTreeSet::new();
     let crates: Vec<String> = documents.iter().map(|d| check::crate_name(d, &mut taken)).collect();
     // Every crate is written before the first build: cargo loads every member of the workspace.
-    let mut rows: Vec<Row> = documents.iter().zip(&crates).map(|(path, name)| prepare(path, name, &workspace)).collect();
+    let mut rows: Vec<Row> =
+        documents.iter().zip(&crates).map(|(path, name)| prepare(path, name, &workspace)).collect();
     let members: Vec<String> =
         crates.iter().zip(&rows).filter(|(_, row)| row.status == Status::Ran).map(|(name, _)| name.clone()).collect();
     let lockfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
@@ -141,7 +144,8 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
     let verdict = report::verdict(&rows, options.min_rate);
     let markdown = report::markdown(&rows, &summary, command);
     let file = out.join("conformance-report.md");
-    gusset_codegen::write_if_changed(&file, &markdown).map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+    gusset_codegen::write_if_changed(&file, &markdown)
+        .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
     eprintln!("conformance: report in {}", file.display());
     Ok(Some(Outcome { table, summary, verdict }))
 }
@@ -208,24 +212,8 @@ fn exercise(
         }
     };
     let calls = synthesize(&doc, &listed, seed);
-    let calls_file = logs.join(format!("{name}.{}.calls.json", mode.name()));
-    let written = serde_json::to_string_pretty(&calls)
-        .map_err(|e| e.to_string())
-        .and_then(|json| std::fs::write(&calls_file, json).map_err(|e| e.to_string()));
-    if let Err(e) = written {
-        row.status = Status::HarnessFailed(format!("cannot write `{}`: {e}", calls_file.display()));
-        return;
-    }
     let run_start = Instant::now();
-    let server = match Prism::start(prism, path, mode, &logs.join(format!("{name}.{}.prism.log", mode.name()))) {
-        Ok(server) => server,
-        Err(e) => {
-            row.status = Status::PrismCannotLoad(e);
-            return;
-        }
-    };
-    let answers = harness::run(&exe, &server.url(), &calls_file);
-    drop(server);
+    let answers = call_all(&calls, &exe, path, name, prism, mode, logs);
     row.run_time = run_start.elapsed();
     match answers {
         Ok(answers) => {
@@ -243,8 +231,58 @@ fn exercise(
             }
             row.status = Status::Ran;
         }
+        Err(e) if e.starts_with("Prism") => row.status = Status::PrismCannotLoad(e),
         Err(e) => row.status = Status::HarnessFailed(e),
     }
+}
+
+/// Most restarts of Prism for one document (it dies on some valid requests).
+const MAX_RESTARTS: usize = 10;
+
+/// Calls every operation: starts Prism, runs the harness, and when Prism died on a call, marks
+/// that call as Prism's crash and goes on with the calls after it on a new Prism.
+fn call_all(
+    calls: &[Call],
+    exe: &Path,
+    path: &Path,
+    name: &str,
+    prism: &Path,
+    mode: Mode,
+    logs: &Path,
+) -> Result<Vec<harness::Answer>, String> {
+    let mut answers = Vec::new();
+    let mut rest = calls;
+    for round in 0..=MAX_RESTARTS {
+        let file = logs.join(format!("{name}.{}.calls.json", mode.name()));
+        let json = serde_json::to_string_pretty(rest).map_err(|e| format!("cannot encode the calls: {e}"))?;
+        std::fs::write(&file, json).map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+        let log = logs.join(format!(
+            "{name}.{}.prism{}.log",
+            mode.name(),
+            if round == 0 { String::new() } else { format!(".{round}") }
+        ));
+        let mut server = Prism::start(prism, path, mode, &log)?;
+        let got = harness::run(exe, &server.url(), &file)?;
+        let crashed = server.exited();
+        drop(server);
+        let killer = got.iter().position(|a| a.outcome == "transport").filter(|_| crashed);
+        let Some(k) = killer else {
+            answers.extend(got);
+            return Ok(answers);
+        };
+        let mut got = got;
+        got.truncate(k + 1);
+        if let Some(last) = got.last_mut() {
+            last.outcome = "prism-crashed".into();
+            last.message = Some(prism::tail(&log));
+        }
+        answers.extend(got);
+        rest = rest.get(k + 1..).unwrap_or_default();
+        if rest.is_empty() {
+            break;
+        }
+    }
+    Ok(answers)
 }
 
 /// The arguments of every listed operation, synthesized from the document.
