@@ -237,7 +237,7 @@ fn exercise(
 }
 
 /// Most restarts of Prism for one document (it dies on some valid requests).
-const MAX_RESTARTS: usize = 10;
+const MAX_RESTARTS: usize = 40;
 
 /// Calls every operation: starts Prism, runs the harness, and when Prism died on a call, marks
 /// that call as Prism's crash and goes on with the calls after it on a new Prism.
