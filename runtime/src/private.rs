@@ -38,10 +38,10 @@ pub use uuid;
 pub use crate::api::{ApiInfo, ApiKeyLocation, Operation, SchemeKind, SecurityScheme};
 pub use crate::builder::{GeneratedClient, builder};
 pub use crate::call::call;
-pub use crate::dynamic::{bytes_to_json, reply, to_json};
 pub use crate::decode::{
     DecodeError, Decoder, RawResponse, decode_bytes, decode_empty, decode_json, decode_text, decode_value,
 };
+pub use crate::dynamic::{bytes_to_json, reply, to_json};
 pub use crate::idempotency::Idempotency;
 pub use crate::params::Style;
 pub use crate::request::Request;

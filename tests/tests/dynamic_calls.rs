@@ -46,7 +46,8 @@ async fn calls_by_id_send_the_typed_requests_and_return_typed_json() -> Result<(
     assert!(sent.headers.contains_key("idempotency-key"), "{:?}", sent.headers);
     assert_eq!(sent.headers.get("orders-version").map(String::as_str), Some("2024-06-01"));
 
-    let fetched = client.call_dynamic("getOrder", &Arguments::new().param(Location::Path, "orderId", id.clone())).await?;
+    let fetched =
+        client.call_dynamic("getOrder", &Arguments::new().param(Location::Path, "orderId", id.clone())).await?;
     assert_eq!(fetched.body["id"], json!(id));
 
     let args = Arguments::from_json(json!({"query": {"status": "open", "limit": 5}}))?;

@@ -23,11 +23,12 @@ pub(super) fn emit_dynamic(api: &Api) -> Option<TokenStream> {
         let path = &op.path;
         let method_name = &op.method_name;
         let required = op.params.iter().map(|p| (p, true));
-        let params = required.chain(op.optional.iter().flat_map(|o| &o.params).map(|p| (p, false))).map(|(p, required)| {
-            let location = location(p.location);
-            let wire = &p.wire;
-            quote!(::gusset::dynamic::ParamInfo { location: #location, name: #wire, required: #required })
-        });
+        let params =
+            required.chain(op.optional.iter().flat_map(|o| &o.params).map(|p| (p, false))).map(|(p, required)| {
+                let location = location(p.location);
+                let wire = &p.wire;
+                quote!(::gusset::dynamic::ParamInfo { location: #location, name: #wire, required: #required })
+            });
         let body = match &op.body {
             Some(body) => {
                 let content_type = &body.content_type;
@@ -77,8 +78,11 @@ fn keys(operations: &[Operation]) -> Vec<String> {
     operations
         .iter()
         .map(|op| {
-            let candidates =
-                [op.id.clone(), op.method_name.clone(), format!("{} {}", op.method.as_str().to_ascii_uppercase(), op.path)];
+            let candidates = [
+                op.id.clone(),
+                op.method_name.clone(),
+                format!("{} {}", op.method.as_str().to_ascii_uppercase(), op.path),
+            ];
             let key = candidates.into_iter().find(|k| !taken.contains(k)).unwrap_or_else(|| op.method_name.clone());
             taken.insert(key.clone());
             key
@@ -131,9 +135,7 @@ fn emit_arm(op: &Operation, id: &str, index: usize) -> TokenStream {
     }
     if let Some(body) = &op.body {
         let (ty, take, passed) = match body.kind {
-            BodyKind::Json | BodyKind::Form => {
-                (type_tokens(&body.ty), quote!(args.json_body()), quote!(&body))
-            }
+            BodyKind::Json | BodyKind::Form => (type_tokens(&body.ty), quote!(args.json_body()), quote!(&body)),
             BodyKind::Multipart => (quote!(::gusset::Multipart), quote!(args.multipart_body()), quote!(body)),
             BodyKind::Bytes => (quote!(::gusset::Bytes), quote!(args.bytes_body()), quote!(body)),
             BodyKind::Text => (quote!(String), quote!(args.text_body()), quote!(body)),

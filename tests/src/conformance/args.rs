@@ -115,8 +115,7 @@ pub(crate) fn documents(inputs: &[PathBuf], only: &[String]) -> Result<(Vec<Path
                 }
             }
         } else if input.extension().is_some_and(|e| e == "txt") {
-            let text =
-                std::fs::read_to_string(input).map_err(|e| format!("cannot read `{}`: {e}", input.display()))?;
+            let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read `{}`: {e}", input.display()))?;
             let base = input.parent().unwrap_or(Path::new("."));
             for line in text.lines().map(|l| l.split('#').next().unwrap_or_default().trim()).filter(|l| !l.is_empty()) {
                 let path = base.join(line);

@@ -59,7 +59,12 @@ fn list() -> Value {
 
 fn outcome(result: Result<gusset::dynamic::Reply, DynamicError>) -> Value {
     match result {
-        Ok(reply) => json!({"outcome": if reply.is_error { "documented-error" } else { "success" }}),
+        Ok(reply) if reply.is_error => {
+            // Prism's own problems (an invalid request) say why in the body.
+            let body: String = reply.body.to_string().chars().take(600).collect();
+            json!({"outcome": "documented-error", "message": body})
+        }
+        Ok(_) => json!({"outcome": "success"}),
         Err(DynamicError::Call(error)) => {
             let (kind, message) = match &*error {
                 gusset::Error::Decode { message, snippet, .. } => ("decode", format!("{message}: {snippet}")),
@@ -194,7 +199,8 @@ pub(crate) struct Answer {
 
 /// Runs `exe --list`.
 pub(crate) fn list(exe: &Path) -> Result<Vec<Listed>, String> {
-    let output = std::process::Command::new(exe).arg("--list").output().map_err(|e| format!("cannot run the harness: {e}"))?;
+    let output =
+        std::process::Command::new(exe).arg("--list").output().map_err(|e| format!("cannot run the harness: {e}"))?;
     if !output.status.success() {
         return Err(format!("the harness failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
     }

@@ -92,7 +92,9 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
     let start = Instant::now();
     let (documents, absent) = args::documents(&options.inputs, &options.only)?;
     for path in &absent {
-        eprintln!("conformance: SKIPPED: `{path}` is not here (the corpus is only present in the development environment)");
+        eprintln!(
+            "conformance: SKIPPED: `{path}` is not here (the corpus is only present in the development environment)"
+        );
     }
     if documents.is_empty() {
         if absent.is_empty() {
@@ -114,16 +116,22 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
 
     let mut taken = BTreeSet::new();
     let crates: Vec<String> = documents.iter().map(|d| check::crate_name(d, &mut taken)).collect();
+    // Every crate is written before the first build: cargo loads every member of the workspace.
+    let mut rows: Vec<Row> =
+        documents.iter().zip(&crates).map(|(path, name)| prepare(path, name, &workspace)).collect();
+    let members: Vec<String> =
+        crates.iter().zip(&rows).filter(|(_, row)| row.status == Status::Ran).map(|(name, _)| name.clone()).collect();
     let lockfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
     workspace
-        .write_manifest(&crates, lockfile.is_file().then_some(lockfile.as_path()))
+        .write_manifest(&members, lockfile.is_file().then_some(lockfile.as_path()))
         .map_err(|e| format!("cannot write the workspace in `{}`: {e}", workspace.root.display()))?;
 
-    let mut rows = Vec::new();
-    for (n, (path, name)) in documents.iter().zip(&crates).enumerate() {
-        let row = one(path, name, &workspace, &prism, mode, options.seed, &logs);
-        eprintln!("[{}/{}] {}: {}", n + 1, documents.len(), row.document, row.progress());
-        rows.push(row);
+    let total = documents.len();
+    for (n, ((path, name), row)) in documents.iter().zip(&crates).zip(&mut rows).enumerate() {
+        if row.status == Status::Ran {
+            exercise(row, path, name, &workspace, &prism, mode, options.seed, &logs);
+        }
+        eprintln!("[{}/{total}] {}: {}", n + 1, row.document, row.progress());
     }
     let elapsed = start.elapsed();
     let mut table = report::text_table(&rows);
@@ -136,13 +144,14 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
     let verdict = report::verdict(&rows, options.min_rate);
     let markdown = report::markdown(&rows, &summary, command);
     let file = out.join("conformance-report.md");
-    gusset_codegen::write_if_changed(&file, &markdown).map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+    gusset_codegen::write_if_changed(&file, &markdown)
+        .map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
     eprintln!("conformance: report in {}", file.display());
     Ok(Some(Outcome { table, summary, verdict }))
 }
 
-/// One document, from generation to judged calls.
-fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode, seed: u64, logs: &Path) -> Row {
+/// Generates one document's client and writes its crate and harness.
+fn prepare(path: &Path, name: &str, workspace: &Workspace) -> Row {
     let document = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut row = Row::new(document);
     let settings = gusset_codegen::Settings::new().dynamic_calls(true);
@@ -158,17 +167,31 @@ fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode,
         row.status = Status::NotBuilt(format!("cannot write the crate: {e}"));
         return row;
     }
-    drop(generated);
+    row
+}
+
+/// Builds one document's harness and calls every operation against Prism.
+#[allow(clippy::too_many_arguments)]
+fn exercise(
+    row: &mut Row,
+    path: &Path,
+    name: &str,
+    workspace: &Workspace,
+    prism: &Path,
+    mode: Mode,
+    seed: u64,
+    logs: &Path,
+) {
     let build_start = Instant::now();
     match harness::build(workspace, name) {
         Ok(built) if built.ok => {}
         Ok(built) => {
             row.status = Status::NotBuilt(built.first_error.unwrap_or_default());
-            return row;
+            return;
         }
         Err(e) => {
             row.status = Status::NotBuilt(format!("cannot run cargo: {e}"));
-            return row;
+            return;
         }
     }
     row.build_time = build_start.elapsed();
@@ -177,7 +200,7 @@ fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode,
         Ok(listed) => listed,
         Err(e) => {
             row.status = Status::HarnessFailed(e);
-            return row;
+            return;
         }
     };
     row.operations = listed.len();
@@ -185,28 +208,12 @@ fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode,
         Ok(doc) => doc,
         Err(e) => {
             row.status = Status::HarnessFailed(e);
-            return row;
+            return;
         }
     };
     let calls = synthesize(&doc, &listed, seed);
-    let calls_file = logs.join(format!("{name}.{}.calls.json", mode.name()));
-    let written = serde_json::to_string_pretty(&calls)
-        .map_err(|e| e.to_string())
-        .and_then(|json| std::fs::write(&calls_file, json).map_err(|e| e.to_string()));
-    if let Err(e) = written {
-        row.status = Status::HarnessFailed(format!("cannot write `{}`: {e}", calls_file.display()));
-        return row;
-    }
     let run_start = Instant::now();
-    let server = match Prism::start(prism, path, mode, &logs.join(format!("{name}.{}.prism.log", mode.name()))) {
-        Ok(server) => server,
-        Err(e) => {
-            row.status = Status::PrismCannotLoad(e);
-            return row;
-        }
-    };
-    let answers = harness::run(&exe, &server.url(), &calls_file);
-    drop(server);
+    let answers = call_all(&calls, &exe, path, name, prism, mode, logs);
     row.run_time = run_start.elapsed();
     match answers {
         Ok(answers) => {
@@ -224,9 +231,58 @@ fn one(path: &Path, name: &str, workspace: &Workspace, prism: &Path, mode: Mode,
             }
             row.status = Status::Ran;
         }
+        Err(e) if e.starts_with("Prism") => row.status = Status::PrismCannotLoad(e),
         Err(e) => row.status = Status::HarnessFailed(e),
     }
-    row
+}
+
+/// Most restarts of Prism for one document (it dies on some valid requests).
+const MAX_RESTARTS: usize = 40;
+
+/// Calls every operation: starts Prism, runs the harness, and when Prism died on a call, marks
+/// that call as Prism's crash and goes on with the calls after it on a new Prism.
+fn call_all(
+    calls: &[Call],
+    exe: &Path,
+    path: &Path,
+    name: &str,
+    prism: &Path,
+    mode: Mode,
+    logs: &Path,
+) -> Result<Vec<harness::Answer>, String> {
+    let mut answers = Vec::new();
+    let mut rest = calls;
+    for round in 0..=MAX_RESTARTS {
+        let file = logs.join(format!("{name}.{}.calls.json", mode.name()));
+        let json = serde_json::to_string_pretty(rest).map_err(|e| format!("cannot encode the calls: {e}"))?;
+        std::fs::write(&file, json).map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
+        let log = logs.join(format!(
+            "{name}.{}.prism{}.log",
+            mode.name(),
+            if round == 0 { String::new() } else { format!(".{round}") }
+        ));
+        let mut server = Prism::start(prism, path, mode, &log)?;
+        let got = harness::run(exe, &server.url(), &file)?;
+        let crashed = server.exited();
+        drop(server);
+        let killer = got.iter().position(|a| a.outcome == "transport").filter(|_| crashed);
+        let Some(k) = killer else {
+            answers.extend(got);
+            return Ok(answers);
+        };
+        let mut got = got;
+        got.truncate(k + 1);
+        if let Some(last) = got.last_mut() {
+            last.outcome = "prism-crashed".into();
+            last.message = Some(prism::tail(&log));
+        }
+        answers.extend(got);
+        rest = rest.get(k + 1..).unwrap_or_default();
+        if rest.is_empty() {
+            break;
+        }
+    }
+    Ok(answers)
 }
 
 /// The arguments of every listed operation, synthesized from the document.

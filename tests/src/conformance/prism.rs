@@ -82,6 +82,11 @@ impl Prism {
         }
     }
 
+    /// Whether Prism has exited (it dies on some valid requests).
+    pub(crate) fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     /// The base URL of the mock.
     pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
@@ -101,7 +106,7 @@ fn free_port() -> std::io::Result<u16> {
 }
 
 /// The last lines of a log, on one line.
-fn tail(log: &Path) -> String {
+pub(crate) fn tail(log: &Path) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let tail = lines[lines.len().saturating_sub(3)..].join(" | ");

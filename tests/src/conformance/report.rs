@@ -128,7 +128,11 @@ impl Row {
 
 fn clip(text: &str, n: usize) -> String {
     let one_line = text.replace(['\n', '\r'], " ");
-    if one_line.chars().count() <= n { one_line } else { format!("{}…", one_line.chars().take(n).collect::<String>()) }
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        format!("{}…", one_line.chars().take(n).collect::<String>())
+    }
 }
 
 /// The terminal table.
@@ -233,7 +237,9 @@ pub(crate) fn verdict(rows: &[Row], min_rate: f64) -> Result<(), String> {
 /// The Markdown report.
 pub(crate) fn markdown(rows: &[Row], summary: &str, command: &str) -> String {
     let mut out = format!("# Conformance report\n\n`{command}`\n\n{summary}\n\n");
-    out.push_str("| document | ops | calls | accepted | decoded | passed | rate | Prism false positives | fidelity / note |\n");
+    out.push_str(
+        "| document | ops | calls | accepted | decoded | passed | rate | Prism false positives | fidelity / note |\n",
+    );
     out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for row in rows {
         let t = row.tally();
@@ -274,7 +280,7 @@ pub(crate) fn markdown(rows: &[Row], summary: &str, command: &str) -> String {
         }
     }
     let fidelity = Counts::sum(rows.iter().filter_map(|r| r.fidelity.as_ref()));
-    out.push_str("\n## Typing fidelity\n\n");
+    out.push('\n');
     out.push_str(&fidelity.markdown());
     out
 }

@@ -234,6 +234,14 @@ impl<'a> Synth<'a> {
                 out.insert(name.clone(), value);
             }
         }
+        // A top-level value with properties has one at least (an empty object is no path segment).
+        if out.is_empty() && depth == 0 {
+            let first = properties.iter().find(|(_, p)| doc.resolve(p).get("readOnly") != Some(&Value::Bool(true)));
+            if let Some((name, property)) = first {
+                let value = self.at(property, depth + 1);
+                out.insert(name.clone(), value);
+            }
+        }
         // A required name without a property: anything will do.
         for name in required {
             if !out.contains_key(name) && !properties.contains_key(name) {
@@ -729,7 +737,9 @@ fn check_at(doc: &Document, schema: &Value, value: &Value, at: &str, depth: usiz
 fn has_type(value: &Value, t: &str) -> bool {
     match t {
         "string" => value.is_string(),
-        "integer" => value.as_i64().is_some() || value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "integer" => {
+            value.as_i64().is_some() || value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
         "number" => value.is_number(),
         "boolean" => value.is_boolean(),
         "array" => value.is_array(),
@@ -887,7 +897,8 @@ components:
     #[test]
     fn the_checker_rejects_what_does_not_satisfy() {
         let d = doc("{}");
-        let schema = json!({"type": "object", "required": ["n"], "properties": {"n": {"type": "integer", "maximum": 3}}});
+        let schema =
+            json!({"type": "object", "required": ["n"], "properties": {"n": {"type": "integer", "maximum": 3}}});
         assert!(check(&d, &schema, &json!({"n": 3})).is_ok());
         assert_eq!(check(&d, &schema, &json!({"n": 4})).unwrap_err(), "/n: 4 is out of bounds");
         assert_eq!(check(&d, &schema, &json!({})).unwrap_err(), "/: required property `n` is missing");

@@ -64,7 +64,8 @@ struct Violation {
 const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
 
 /// Whether a violation is one Prism reports wrongly: a declared `Accept`, `Content-Type` or
-/// `Authorization` header parameter, or an integer beyond ±2^53.
+/// `Authorization` header parameter, or an integer beyond ±2^53. (A request Prism crashes on,
+/// such as a `pipeDelimited` object, is reported apart as well.)
 fn is_false_positive(v: &Violation) -> bool {
     let header = v.location.first().is_some_and(|l| l == "request")
         && v.location.get(1).is_some_and(|l| l == "header")
@@ -77,7 +78,7 @@ fn is_false_positive(v: &Violation) -> bool {
 pub(crate) fn judge(answer: &Answer) -> Verdict {
     let request = request(answer);
     let response = match answer.outcome.as_str() {
-        "success" | "documented-error" => Ok(()),
+        "success" | "documented-error" | "prism-crashed" => Ok(()),
         kind => Err((format!("response: {kind}{}", message_class(answer.message.as_deref())), detail(answer))),
     };
     Verdict { operation: answer.id.clone(), request, response }
@@ -85,6 +86,12 @@ pub(crate) fn judge(answer: &Answer) -> Verdict {
 
 fn request(answer: &Answer) -> Request {
     match answer.outcome.as_str() {
+        "prism-crashed" => {
+            return Request::PrismFalsePositive(format!(
+                "Prism crashed on this request: {}",
+                answer.message.clone().unwrap_or_default()
+            ));
+        }
         "argument" | "invalid-request" | "transport" | "other" if answer.status.is_none() => {
             return Request::NotSent {
                 cause: format!("not sent: {}{}", answer.outcome, message_class(answer.message.as_deref())),
@@ -93,11 +100,8 @@ fn request(answer: &Answer) -> Request {
         }
         _ => {}
     }
-    let violations: Vec<Violation> = answer
-        .violations
-        .as_deref()
-        .and_then(|text| serde_json::from_str(text).ok())
-        .unwrap_or_default();
+    let violations: Vec<Violation> =
+        answer.violations.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
     let errors: Vec<&Violation> = violations.iter().filter(|v| v.severity.eq_ignore_ascii_case("error")).collect();
     if !errors.is_empty() {
         let verbatim = answer.violations.clone().unwrap_or_default();
@@ -116,8 +120,16 @@ fn request(answer: &Answer) -> Request {
     }
     // Prism's own errors (no route, no method, security) are problem documents.
     let problem = answer.content_type.as_deref().is_some_and(|t| t.contains("problem+json"));
-    if problem && answer.status.is_some_and(|s| s >= 400) {
-        let status = answer.status.unwrap_or_default();
+    let status = answer.status.unwrap_or_default();
+    if problem && status >= 500 {
+        // Prism accepted the request but could not make up a response (no example, a media
+        // type it cannot mock): Prism's limit, not the client's.
+        return Request::PrismFalsePositive(format!(
+            "Prism could not make up a response ({status}): {}",
+            answer.message.clone().unwrap_or_default()
+        ));
+    }
+    if problem && status >= 400 {
         return Request::Rejected {
             cause: format!("request: Prism answered {status}"),
             detail: format!("{status} {}", answer.message.clone().unwrap_or_default()),
