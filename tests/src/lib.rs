@@ -59,4 +59,11 @@ pub mod snapshots {
     pub mod fidelity {
         include!("../snapshots/fidelity.rs");
     }
+
+    /// `tests/fixtures/wire.yaml`: `Accept` from the responses' media types,
+    /// form bodies by the Encoding Object, multipart part types.
+    #[deny(warnings)]
+    pub mod wire {
+        include!("../snapshots/wire.rs");
+    }
 }
