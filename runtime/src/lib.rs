@@ -98,6 +98,9 @@ mod retry; // the retry policy: decisions and backoff
 mod text; // snippets and escaping of server text
 mod values; // `Date`, `DateTime`, `Base64`
 
+// Form bodies, written with the parameter styles.
+mod form;
+
 // When a key is sent, which one, and when a request may be resent.
 mod idempotency;
 

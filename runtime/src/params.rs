@@ -271,31 +271,9 @@ pub(crate) fn cookie(out: &mut String, name: &str, flat: &Flat, style: Style, ex
     Ok(())
 }
 
-/// Appends a form body field (`application/x-www-form-urlencoded`, exploded). A nested object is
-/// sent as JSON text, the OpenAPI Encoding Object's default content type for object properties.
-pub(crate) fn form_field(out: &mut String, name: &str, value: Value) {
-    let pair = |out: &mut String, value: &str| {
-        if !out.is_empty() {
-            out.push('&');
-        }
-        join(out, [name], "");
-        out.push('=');
-        join(out, [value], "");
-    };
-    match value {
-        Value::Null => {}
-        Value::String(s) => pair(out, &s),
-        Value::Array(items) => {
-            for item in items {
-                match item {
-                    Value::Null => {}
-                    Value::String(s) => pair(out, &s),
-                    other => pair(out, &other.to_string()),
-                }
-            }
-        }
-        other => pair(out, &other.to_string()),
-    }
+/// `s` percent-encoded as a query component (everything but RFC 3986 unreserved characters).
+pub(crate) fn encode(s: &str) -> String {
+    component(s).to_string()
 }
 
 #[cfg(test)]
@@ -398,16 +376,5 @@ mod tests {
         cookie(&mut c, "ids", &flat(json!([1, 2])), Style::Form, false).unwrap();
         cookie(&mut c, "more", &flat(json!(["x", "y"])), Style::Form, true).unwrap();
         assert_eq!(c, "session=a%20b%3Bc; ids=1,2; more=x; more=y");
-    }
-
-    #[test]
-    fn form_fields() {
-        let mut out = String::new();
-        form_field(&mut out, "name", json!("Rex & co"));
-        form_field(&mut out, "tags", json!(["a", "b"]));
-        form_field(&mut out, "skip", json!(null));
-        form_field(&mut out, "meta", json!({"k": 1}));
-        form_field(&mut out, "n", json!(3));
-        assert_eq!(out, "name=Rex%20%26%20co&tags=a&tags=b&meta=%7B%22k%22%3A1%7D&n=3");
     }
 }

@@ -149,6 +149,13 @@ impl Defaults {
 
         let mut headers = self.headers.clone();
         merge(&mut headers, request.headers);
+        // The user's own `Accept` (a client default header here, a per-call header or an
+        // interceptor later) replaces the document's.
+        if let Some(accept) = request.accept
+            && !headers.contains_key(header::ACCEPT)
+        {
+            headers.insert(header::ACCEPT, accept);
+        }
         if !request.cookies.is_empty() {
             let mut value = HeaderValue::try_from(request.cookies)
                 .map_err(|_| refuse("a cookie parameter has a control character".into()))?;

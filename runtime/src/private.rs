@@ -18,7 +18,8 @@
 //! | [`builder`] | `Client::builder(base_url)` calls `builder(&API, base_url)` | stable |
 //! | [`Operation`], [`Idempotency`] (`Default`, `Always`) | one `static` per operation, a struct literal (`id`, `method`, `path`, `idempotency`, `security`) | a new field only with codegen |
 //! | [`Style`] (`Form`, `Simple`, `Label`, `Matrix`, `DeepObject`, `SpaceDelimited`, `PipeDelimited`) | the style argument of every parameter method | new variants may be added |
-//! | [`Request`]: `new`, `path_param`, `query`, `header`, `cookie` (each `(name, &value, Style, explode)`), `json`, `form`, `multipart`, `bytes`, `text` | each generated method builds one, infallibly | methods may be added; signatures change only with codegen |
+//! | [`Request`]: `new`, `path_param`, `query`, `header`, `cookie` (each `(name, &value, Style, explode)`), `accept` (a `&'static HeaderValue`: a `static` made with `HeaderValue::from_static`, checked at compile time), `json`, `form`, `form_with`, `multipart`, `bytes`, `text` | each generated method builds one, infallibly | methods may be added; signatures change only with codegen |
+//! | [`FormField`], [`FormEncoding`] (`Style(Style, explode)`, `Json`) | the `encoding` slice of `Request::form_with`, a `'static` literal: one entry per property the request body's `encoding` map names | new variants may be added |
 //! | [`call`] | `call(&self.client, request, ok, err)` is the body of every generated method; returns [`Call`](crate::Call) | stable |
 //! | [`decode_json`], [`decode_empty`], [`decode_bytes`], [`decode_text`], [`decode_value`] | the `ok` and `err` decoders, as function pointers of type [`Decoder`] | decoders may be added |
 //! | [`Decoder`], [`RawResponse`], [`DecodeError`] | the decoder type; hand-written decoders (the project's own tests) name the other two | stable |
@@ -42,6 +43,7 @@ pub use crate::decode::{
     DecodeError, Decoder, RawResponse, decode_bytes, decode_empty, decode_json, decode_text, decode_value,
 };
 pub use crate::dynamic::{bytes_to_json, reply, to_json};
+pub use crate::form::{FormEncoding, FormField};
 pub use crate::idempotency::Idempotency;
 pub use crate::params::Style;
 pub use crate::request::Request;

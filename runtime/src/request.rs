@@ -5,6 +5,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::api::Operation;
+use crate::form::{self, FormField};
 use crate::multipart::Multipart;
 use crate::params::{self, Flat, Style};
 
@@ -20,6 +21,8 @@ pub struct Request {
     pub(crate) headers: HeaderMap,
     pub(crate) cookies: String,
     pub(crate) body: Option<(HeaderValue, Bytes)>,
+    /// What the operation's responses declare, sent unless the user sets `Accept`.
+    pub(crate) accept: Option<HeaderValue>,
     pub(crate) error: Option<String>,
 }
 
@@ -33,6 +36,7 @@ impl Request {
             headers: HeaderMap::new(),
             cookies: String::new(),
             body: None,
+            accept: None,
             error: None,
         }
     }
@@ -53,6 +57,14 @@ impl Request {
                 None
             }
         }
+    }
+
+    /// The `Accept` header the operation's responses call for: a `static` that codegen writes as
+    /// `HeaderValue::from_static(..)`, so a value that is no header value fails to compile, and a
+    /// call clones it without allocating. A user's own `Accept` (a client default header, a
+    /// per-call header, an interceptor) replaces it.
+    pub fn accept(&mut self, value: &'static HeaderValue) {
+        self.accept = Some(value.clone());
     }
 
     /// A path parameter, substituted for `{name}` in the template.
@@ -106,17 +118,21 @@ impl Request {
         }
     }
 
-    /// An `application/x-www-form-urlencoded` body from a struct or map; arrays repeat the field,
-    /// nested objects are sent as JSON text.
+    /// An `application/x-www-form-urlencoded` body from a struct or map, by the Encoding Object's
+    /// defaults: arrays repeat the field, nested objects are sent as JSON text.
     pub fn form<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
+        self.form_with(body, &[]);
+    }
+
+    /// An `application/x-www-form-urlencoded` body whose properties named in `encoding` are
+    /// written as it says (`deepObject` nesting, delimited arrays, JSON text); the others by the
+    /// defaults of [`form`](Self::form).
+    pub fn form_with<T: serde::Serialize + ?Sized>(&mut self, body: &T, encoding: &[FormField]) {
         match serde_json::to_value(body) {
-            Ok(serde_json::Value::Object(fields)) => {
-                let mut out = String::new();
-                for (name, value) in fields {
-                    params::form_field(&mut out, &name, value);
-                }
-                self.set_body(HeaderValue::from_static("application/x-www-form-urlencoded"), out.into());
-            }
+            Ok(serde_json::Value::Object(fields)) => match form::encode(fields, encoding) {
+                Ok(out) => self.set_body(HeaderValue::from_static("application/x-www-form-urlencoded"), out.into()),
+                Err(e) => self.fail(format!("the form body cannot be serialized: {e}")),
+            },
             Ok(_) => self.fail("the form body must serialize to an object".to_owned()),
             Err(e) => self.fail(format!("the form body cannot be serialized: {e}")),
         }

@@ -291,6 +291,44 @@ async fn interceptors_see_every_attempt() {
     assert_eq!(*seen.lock().unwrap(), [503, 200]);
 }
 
+/// Puts its own `Accept` on every attempt.
+#[derive(Debug)]
+struct AcceptText;
+
+impl gusset::Interceptor for AcceptText {
+    fn before_attempt(
+        &self,
+        _: &gusset::PreparedRequest,
+        _: gusset::AttemptInfo,
+        headers: &mut gusset::http::HeaderMap,
+    ) {
+        headers.insert("accept", gusset::http::HeaderValue::from_static("text/plain"));
+    }
+}
+
+#[tokio::test]
+async fn accept_is_the_operations_unless_the_user_sets_one() {
+    let server = Server::start(Vec::new()).await;
+    server.fallback(Reply::json(200, r#"{"id":1,"name":"Rex"}"#));
+    let accept = |i: usize| {
+        server.requests()[i].headers.iter().filter(|(n, _)| n == "accept").map(|(_, v)| v.clone()).collect::<Vec<_>>()
+    };
+
+    let plain = client(&server);
+    plain.get_pet("1", None).await.unwrap();
+    assert_eq!(accept(0), ["application/vnd.pet+json;version=2, application/problem+json"]);
+    plain.get_pet("1", None).header("Accept", "application/vnd.pet+json;version=3").await.unwrap();
+    assert_eq!(accept(1), ["application/vnd.pet+json;version=3"], "a per-call header wins, and is the only one");
+
+    let defaulted = Client::builder(server.url()).default_header("accept", "application/xml").build().unwrap();
+    defaulted.get_pet("1", None).await.unwrap();
+    assert_eq!(accept(2), ["application/xml"], "a client default header wins");
+
+    let intercepted = Client::builder(server.url()).interceptor(AcceptText).build().unwrap();
+    intercepted.get_pet("1", None).header("Accept", "image/png").await.unwrap();
+    assert_eq!(accept(3), ["text/plain"], "an interceptor has the last word");
+}
+
 #[test]
 fn handles_are_send_and_sync() {
     fn send<T: Send>() {}

@@ -64,7 +64,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("pet-id", &pet_id, rt::Style::Simple, false);
         request.multipart(body);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_value)
@@ -80,7 +84,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("id", &id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_empty, rt::decode_json)
     }
@@ -98,7 +106,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, text/plain;q=0.9",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("id", &id, rt::Style::Label, false);
         rt::call(&self.inner, request, rt::decode_text, rt::decode_value)
     }
@@ -113,7 +125,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("id", &id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_empty, rt::decode_json)
     }
@@ -134,7 +150,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.query("tags", &tags, rt::Style::Form, false);
         request.query("filter", &params.filter, rt::Style::DeepObject, true);
         request.query("ids", &params.ids, rt::Style::PipeDelimited, false);
@@ -159,7 +179,9 @@ impl Client {
             idempotency: rt::Idempotency::Always,
             security: &[],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static("*/*");
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.form(body);
         rt::call(&self.inner, request, rt::decode_empty, rt::decode_value)
     }
@@ -181,7 +203,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.json(body);
         request.query("mode", &params.mode, rt::Style::Form, true);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_value)
@@ -202,7 +228,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "image/png",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("pet-id", &pet_id, rt::Style::Simple, false);
         request.bytes("application/octet-stream", body);
         rt::call(&self.inner, request, rt::decode_bytes, rt::decode_value)

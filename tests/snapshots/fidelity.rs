@@ -65,7 +65,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["token"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.json(body);
         request.query("limit", &params.limit, rt::Style::Form, true);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
@@ -81,7 +85,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["token"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("id", &id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -96,7 +104,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["token"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("id", &id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -111,7 +123,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["token"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("id", &id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -130,7 +146,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["token"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.query("action_type", &action_type, rt::Style::Form, true);
         request.query("limit", &params.limit, rt::Style::Form, true);
         request.query("sort", &params.sort, rt::Style::Form, true);
@@ -150,7 +170,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["token"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.json(body);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_value)
     }
@@ -168,7 +192,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["token"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("id", &id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_empty, rt::decode_value)
     }

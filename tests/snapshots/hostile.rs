@@ -57,7 +57,9 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[],
         };
-        let request = rt::Request::new(&OPERATION);
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static("*/*");
+        let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         rt::call(&self.inner, request, rt::decode_empty, rt::decode_value)
     }
 
@@ -74,7 +76,9 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static("*/*");
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.json(body);
         rt::call(&self.inner, request, rt::decode_empty, rt::decode_value)
     }
@@ -95,7 +99,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("id", &id, rt::Style::Simple, false);
         request.query("r#type", &params.r_type, rt::Style::Form, true);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_value)

@@ -76,7 +76,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["oauth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.json(body);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_value)
     }
@@ -95,7 +99,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["apiKey"], &["basic"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("id", &id, rt::Style::Matrix, true);
         request.query("fields", &params.fields, rt::Style::SpaceDelimited, false);
         request.cookie("session", &params.session, rt::Style::Form, true);

@@ -66,7 +66,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("orderId", &order_id, rt::Style::Simple, false);
         request.query("reason", &params.reason, rt::Style::Form, true);
         rt::call(&self.inner, request, rt::decode_empty, rt::decode_json)
@@ -84,7 +88,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.json(body);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -107,7 +115,11 @@ impl Client {
             idempotency: rt::Idempotency::Always,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.json(body);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -124,7 +136,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("orderId", &order_id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -144,7 +160,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("paymentId", &payment_id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -166,7 +186,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.query("status", &params.status, rt::Style::Form, true);
         request.query("limit", &params.limit, rt::Style::Form, true);
         request.query("cursor", &params.cursor, rt::Style::Form, true);
@@ -191,7 +215,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("orderId", &order_id, rt::Style::Simple, false);
         request.json(body);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)

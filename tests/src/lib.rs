@@ -73,4 +73,11 @@ pub mod snapshots {
     pub mod swagger2 {
         include!("../snapshots/swagger2.rs");
     }
+
+    /// `tests/fixtures/wire.yaml`: `Accept` from the responses' media types,
+    /// form bodies by the Encoding Object, multipart part types.
+    #[deny(warnings)]
+    pub mod wire {
+        include!("../snapshots/wire.rs");
+    }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use gusset_codegen::{Settings, generate, generate_from_str};
 
-const FIXTURES: &[&str] = &["orders", "constructs", "hostile", "openapi31", "fidelity", "swagger2"];
+const FIXTURES: &[&str] = &["orders", "constructs", "hostile", "openapi31", "fidelity", "swagger2", "wire"];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -294,4 +294,41 @@ fn the_fidelity_fixture_is_typed_as_the_document_says() {
         let squashed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(squashed.contains(expected), "`{expected}` missing from:\n{code}");
     }
+}
+
+/// `wire.yaml`: each method sends the `Accept` its responses call for, as a
+/// `static` checked at compile time; media types that are no media range
+/// (one with a CR LF and a header after it, one that is a list) are left out
+/// with a warning; form bodies carry their `encoding` map, and an entry that
+/// names no property is a warning.
+#[test]
+fn the_wire_fixture_sends_what_the_document_says() {
+    let generated = generate(fixture("wire"), &Settings::new()).unwrap();
+    let mut warned: Vec<&str> = generated.warnings().iter().map(|w| w.pointer.as_str()).collect();
+    warned.sort_unstable();
+    assert_eq!(
+        warned,
+        [
+            "/paths/~1charges/post/requestBody/content/application~1x-www-form-urlencoded/encoding/notAProperty",
+            "/paths/~1reports~1{id}/get/responses/default/content/text~1plain\r\nX-Injected: yes",
+            "/paths/~1reports~1{id}/get/responses/default/content/text~1plain, text~1html",
+        ]
+    );
+    let squashed: String = generated.code().split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        r#"from_static( "application/vnd.example+json;version=2, application/problem+json, text/csv;q=0.9", );"#,
+        r#"from_static("*/*")"#,
+        r#"from_static( "application/json, application/octet-stream;q=0.9", );"#,
+        r#"rt::FormField { name: "expand", encoding: rt::FormEncoding::Style(rt::Style::DeepObject, true), }"#,
+        r#"rt::FormField { name: "ids", encoding: rt::FormEncoding::Style(rt::Style::Form, false), }"#,
+        r#"rt::FormField { name: "options", encoding: rt::FormEncoding::Json, }"#,
+        r#"rt::FormField { name: "shipping", encoding: rt::FormEncoding::Style(rt::Style::DeepObject, true), }"#,
+        r#"rt::FormField { name: "tags", encoding: rt::FormEncoding::Style( rt::Style::PipeDelimited, false, ), }"#,
+        "request.form(body);",
+        "`document` (as `application/pdf`), `options` (as `application/json`).",
+    ] {
+        assert!(squashed.contains(expected), "`{expected}` missing from:\n{}", generated.code());
+    }
+    assert!(!squashed.contains("X-Injected"), "a media type never reaches code as a header");
+    assert!(!squashed.contains("notAProperty"));
 }

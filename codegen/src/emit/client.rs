@@ -6,7 +6,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Deprecated, doc_attrs, ident, type_tokens};
-use crate::ir::{Api, BodyKind, Decode, Location, Method, Operation, Param, SchemeKind, Style, TypeRef};
+use crate::ir::{
+    Api, BodyKind, Decode, FormEncoding, FormField, Location, Method, Operation, Param, SchemeKind, Style, TypeRef,
+};
 
 pub(super) fn emit_client(api: &Api, deprecated_types: &Deprecated<'_>) -> TokenStream {
     let title = &api.title;
@@ -134,6 +136,19 @@ fn set_param(p: &Param, value: TokenStream) -> TokenStream {
     quote!(request.#setter(#wire, #value, #style, #explode);)
 }
 
+/// One entry of a form body's `encoding` slice.
+fn form_field(field: &FormField) -> TokenStream {
+    let name = &field.wire;
+    let encoding = match field.encoding {
+        FormEncoding::Style { style, explode } => {
+            let style = style_tokens(style);
+            quote!(rt::FormEncoding::Style(#style, #explode))
+        }
+        FormEncoding::Json => quote!(rt::FormEncoding::Json),
+    };
+    quote!(rt::FormField { name: #name, encoding: #encoding })
+}
+
 fn decoder(decode: Decode) -> TokenStream {
     match decode {
         Decode::Json => quote!(rt::decode_json),
@@ -166,9 +181,10 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
     let http_method = method_const(op.method);
     let idempotency = if op.idempotent { quote!(Always) } else { quote!(Default) };
     let security = op.security.iter().map(|alt| quote!(&[#(#alt),*]));
+    let accept = &op.accept;
 
     let mut args = Vec::new();
-    let mut setters = Vec::new();
+    let mut setters = vec![quote!(request.accept(&ACCEPT);)];
     for p in &op.params {
         let arg = ident(&p.name);
         let ty = arg_type(&p.ty);
@@ -181,10 +197,13 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
             BodyKind::Json | BodyKind::Form => {
                 let ty = type_tokens(&body.ty);
                 args.push(quote!(body: &#ty));
-                setters.push(if body.kind == BodyKind::Json {
-                    quote!(request.json(body);)
-                } else {
-                    quote!(request.form(body);)
+                setters.push(match body.kind {
+                    BodyKind::Json => quote!(request.json(body);),
+                    _ if body.form.is_empty() => quote!(request.form(body);),
+                    _ => {
+                        let fields = body.form.iter().map(form_field);
+                        quote!(request.form_with(body, &[#(#fields),*]);)
+                    }
                 });
             }
             BodyKind::Multipart => {
@@ -235,6 +254,7 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
                 idempotency: rt::Idempotency::#idempotency,
                 security: &[#(#security),*],
             };
+            static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(#accept);
             let #request_mut request = rt::Request::new(&OPERATION);
             #(#setters)*
             rt::call(&self.inner, request, #ok_decoder, #err_decoder)

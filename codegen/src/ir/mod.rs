@@ -245,6 +245,9 @@ pub(crate) struct Operation {
     pub(crate) idempotent: bool,
     /// Alternatives of security scheme names; empty means no auth.
     pub(crate) security: Vec<Vec<String>>,
+    /// The `Accept` header value: media ranges checked by `lower`, so it is
+    /// a valid header value that `HeaderValue::from_static` accepts.
+    pub(crate) accept: String,
 }
 
 #[derive(Debug, Clone)]
@@ -300,7 +303,34 @@ pub(crate) struct Body {
     pub(crate) kind: BodyKind,
     pub(crate) ty: TypeRef,
     /// The parts a multipart form declares, for the method's docs.
-    pub(crate) parts: Vec<String>,
+    pub(crate) parts: Vec<Part>,
+    /// For a form body: the properties its `encoding` map names, by wire
+    /// name, sorted; the others keep the Encoding Object's defaults.
+    pub(crate) form: Vec<FormField>,
+}
+
+/// A part of a `multipart/form-data` body, as the method's docs list it.
+#[derive(Debug, Clone)]
+pub(crate) struct Part {
+    pub(crate) name: String,
+    /// `encoding.<name>.contentType`, when the document gives one.
+    pub(crate) content_type: Option<String>,
+}
+
+/// A property of a form body named by its `encoding` map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FormField {
+    pub(crate) wire: String,
+    pub(crate) encoding: FormEncoding,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FormEncoding {
+    /// `style`/`explode` (load fills in OpenAPI's defaults); only the
+    /// styles a query allows: form, spaceDelimited, pipeDelimited, deepObject.
+    Style { style: Style, explode: bool },
+    /// `contentType: application/json` and no style: the value as JSON text.
+    Json,
 }
 
 /// How a response body is read.

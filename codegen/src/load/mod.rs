@@ -119,6 +119,8 @@ pub(crate) fn load(input: Input<'_>) -> Result<Loaded, Vec<Diagnostic>> {
     walk::walk(&mut document, walk::Kind::Document, &mut String::new(), &mut |kind, pointer, value| {
         if kind == walk::Kind::Schema {
             normalize::normalize_schema(pointer, value, &mut warnings, &mut losses);
+        } else if kind == walk::Kind::Encoding {
+            normalize::normalize_encoding(value);
         }
         repair::fix_known(kind, pointer, value, &mut warnings, &mut losses);
         if let Some(serde_json::Value::String(reference)) = value.get("$ref") {

@@ -35,6 +35,28 @@ pub(crate) fn normalize_document(
     }
 }
 
+/// An Encoding Object that asks for query-style serialization (any of
+/// `style`, `explode`, `allowReserved`; OpenAPI 3.1.1: "the presence of at
+/// least one ... is equivalent to using `schema` with `in: query`") gets
+/// `style` and `explode` written out: `openapiv3` reads an absent `explode`
+/// as `false`, where the default is `true` for `form`. For `deepObject` an
+/// absent `explode` is `true` as well: "the combination of `false` with
+/// `deepObject` is undefined", so the one defined reading is used.
+pub(crate) fn normalize_encoding(encoding: &mut Value) {
+    let Some(object) = encoding.as_object_mut() else { return };
+    if !["style", "explode", "allowReserved"].iter().any(|k| object.contains_key(*k)) {
+        return;
+    }
+    if !object.contains_key("style") {
+        object.insert("style".to_owned(), json!("form"));
+    }
+    if !object.contains_key("explode") {
+        let style = object.get("style").and_then(Value::as_str);
+        let explode = matches!(style, Some("form" | "deepObject"));
+        object.insert("explode".to_owned(), Value::Bool(explode));
+    }
+}
+
 /// Keywords that read well enough as annotations in 3.0 that a `$ref` next
 /// to them needs no wrapping (3.0 ignores siblings of `$ref`).
 const ANNOTATIONS: [&str; 9] =
@@ -461,5 +483,23 @@ mod tests {
         assert_eq!(doc, json!({"openapi": "3.1.0", "paths": {}}));
         assert_eq!(warnings.len(), 1);
         assert_eq!(warnings[0].pointer, "/webhooks");
+    }
+
+    #[test]
+    fn encodings_that_ask_for_a_style_get_its_defaults_written_out() {
+        let normalized = |mut v: Value| {
+            normalize_encoding(&mut v);
+            v
+        };
+        assert_eq!(normalized(json!({"style": "form"})), json!({"style": "form", "explode": true}));
+        assert_eq!(normalized(json!({"style": "deepObject"})), json!({"style": "deepObject", "explode": true}));
+        assert_eq!(normalized(json!({"style": "pipeDelimited"})), json!({"style": "pipeDelimited", "explode": false}));
+        assert_eq!(normalized(json!({"explode": false})), json!({"explode": false, "style": "form"}));
+        assert_eq!(
+            normalized(json!({"allowReserved": true})),
+            json!({"allowReserved": true, "style": "form", "explode": true})
+        );
+        let content_only = json!({"contentType": "application/json"});
+        assert_eq!(normalized(content_only.clone()), content_only, "no style asked for: contentType decides");
     }
 }

@@ -5,16 +5,19 @@
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
-use openapiv3::{MediaType, ReferenceOr, RequestBody, Response as Resp, SchemaKind, StatusCode, Type};
+use openapiv3::{MediaType, QueryStyle, ReferenceOr, RequestBody, Response as Resp, SchemaKind, StatusCode, Type};
 
 use super::Cx;
+use super::accept::is_json;
 use super::operation::OpCx;
 use super::refs::resolve;
 use super::schema::{lower_use, resolve_schema, strip_option};
 use super::shape::SRef;
 use crate::diagnostic::join;
 use crate::fidelity::{Category, Cause};
-use crate::ir::{Body, BodyKind, Decode, Operation, Response, TypeDef, TypeKind, TypeRef};
+use crate::ir::{
+    Body, BodyKind, Decode, FormEncoding, FormField, Operation, Part, Response, Style, TypeDef, TypeKind, TypeRef,
+};
 
 /// How a media type is read or written.
 fn media_kind(content_type: &str) -> Option<BodyKind> {
@@ -98,8 +101,8 @@ fn lower_body<'a>(cx: &mut Cx<'a>, body: &'a RequestBody, type_base: &str, point
             TypeRef::Value
         }
     };
-    let parts = match (kind, &media.schema) {
-        (BodyKind::Multipart, Some(schema)) => match resolve_schema(cx, SRef::from(schema)) {
+    let names: Vec<String> = match (kind, &media.schema) {
+        (BodyKind::Multipart | BodyKind::Form, Some(schema)) => match resolve_schema(cx, SRef::from(schema)) {
             Some(schema) => match &schema.schema_kind {
                 SchemaKind::Type(Type::Object(o)) => o.properties.keys().cloned().collect(),
                 SchemaKind::Any(a) => a.properties.keys().cloned().collect(),
@@ -109,7 +112,58 @@ fn lower_body<'a>(cx: &mut Cx<'a>, body: &'a RequestBody, type_base: &str, point
         },
         _ => Vec::new(),
     };
-    Some(Body { content_type: content_type.clone(), kind, ty: strip_option(ty), parts })
+    let (parts, form) = match kind {
+        BodyKind::Multipart => {
+            let parts = names
+                .into_iter()
+                .map(|name| {
+                    let content_type = media.encoding.get(&name).and_then(|e| e.content_type.clone());
+                    Part { name, content_type }
+                })
+                .collect();
+            (parts, Vec::new())
+        }
+        BodyKind::Form => (Vec::new(), form_encoding(cx, media, &names, &media_pointer)),
+        _ => (Vec::new(), Vec::new()),
+    };
+    Some(Body { content_type: content_type.clone(), kind, ty: strip_option(ty), parts, form })
+}
+
+/// The properties of a form body its `encoding` map names, sorted by name.
+/// A name that is no property of the body (when the body lists its
+/// properties) is reported and ignored.
+fn form_encoding(cx: &mut Cx<'_>, media: &MediaType, properties: &[String], pointer: &str) -> Vec<FormField> {
+    let mut fields = Vec::new();
+    for (name, encoding) in &media.encoding {
+        let at = join(&join(pointer, "encoding"), name);
+        if !properties.is_empty() && !properties.contains(name) {
+            cx.warn(
+                &at,
+                format!("`encoding` names `{}`, which is no property of the body; ignored", name.escape_debug()),
+            );
+            continue;
+        }
+        let encoding = match (&encoding.style, &encoding.content_type) {
+            // `load` wrote `explode` out wherever a style is asked for.
+            (Some(style), _) => FormEncoding::Style { style: query_style(style), explode: encoding.explode },
+            // "The value can be a specific media type, a wildcard media type, or a
+            // comma-separated list": JSON text when the first one listed is JSON.
+            (None, Some(content_type)) if is_json(content_type.split(',').next().unwrap_or("")) => FormEncoding::Json,
+            (None, _) => continue,
+        };
+        fields.push(FormField { wire: name.clone(), encoding });
+    }
+    fields.sort_by(|a, b| a.wire.cmp(&b.wire));
+    fields
+}
+
+fn query_style(style: &QueryStyle) -> Style {
+    match style {
+        QueryStyle::Form => Style::Form,
+        QueryStyle::SpaceDelimited => Style::SpaceDelimited,
+        QueryStyle::PipeDelimited => Style::PipeDelimited,
+        QueryStyle::DeepObject => Style::DeepObject,
+    }
 }
 
 /// The success and error responses of `at`.

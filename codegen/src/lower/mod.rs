@@ -5,6 +5,7 @@
 //! construct that cannot be typed precisely degrades to `serde_json::Value`
 //! with a warning, so one bad schema or operation never sinks the document.
 
+mod accept;
 mod content;
 mod direction;
 mod docs;
@@ -81,6 +82,9 @@ pub(crate) struct Cx<'a> {
     pub(crate) type_at: BTreeMap<String, String>,
     /// Operations whose error types are settled after sharing.
     pub(crate) several_errors: Vec<content::SeveralErrors>,
+    /// Media types already reported as unusable in `Accept`: a response
+    /// component many operations share is reported once.
+    pub(crate) warned_media_types: std::collections::BTreeSet<String>,
 }
 
 impl<'a> Cx<'a> {
@@ -134,6 +138,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
         type_pointers: BTreeMap::new(),
         type_at: BTreeMap::new(),
         several_errors: Vec::new(),
+        warned_media_types: std::collections::BTreeSet::new(),
     };
 
     // Every component gets its name first, in sorted order: component names

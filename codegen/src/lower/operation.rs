@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use openapiv3::{Operation as Op, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr, SchemaKind, Type};
 
+use super::accept::lower_accept;
 use super::content::{lower_request_body, lower_responses};
 use super::params::lower_params;
 use super::refs::resolve;
@@ -156,6 +157,7 @@ fn lower_operation<'a>(
     let params = lower_params(cx, at, version_header);
     let body = lower_request_body(cx, at);
     let (success, error) = lower_responses(cx, at);
+    let accept = lower_accept(cx, at);
     let security = op.security.as_ref().or(cx.doc.security.as_ref()).map(|alternatives| {
         alternatives
             .iter()
@@ -169,7 +171,14 @@ fn lower_operation<'a>(
     docs.lines.push(super::code_line(&format!("{} {}", at.method.as_str().to_ascii_uppercase(), at.path)));
     if let Some(body) = body.as_ref().filter(|b| b.kind == BodyKind::Multipart) {
         docs.lines.push(String::new());
-        let parts: Vec<String> = body.parts.iter().map(|p| super::code_line(p)).collect();
+        let parts: Vec<String> = body
+            .parts
+            .iter()
+            .map(|p| match &p.content_type {
+                Some(ct) => format!("{} (as {})", super::code_line(&p.name), super::code_line(ct)),
+                None => super::code_line(&p.name),
+            })
+            .collect();
         docs.lines.push(if parts.is_empty() {
             "`body` is a `multipart/form-data` form.".to_string()
         } else {
@@ -191,5 +200,6 @@ fn lower_operation<'a>(
         error,
         idempotent: declared_idempotent || params.idempotency_key,
         security: security.unwrap_or_default(),
+        accept,
     }
 }

@@ -87,7 +87,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("orderId", &order_id, rt::Style::Simple, false);
         request.query("reason", &params.reason, rt::Style::Form, true);
         rt::call(&self.inner, request, rt::decode_empty, rt::decode_json)
@@ -105,7 +109,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.json(body);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -128,7 +136,11 @@ impl Client {
             idempotency: rt::Idempotency::Always,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.json(body);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -145,7 +157,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("orderId", &order_id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -165,7 +181,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("paymentId", &payment_id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
     }
@@ -187,7 +207,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.query("status", &params.status, rt::Style::Form, true);
         request.query("limit", &params.limit, rt::Style::Form, true);
         request.query("cursor", &params.cursor, rt::Style::Form, true);
@@ -212,7 +236,11 @@ impl Client {
             idempotency: rt::Idempotency::Default,
             security: &[&["bearerAuth"]],
         };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json, application/problem+json",
+        );
         let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
         request.path_param("orderId", &order_id, rt::Style::Simple, false);
         request.json(body);
         rt::call(&self.inner, request, rt::decode_json, rt::decode_json)

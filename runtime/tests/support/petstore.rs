@@ -36,6 +36,9 @@ static GET_PET: rt::Operation = rt::Operation {
     security: &[&["bearer"], &["key"]],
 };
 
+static GET_PET_ACCEPT: rt::http::HeaderValue =
+    rt::http::HeaderValue::from_static("application/vnd.pet+json;version=2, application/problem+json");
+
 static LIST_PETS: rt::Operation = rt::Operation {
     id: "listPets",
     method: rt::http::Method::GET,
@@ -105,6 +108,7 @@ impl Client {
 
     pub fn get_pet(&self, pet_id: &str, fields: Option<&[&str]>) -> gusset::Call<'_, Pet, ApiError> {
         let mut request = rt::Request::new(&GET_PET);
+        request.accept(&GET_PET_ACCEPT);
         request.path_param("petId", pet_id, rt::Style::Simple, false);
         request.query("fields", &fields, rt::Style::Form, false);
         rt::call(&self.inner, request, rt::decode_json, get_pet_error)
