@@ -156,10 +156,10 @@ async fn retry_after_is_persisted_across_workers(db: Db) {
     let id = db.outbox.enqueue(client.create_payment(&payment("o-6"))).await.unwrap();
     let sent = SystemTime::now();
     // This worker sees the 429 and stops; the wait it was told is in the database.
-    let outbox = db.outbox.clone();
+    let (outbox, watched) = (db.outbox.clone(), id.clone());
     let first = worker(&db.outbox, &client).run(async move {
         until(Duration::from_secs(5), || async {
-            outbox.call(&id).await.unwrap().summary.last_error.is_some()
+            outbox.call(&watched).await.unwrap().summary.last_error.is_some()
         })
         .await;
     });

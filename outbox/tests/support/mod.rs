@@ -2,7 +2,7 @@
 //! `GUSSET_TEST_POSTGRES_URL`, each test under its own table prefix), the project's fault server
 //! and the Orders client generated from its fixture.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -45,13 +45,16 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
-/// An outbox on PostgreSQL under the prefix `t_<name>_`, its tables dropped first.
+/// An outbox on PostgreSQL under a prefix of its own (`t<hash of name>_`), its tables dropped
+/// first, so tests running at once do not meet.
 pub async fn postgres(name: &str) -> Option<Db> {
     let url = postgres_url()?;
     let outbox = Outbox::connect(&url)
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {url} is unreachable (set GUSSET_TEST_POSTGRES_URL=skip to skip): {e}"));
-    let prefix = format!("t_{name}_");
+    // FNV-1a: stable across runs, short enough for PostgreSQL's 63-byte names.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let prefix = format!("t{hash:016x}_");
     let pool = outbox.postgres_pool().unwrap().clone();
     for table in ["calls", "dead", "schema", "orders"] {
         sqlx::query(&format!("DROP TABLE IF EXISTS {prefix}{table}")).execute(&pool).await.unwrap();
