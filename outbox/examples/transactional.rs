@@ -51,7 +51,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             async move {
                 let order = done.body["order_id"].as_str().unwrap_or_default().to_owned();
                 let payment = done.body["id"].as_str().unwrap_or_default().to_owned();
-                sqlx::query("UPDATE orders SET paid_by = $1 WHERE id = $2").bind(&payment).bind(&order).execute(&pool).await?;
+                sqlx::query("UPDATE orders SET paid_by = $1 WHERE id = $2")
+                    .bind(&payment)
+                    .bind(&order)
+                    .execute(&pool)
+                    .await?;
                 println!("order {order} paid by {payment} after {} attempt(s)", done.attempts);
                 Ok(())
             }

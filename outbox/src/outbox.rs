@@ -9,14 +9,14 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use sqlx::Row as _;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-use sqlx::Row as _;
 
 use crate::error::OutboxError;
 use crate::record::{
-    COLUMNS, CallId, CallRecord, CallState, DeadLetter, RawCall, from_ms, headers_from_json, headers_to_json,
-    now_ms, raw_call, to_ms,
+    COLUMNS, CallId, CallRecord, CallState, DeadLetter, RawCall, from_ms, headers_from_json, headers_to_json, now_ms,
+    raw_call, to_ms,
 };
 use crate::schema::{self, Backend, SCHEMA_VERSION, Tables};
 use crate::stats::{OperationStats, Stats};
@@ -259,7 +259,9 @@ impl Outbox {
             Ok(Some(v)) if v >= 1 => Ok(()),
             Ok(_) => Err(OutboxError::NotMigrated),
             // No schema table at all reads as "not migrated" rather than as a driver error.
-            Err(sqlx::Error::Database(e)) if e.message().contains("no such table") || e.code().as_deref() == Some("42P01") => {
+            Err(sqlx::Error::Database(e))
+                if e.message().contains("no such table") || e.code().as_deref() == Some("42P01") =>
+            {
                 Err(OutboxError::NotMigrated)
             }
             Err(e) => Err(OutboxError::Database { doing: "reading the schema version", source: e }),
@@ -296,7 +298,11 @@ impl Outbox {
         self.insert_in(connection, row).await
     }
 
-    pub(crate) async fn insert_in(&self, connection: &mut impl Connection, row: RawCall) -> Result<CallId, OutboxError> {
+    pub(crate) async fn insert_in(
+        &self,
+        connection: &mut impl Connection,
+        row: RawCall,
+    ) -> Result<CallId, OutboxError> {
         let sql = self.insert_sql();
         let result = match (connection.outbox_connection(), self.backend()) {
             (AnyConnection::Sqlite(c), Backend::Sqlite) => bind_raw(sqlx::query(&sql), &row).execute(c).await.map(drop),
@@ -418,7 +424,13 @@ impl Outbox {
     }
 
     /// Sets a claimed call's next attempt time and last error and releases its lease.
-    pub(crate) async fn reschedule(&self, id: &str, owner: &str, at: SystemTime, error: &str) -> Result<bool, OutboxError> {
+    pub(crate) async fn reschedule(
+        &self,
+        id: &str,
+        owner: &str,
+        at: SystemTime,
+        error: &str,
+    ) -> Result<bool, OutboxError> {
         let sql = format!(
             "UPDATE {} SET next_attempt_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL
              WHERE id = $3 AND lease_owner = $4 AND delivered_at IS NULL",

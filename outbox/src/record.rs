@@ -131,8 +131,7 @@ impl RawCall {
     /// The request to send, or why the row cannot be one.
     pub(crate) fn request(&self) -> Result<StoredRequest, String> {
         let method = Method::from_bytes(self.method.as_bytes()).map_err(|_| format!("method `{}`", self.method))?;
-        let security: Vec<Vec<String>> =
-            serde_json::from_str(&self.security).map_err(|e| format!("security: {e}"))?;
+        let security: Vec<Vec<String>> = serde_json::from_str(&self.security).map_err(|e| format!("security: {e}"))?;
         Ok(StoredRequest {
             operation_id: self.operation_id.clone(),
             method,

@@ -397,7 +397,9 @@ impl Shared {
                 );
             }
             Ok(false) => self.lost(raw),
-            Err(e) => tracing::warn!(target: "gusset_outbox", id = %raw.id, error = %e, "moving to dead letters failed"),
+            Err(e) => {
+                tracing::warn!(target: "gusset_outbox", id = %raw.id, error = %e, "moving to dead letters failed")
+            }
         }
     }
 

@@ -11,7 +11,11 @@ use gusset_tests::fault::{Fault, FaultServer, Route};
 fn command(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let url = format!("sqlite:{}", db.display());
     let out = Command::cargo_bin("gusset-outbox").unwrap().arg("--database").arg(url).args(args).output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,6 +62,7 @@ fn migrate_creates_the_tables_and_schema_prints_them() {
     let (ok, out, _) = command(&path, &["schema"]);
     assert!(ok && out.contains("CREATE TABLE IF NOT EXISTS gusset_outbox_calls"), "{out}");
     let url = format!("sqlite:{}", path.display());
-    let out = Command::cargo_bin("gusset-outbox").unwrap().args(["-d", &url, "--prefix", "Bad;", "stats"]).output().unwrap();
+    let out =
+        Command::cargo_bin("gusset-outbox").unwrap().args(["-d", &url, "--prefix", "Bad;", "stats"]).output().unwrap();
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("table prefix"));
 }

@@ -28,17 +28,15 @@ async fn rolled_back_enqueue_sends_nothing_committed_is_delivered_once(db: Db) {
 
     let handled = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&handled);
-    let worker = worker(&db.outbox, &client).on_delivered(
-        "createPayment",
-        move |done: Delivered<serde_json::Value>| {
+    let worker =
+        worker(&db.outbox, &client).on_delivered("createPayment", move |done: Delivered<serde_json::Value>| {
             let seen = Arc::clone(&seen);
             async move {
                 assert_eq!(done.body["order_id"], "o-1");
                 seen.fetch_add(1, Ordering::SeqCst);
                 Ok(())
             }
-        },
-    );
+        });
     let report = drain(worker, &db.outbox).await;
     assert_eq!(report.delivered, 1);
     assert_eq!(server.effects(), 1);
@@ -158,10 +156,8 @@ async fn retry_after_is_persisted_across_workers(db: Db) {
     // This worker sees the 429 and stops; the wait it was told is in the database.
     let (outbox, watched) = (db.outbox.clone(), id.clone());
     let first = worker(&db.outbox, &client).run(async move {
-        until(Duration::from_secs(5), || async {
-            outbox.call(&watched).await.unwrap().summary.last_error.is_some()
-        })
-        .await;
+        until(Duration::from_secs(5), || async { outbox.call(&watched).await.unwrap().summary.last_error.is_some() })
+            .await;
     });
     let report = first.await.unwrap();
     assert_eq!((report.retried, report.delivered), (1, 0));

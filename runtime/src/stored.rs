@@ -284,7 +284,10 @@ async fn resend(inner: &Inner, prepared: &PreparedRequest, number: u32) -> Attem
             Ok(permit) => permit,
             Err(_) => {
                 let after = policy.delay(number, inner.ids.next_u64());
-                return AttemptOutcome::Retry { after, reason: format!("the circuit of `{}` is open", inner.resilience.host) };
+                return AttemptOutcome::Retry {
+                    after,
+                    reason: format!("the circuit of `{}` is open", inner.resilience.host),
+                };
             }
         };
         let mut used_provider = false;

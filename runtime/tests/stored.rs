@@ -12,7 +12,11 @@ use support::petstore::{Client, NewPet};
 use support::{Reply, Server};
 
 fn client(server: &Server) -> Client {
-    Client::builder(server.url()).bearer_auth("tok-secret").default_header("X-Api-Token", "default-secret").build().unwrap()
+    Client::builder(server.url())
+        .bearer_auth("tok-secret")
+        .default_header("X-Api-Token", "default-secret")
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -87,7 +91,8 @@ async fn the_last_attempt_and_statuses_not_retried_are_final() {
 async fn a_secret_header_set_on_the_call_is_refused() {
     let server = Server::start(vec![]).await;
     let client = client(&server);
-    let refused = client.create_pet(&NewPet { name: "Rex".into(), tag: None }).header("X-Auth-Token", "t").into_stored();
+    let refused =
+        client.create_pet(&NewPet { name: "Rex".into(), tag: None }).header("X-Auth-Token", "t").into_stored();
     match refused {
         Err(Error::InvalidRequest { message, .. }) => assert!(message.contains("x-auth-token"), "{message}"),
         other => panic!("{other:?}"),

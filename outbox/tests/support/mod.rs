@@ -49,9 +49,9 @@ pub fn postgres_url() -> Option<String> {
 /// first, so tests running at once do not meet.
 pub async fn postgres(name: &str) -> Option<Db> {
     let url = postgres_url()?;
-    let outbox = Outbox::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {url} is unreachable (set GUSSET_TEST_POSTGRES_URL=skip to skip): {e}"));
+    let outbox = Outbox::connect(&url).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL at {url} is unreachable (set GUSSET_TEST_POSTGRES_URL=skip to skip): {e}")
+    });
     // FNV-1a: stable across runs, short enough for PostgreSQL's 63-byte names.
     let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     let prefix = format!("t{hash:016x}_");
@@ -124,14 +124,22 @@ pub async fn order_and_enqueue<T, E>(db: &Db, order: &str, call: gusset::Call<'_
         let mut tx = pool.begin().await.unwrap();
         sqlx::query(&insert).bind(order).execute(&mut *tx).await.unwrap();
         let id = call.enqueue(&db.outbox, &mut *tx).await.unwrap();
-        if commit { tx.commit().await.unwrap() } else { tx.rollback().await.unwrap() }
+        if commit {
+            tx.commit().await.unwrap()
+        } else {
+            tx.rollback().await.unwrap()
+        }
         return id;
     }
     let pool = db.outbox.postgres_pool().unwrap();
     let mut tx = pool.begin().await.unwrap();
     sqlx::query(&insert).bind(order).execute(&mut *tx).await.unwrap();
     let id = call.enqueue(&db.outbox, &mut *tx).await.unwrap();
-    if commit { tx.commit().await.unwrap() } else { tx.rollback().await.unwrap() }
+    if commit {
+        tx.commit().await.unwrap()
+    } else {
+        tx.rollback().await.unwrap()
+    }
     id
 }
 
