@@ -6,7 +6,8 @@
 //! [`Worker`] delivers it afterwards, in this process or another, with the call's idempotency
 //! key on every attempt so the server acts once however often it is sent.
 //!
-//! ```no_run
+//! ```ignore
+//! // Compiled and run as `cargo run -p gusset-outbox --example transactional`.
 //! # mod orders { pub struct Client; impl Client { pub fn create_payment(&self, _: &()) -> gusset::Call<'_, (), ()> { unimplemented!() } pub fn runtime(&self) -> &gusset::Client { unimplemented!() } } }
 //! # async fn demo(client: orders::Client, payment: ()) -> Result<(), Box<dyn std::error::Error>> {
 //! use gusset_outbox::{Enqueue as _, Outbox, Worker};

@@ -135,7 +135,8 @@ struct Counters {
 /// between delivers again with the same idempotency key, so handlers run at least once and
 /// the server acts once.
 ///
-/// ```no_run
+/// ```ignore
+/// // `tokio::signal` needs tokio's `signal` feature in your crate; the example `transactional` runs this.
 /// # async fn demo(outbox: gusset_outbox::Outbox, client: gusset::Client) -> Result<(), gusset_outbox::OutboxError> {
 /// #[derive(serde::Deserialize)]
 /// struct Payment { id: String }
