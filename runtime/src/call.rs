@@ -16,6 +16,7 @@ use crate::prepared::CallOptions;
 use crate::request::Request;
 use crate::response::{RawParts, Response};
 use crate::retry::RetryPolicy;
+use crate::stored::{StoredRequest, store};
 
 /// A call that has not been sent yet. Await it (or its [`send`](Call::send)) to get a
 /// [`Response<T>`] or an [`Error<E>`], where `E` is the operation's typed error body.
@@ -77,6 +78,21 @@ impl<'a, T, E> Call<'a, T, E> {
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.headers.push((name.into(), value.into()));
         self
+    }
+
+    /// Prepares the call without sending it, as owned data to keep and send later with
+    /// [`Client::send_stored`](crate::Client::send_stored) (what `gusset-outbox` stores).
+    ///
+    /// The idempotency key and correlation id are settled now, so every later attempt carries
+    /// the same ones. No credential is stored: a header with a secret set on this call is an
+    /// [`Error::InvalidRequest`] (set it on the client instead). This call's own timeout and retry
+    /// policy are not stored; the sending client's apply.
+    #[allow(clippy::result_large_err)] // the call's error type; see `decode::finish`
+    pub fn into_stored(self) -> Result<StoredRequest, Error<E>> {
+        let Call { client, request, mut options, .. } = self;
+        let inner = &*client.inner;
+        let prepared = inner.defaults.prepare(inner.api, &inner.ids, request, &mut options).map_err(|e| e.widen())?;
+        store(&inner.defaults, prepared).map_err(|e| e.widen())
     }
 
     /// Sends the call; the same as awaiting it.

@@ -147,6 +147,9 @@ mod attempt;
 // The attempt loop.
 mod execute;
 
+// Calls kept as data and sent one attempt at a time (what `gusset-outbox` uses).
+mod stored;
+
 // `Call`, what generated methods return.
 mod call;
 
@@ -177,6 +180,7 @@ pub use prepared::PreparedRequest;
 pub use response::Response;
 pub use retry::{Jitter, RetryPolicy};
 pub use token::{Token, TokenContext, TokenError, TokenProvider, TokenSource};
+pub use stored::{AttemptOutcome, StoredRequest};
 /// UUIDs in generated types (`format: uuid`), so user code can build them
 /// without depending on `uuid` itself.
 pub use uuid::Uuid;
