@@ -1235,7 +1235,7 @@ impl ::gusset::__private::de::FromObject for Option2 {
     }
 }
 
-/// A pet. Docs may hold */ and "] and #[ without effect.
+/// A pet. Docs may hold */ and "\] and #\[ without effect.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pet {
     Dog(Dog),

@@ -8,9 +8,9 @@ pub const API_VERSION: &str = "1.0\"; fn injected() {} //";
 /// The servers the API document lists, variables filled with their defaults.
 pub const SERVERS: &[&str] = &[];
 
-/// Hostile */ "] #[ } r#" names
+/// Hostile */ "\] #\[ } r#" names
 ///
-/// Ends the comment */ and opens code ```rust
+/// Ends the comment */ and opens code \`\`\`rust
 /// fn evil() {}
 /// ```text
 /// ```
@@ -273,7 +273,7 @@ impl ::gusset::__private::serde::Serialize for GetFnXCfgAnyRType {
 }
 
 /// /// doc
-/// #[doc = "x"]
+/// #\[doc = "x"\]
 /// */ struct Evil;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Item {

@@ -80,4 +80,12 @@ pub mod snapshots {
     pub mod wire {
         include!("../snapshots/wire.rs");
     }
+
+    /// `tests/fixtures/rustdoc.yaml`: descriptions as published documents
+    /// write them (bare URLs, HTML, brackets, code fences of other languages),
+    /// which rustdoc must document without a warning.
+    #[deny(warnings)]
+    pub mod rustdoc {
+        include!("../snapshots/rustdoc.rs");
+    }
 }

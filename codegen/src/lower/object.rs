@@ -45,7 +45,9 @@ pub(crate) fn lower_struct<'a>(
             let (data_docs, deprecated, read_or_write_only) = match item {
                 Some(s) => {
                     let d = &s.schema_data;
-                    let default = d.default.as_ref().map(|v| format!("Defaults to `{v}`."));
+                    // The value as code: a backtick in it cannot end the span.
+                    let default =
+                        d.default.as_ref().map(|v| format!("Defaults to {}.", super::code_line(&v.to_string())));
                     (
                         docs(&[d.title.as_deref(), d.description.as_deref(), default.as_deref()]),
                         d.deprecated,

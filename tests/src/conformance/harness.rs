@@ -149,7 +149,7 @@ pub(crate) fn write(workspace: &Workspace, name: &str, code: &str) -> std::io::R
 
 /// Builds the harness (and its client) of crate `name`.
 pub(crate) fn build(workspace: &Workspace, name: &str) -> std::io::Result<Checked> {
-    workspace.cargo("build", name)
+    workspace.compile("build", name)
 }
 
 /// The harness executable of crate `name`.

@@ -1,6 +1,6 @@
 //! Command-line options of the corpus command.
 //!
-//! Hand-parsed rather than with clap: nine flags do not justify adding a
+//! Hand-parsed rather than with clap: ten flags do not justify adding a
 //! parser to the test crate's dependencies, and the parsing is unit-tested
 //! below.
 
@@ -22,10 +22,13 @@ pub(crate) const USAGE: &str = "\
 usage: cargo run -p gusset-tests --bin corpus -- <DIR> [options]
 
 Generates a client for every OpenAPI document (*.json, *.yaml, *.yml) in DIR
-and, with --check, compiles each one with `cargo check` and #![deny(warnings)].
+and, with --check, compiles each one with `cargo check` and #![deny(warnings)];
+with --doc, documents each one with `cargo doc --no-deps` and counts rustdoc's
+failures and warnings (either fails the run).
 
 options:
   --check            compile every generated client (one cargo workspace, one target dir)
+  --doc              document every generated client and count rustdoc's warnings (same workspace)
   --jobs N           documents generated in parallel, and cargo's -j for checks [1]
   --only SUBSTR      only documents whose file name contains SUBSTR (repeatable)
   --max-seconds S    start no new check after S seconds since the command started [no limit]
@@ -43,6 +46,8 @@ pub(crate) struct Options {
     pub(crate) dir: PathBuf,
     /// Compile the generated clients too.
     pub(crate) check: bool,
+    /// Document the generated clients with `cargo doc` too.
+    pub(crate) doc: bool,
     /// Parallel generations, and cargo's `-j`.
     pub(crate) jobs: usize,
     /// Keep only documents whose file name contains one of these.
@@ -76,6 +81,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
     let mut options = Options {
         dir: PathBuf::new(),
         check: false,
+        doc: false,
         jobs: 1,
         only: Vec::new(),
         max_seconds: None,
@@ -98,6 +104,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
                 return Ok(Parsed::GenerateOne(PathBuf::from(path)));
             }
             "--check" => options.check = true,
+            "--doc" => options.doc = true,
             "--jobs" | "-j" => {
                 let jobs: usize = number(text, args.next())?;
                 if jobs == 0 {
@@ -173,6 +180,7 @@ mod tests {
         let o = run(&[
             "../corpus",
             "--check",
+            "--doc",
             "--jobs",
             "2",
             "--only",
@@ -192,7 +200,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(o.dir, PathBuf::from("../corpus"));
-        assert!(o.check);
+        assert!(o.check && o.doc);
         assert_eq!(o.jobs, 2);
         assert_eq!(o.only, ["github", "slack"]);
         assert_eq!(o.max_seconds, Some(90.5));
@@ -205,7 +213,7 @@ mod tests {
     #[test]
     fn defaults_follow_the_brief() {
         let o = run(&["dir"]).unwrap();
-        assert!(!o.check);
+        assert!(!o.check && !o.doc);
         assert_eq!(o.jobs, 1);
         assert_eq!(o.max_seconds, None);
         assert_eq!(o.min_rate, 0.0);

@@ -98,33 +98,65 @@ impl Workspace {
     /// Checks `package` (a member, or `gusset` to build the shared
     /// dependencies first) and keeps cargo's output in `logs/<package>.log`.
     pub(crate) fn check(&self, package: &str) -> io::Result<Checked> {
-        self.cargo("check", package)
+        self.compile("check", package)
     }
 
-    /// Runs `cargo <subcommand>` (`check`, `build`) on `package`, as [`Workspace::check`] does.
-    pub(crate) fn cargo(&self, subcommand: &str, package: &str) -> io::Result<Checked> {
+    /// Runs `cargo <subcommand>` (`check`, `build`) on `package` and reads its first error, as
+    /// [`Workspace::check`] does; the output is kept in `logs/<package>.log`.
+    pub(crate) fn compile(&self, subcommand: &str, package: &str) -> io::Result<Checked> {
+        let ran = self.cargo(&[subcommand], package, &[], &format!("{package}.log"))?;
+        let (first_error, errors) = first_error(&ran.stderr);
+        Ok(Checked { ok: ran.ok, first_error: ran.first_error(first_error), errors, elapsed: ran.elapsed })
+    }
+
+    /// Runs `cargo <subcommand> -p <package>` in the workspace with `env`
+    /// set, and keeps its output in `logs/<log>`. `--check` and `--doc` run
+    /// cargo the same way: offline, with the workspace's own target dir,
+    /// without the caller's compiler flags.
+    pub(crate) fn cargo(&self, subcommand: &[&str], package: &str, env: &[(&str, &str)], log: &str) -> io::Result<Ran> {
         let start = Instant::now();
-        let output = Command::new(&self.cargo)
-            .args([subcommand, "--offline", "--message-format", "short", "-p", package, "-j"])
+        let mut command = Command::new(&self.cargo);
+        command
+            .args(subcommand)
+            .args(["--offline", "--message-format", "short", "-p", package, "-j"])
             .arg(self.jobs.to_string())
             .current_dir(&self.root)
             // Our own target dir, whatever the caller's: the workspaces differ.
-            .env("CARGO_TARGET_DIR", self.root.join("target"))
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .output()?;
+            .env("CARGO_TARGET_DIR", self.root.join("target"));
+        for flags in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTDOCFLAGS", "CARGO_ENCODED_RUSTDOCFLAGS"] {
+            command.env_remove(flags);
+        }
+        command.envs(env.iter().copied());
+        let output = command.output()?;
         let elapsed = start.elapsed();
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         let logs = self.root.join("logs");
         std::fs::create_dir_all(&logs)?;
-        std::fs::write(logs.join(format!("{package}.log")), stderr.as_bytes())?;
-        let (first_error, errors) = first_error(&stderr);
-        let ok = output.status.success();
-        let first_error = match (ok, first_error) {
-            (false, None) => Some(format!("cargo failed ({}) without an error line", output.status)),
+        std::fs::write(logs.join(log), stderr.as_bytes())?;
+        Ok(Ran { ok: output.status.success(), status: output.status.to_string(), stderr, elapsed })
+    }
+}
+
+/// One cargo run in the workspace.
+#[derive(Debug)]
+pub(crate) struct Ran {
+    /// cargo exited successfully.
+    pub(crate) ok: bool,
+    /// The exit status, for a failure without an error line.
+    status: String,
+    /// What cargo printed on stderr (`--message-format short`).
+    pub(crate) stderr: String,
+    /// Wall time.
+    pub(crate) elapsed: Duration,
+}
+
+impl Ran {
+    /// `first`, or a line saying cargo failed without one.
+    pub(crate) fn first_error(&self, first: Option<String>) -> Option<String> {
+        match (self.ok, first) {
+            (false, None) => Some(format!("cargo failed ({}) without an error line", self.status)),
             (_, first) => first,
-        };
-        Ok(Checked { ok, first_error, errors, elapsed })
+        }
     }
 }
 
@@ -145,7 +177,9 @@ pub(crate) fn first_error(stderr: &str) -> (Option<String>, usize) {
                 continue;
             }
         }
-        let summary = line.starts_with("error: could not compile") || line.starts_with("error: aborting");
+        let summary = ["error: could not compile", "error: could not document", "error: aborting"]
+            .iter()
+            .any(|prefix| line.starts_with(prefix));
         if line.starts_with("error") && !summary {
             // An error without a location: cargo itself (resolution, offline).
             count += 1;

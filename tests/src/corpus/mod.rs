@@ -1,18 +1,20 @@
 //! The corpus command: generate a client for every document of a folder,
-//! optionally compile each one, and report a table and a summary line.
+//! optionally compile and document each one, and report a table and a
+//! summary line.
 //!
 //! ```text
-//! cargo run -p gusset-tests --bin corpus -- ../shared/corpus/dev --check --jobs 1
+//! cargo run -p gusset-tests --bin corpus -- ../shared/corpus/dev --check --doc --jobs 1
 //! ```
 //!
 //! Stages: list the documents, generate them (guarded against panics and
 //! hangs, `--jobs` at a time), write one crate per client into one generated
-//! workspace, `cargo check` them largest first until the time budget is
-//! spent, then print the table and write `corpus-report.md`.
+//! workspace, `cargo check` and `cargo doc` them largest first until the
+//! time budget is spent, then print the table and write `corpus-report.md`.
 
 pub(crate) mod args;
 pub(crate) mod check;
 mod child;
+mod doc;
 pub(crate) mod fidelity;
 mod generate;
 mod report;
@@ -27,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use args::{Options, Parsed, USAGE};
 use check::Workspace;
+use doc::Documented;
 use generate::Generation;
 use report::{Compiled, Row, Summary};
 
@@ -138,13 +141,13 @@ pub(crate) fn run(options: &Options, runner: &Runner, command: &str) -> Result<O
         options.jobs,
         start.elapsed().as_secs_f64()
     )];
-    if options.check {
+    if options.check || options.doc {
         notes.extend(check_all(&documents, &mut rows, options, &workspace, start)?);
     }
     notes.push(format!("total wall time {:.1} s", start.elapsed().as_secs_f64()));
 
     rows.sort_by(|a, b| a.document.cmp(&b.document));
-    let summary = Summary::of(&rows, options.check);
+    let summary = Summary::of(&rows, options.check, options.doc);
     let verdict = summary.verdict(&rows, options.min_rate);
     let markdown = out.join("corpus-report.md");
     let text = report::markdown(&rows, &summary, command, &notes);
@@ -184,7 +187,7 @@ fn list(dir: &Path, only: &[String]) -> Result<Vec<Document>, String> {
     Ok(documents)
 }
 
-/// Generates every document, `--jobs` at a time; with `--check`, writes each
+/// Generates every document, `--jobs` at a time; with `--check` or `--doc`, writes each
 /// client's crate as soon as it is generated and keeps only its size.
 fn generate_all(documents: &[Document], options: &Options, runner: &Runner, workspace: &Workspace) -> Vec<Row> {
     let next = AtomicUsize::new(0);
@@ -219,7 +222,7 @@ fn generate_one(document: &Document, options: &Options, runner: &Runner, workspa
     let mut code_bytes = 0;
     if let Generation::Generated { code, .. } = &mut generation {
         code_bytes = code.len();
-        if options.check {
+        if options.check || options.doc {
             if let Err(e) = workspace.write_crate(&document.crate_name, code) {
                 compiled = Compiled::No {
                     first_error: format!("cannot write the crate: {e}"),
@@ -241,6 +244,7 @@ fn generate_one(document: &Document, options: &Options, runner: &Runner, workspa
         peak_kib: outcome.peak_kib,
         code_bytes,
         compiled,
+        documented: Documented::NotAsked,
     }
 }
 
@@ -257,8 +261,9 @@ fn progress(row: &Row) -> String {
     }
 }
 
-/// Checks every generated client, largest first, until the time budget is
-/// spent. Returns notes for the report.
+/// Checks (`--check`) and documents (`--doc`) every generated client,
+/// largest first, until the time budget is spent. Returns notes for the
+/// report.
 fn check_all(
     documents: &[Document],
     rows: &mut [Row],
@@ -303,7 +308,19 @@ fn check_all(
         let Some(row) = rows.get_mut(i) else { continue };
         let Some(name) = crate_of(row) else { continue };
         if options.max_seconds.is_some_and(|max| start.elapsed().as_secs_f64() > max) {
-            row.compiled = Compiled::Budget;
+            if options.check {
+                row.compiled = Compiled::Budget;
+            }
+            if options.doc {
+                row.documented = Documented::Budget;
+            }
+            continue;
+        }
+        if options.doc {
+            row.documented = document(workspace, &name);
+            eprintln!("[doc {}/{total}] {}: {}", n + 1, row.document, doc_progress(&row.documented));
+        }
+        if !options.check {
             continue;
         }
         row.compiled = match workspace.check(&name) {
@@ -325,6 +342,26 @@ fn check_all(
     }
     notes.push("cargo's output for each crate is in `workspace/logs/` next to this report".to_owned());
     Ok(notes)
+}
+
+fn document(workspace: &Workspace, name: &str) -> Documented {
+    doc::document(workspace, name).unwrap_or_else(|e| Documented::Failed {
+        first_error: format!("cannot run cargo: {e}"),
+        errors: 0,
+        elapsed: Duration::ZERO,
+    })
+}
+
+fn doc_progress(documented: &Documented) -> String {
+    let time = documented.elapsed().unwrap_or_default().as_secs_f64();
+    match documented {
+        Documented::Yes { first_warning: Some(first), .. } => {
+            format!("documented in {time:.1} s with {} warnings, first: {first}", documented.warnings())
+        }
+        Documented::Yes { .. } => format!("documented in {time:.1} s without warnings"),
+        Documented::Failed { first_error, .. } => format!("NOT documented in {time:.1} s: {first_error}"),
+        _ => documented.cell(),
+    }
 }
 
 /// `$CARGO_TARGET_DIR/corpus` when set (as when run through cargo with a

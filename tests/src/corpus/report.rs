@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use super::doc::Documented;
 use super::fidelity::Counts;
 use super::generate::Generation;
 
@@ -43,6 +44,8 @@ pub(crate) struct Row {
     pub(crate) code_bytes: usize,
     /// The check's outcome.
     pub(crate) compiled: Compiled,
+    /// The documentation's outcome (`--doc`).
+    pub(crate) documented: Documented,
 }
 
 impl Row {
@@ -88,7 +91,14 @@ impl Row {
             (Generation::Crashed(message), _) => Some(format!("crash: {message}")),
             (_, Compiled::No { first_error, errors, .. }) => Some(format!("{first_error} ({errors} errors)")),
             (_, Compiled::Budget) => Some("not compiled: time budget".to_owned()),
-            _ => None,
+            _ => match &self.documented {
+                Documented::Failed { first_error, errors, .. } => Some(format!("doc: {first_error} ({errors} errors)")),
+                Documented::Yes { first_warning: Some(first), .. } => {
+                    Some(format!("doc: {first} ({} warnings)", self.documented.warnings()))
+                }
+                Documented::Budget => Some("not documented: time budget".to_owned()),
+                _ => None,
+            },
         }
     }
 
@@ -111,16 +121,18 @@ impl Row {
             self.fidelity.as_ref().map_or_else(|| "-".to_owned(), Counts::cell),
             self.generated().to_owned(),
             self.compiled().to_owned(),
+            self.documented.cell(),
             format!("{:.1}", self.generate_time.as_secs_f64()),
             self.peak_kib.map_or_else(|| "-".to_owned(), |k| k.div_ceil(1024).to_string()),
             self.check_time(),
+            self.documented.elapsed().map_or_else(|| "-".to_owned(), |t| format!("{:.1}", t.as_secs_f64())),
             format!("{}", self.code_bytes.div_ceil(1024)),
             cut(&self.failure().unwrap_or_default(), ERROR_WIDTH),
         ]
     }
 }
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 14] = [
     "document",
     "ops",
     "types",
@@ -128,16 +140,18 @@ const HEADER: [&str; 12] = [
     "fidelity",
     "generated",
     "compiled",
+    "doc",
     "gen s",
     "gen MiB",
     "check s",
+    "doc s",
     "code KiB",
     "first error",
 ];
 
 /// Columns holding numbers (right-aligned).
 fn numeric(column: usize) -> bool {
-    matches!(column, 1..=4 | 7..=10)
+    matches!(column, 1..=4 | 8..=12)
 }
 
 /// Totals over all rows.
@@ -153,11 +167,20 @@ pub(crate) struct Summary {
     /// Failures without a located error (pointer or file position).
     pub(crate) unlocated: usize,
     pub(crate) checked: bool,
+    /// Clients documented without a warning (`--doc`).
+    pub(crate) documented: usize,
+    /// Clients rustdoc could not document.
+    pub(crate) doc_failures: usize,
+    /// rustdoc's warnings about generated code, over all clients.
+    pub(crate) doc_warnings: usize,
+    /// Whether `--doc` was given.
+    pub(crate) doc: bool,
 }
 
 impl Summary {
-    /// Totals over `rows`; `checked` says whether `--check` was given.
-    pub(crate) fn of(rows: &[Row], checked: bool) -> Self {
+    /// Totals over `rows`; `checked` and `doc` say whether `--check` and
+    /// `--doc` were given.
+    pub(crate) fn of(rows: &[Row], checked: bool, doc: bool) -> Self {
         let count = |f: &dyn Fn(&Row) -> bool| rows.iter().filter(|r| f(r)).count();
         Summary {
             documents: rows.len(),
@@ -168,6 +191,10 @@ impl Summary {
             timeouts: count(&|r| matches!(r.generation, Generation::TimedOut(_))),
             unlocated: count(&|r| matches!(r.generation, Generation::Failed { located: false, .. })),
             checked,
+            documented: count(&|r| matches!(r.documented, Documented::Yes { .. }) && r.documented.warnings() == 0),
+            doc_failures: count(&|r| matches!(r.documented, Documented::Failed { .. })),
+            doc_warnings: rows.iter().map(|r| r.documented.warnings()).sum(),
+            doc,
         }
     }
 
@@ -187,6 +214,12 @@ impl Summary {
         if self.checked && self.compile_rate() < min_rate {
             reasons.push(format!("compile rate {:.1}% is under the minimum {min_rate}%", self.compile_rate()));
         }
+        if self.doc && self.doc_failures + self.doc_warnings > 0 {
+            reasons.push(format!(
+                "documentation: {} clients failed, {} warnings about generated code",
+                self.doc_failures, self.doc_warnings
+            ));
+        }
         if reasons.is_empty() { Ok(()) } else { Err(reasons.join("; ")) }
     }
 }
@@ -205,6 +238,13 @@ impl std::fmt::Display for Summary {
             write!(f, "{} compiled ({:.1}%)", self.compiled, self.compile_rate())?;
         } else {
             f.write_str("not compiled (no --check)")?;
+        }
+        if self.doc {
+            write!(
+                f,
+                ", {} documented without warnings, {} doc failures, {} doc warnings",
+                self.documented, self.doc_failures, self.doc_warnings
+            )?;
         }
         write!(
             f,
@@ -266,6 +306,7 @@ pub(crate) fn markdown(rows: &[Row], summary: &Summary, command: &str, notes: &[
         out.push('\n');
     }
     out.push_str(&Counts::sum(rows.iter().filter_map(|r| r.fidelity.as_ref())).markdown());
+    out.push_str(&doc_warning_kinds(rows));
     out.push_str("## All documents\n\n|");
     for h in HEADER {
         let _ = write!(out, " {h} |");
@@ -282,6 +323,33 @@ pub(crate) fn markdown(rows: &[Row], summary: &Summary, command: &str, notes: &[
         }
         out.push('\n');
     }
+    out
+}
+
+/// rustdoc's warnings over all clients by kind, most frequent first, with
+/// the clients that have them; empty when there are none.
+fn doc_warning_kinds(rows: &[Row]) -> String {
+    let mut kinds: BTreeMap<&str, (usize, Vec<&str>)> = BTreeMap::new();
+    for row in rows {
+        if let Documented::Yes { warnings, .. } = &row.documented {
+            for (kind, n) in warnings {
+                let entry = kinds.entry(kind.as_str()).or_default();
+                entry.0 += n;
+                entry.1.push(row.document.as_str());
+            }
+        }
+    }
+    if kinds.is_empty() {
+        return String::new();
+    }
+    let mut sorted: Vec<_> = kinds.into_iter().collect();
+    sorted.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    let mut out =
+        String::from("## Documentation warnings by kind\n\n| warning | count | documents |\n|---|---:|---|\n");
+    for (kind, (n, documents)) in sorted {
+        let _ = writeln!(out, "| {} | {n} | {} |", md_cell(kind), md_cell(&documents.join(", ")));
+    }
+    out.push('\n');
     out
 }
 
@@ -359,6 +427,7 @@ mod tests {
             peak_kib: Some(5000),
             code_bytes: 2048,
             compiled,
+            documented: Documented::NotAsked,
         }
     }
 
@@ -384,14 +453,14 @@ mod tests {
     #[test]
     fn summary_counts_and_rate() {
         let rows = sample();
-        let s = Summary::of(&rows, true);
+        let s = Summary::of(&rows, true, false);
         assert_eq!(
             s.to_string(),
             "corpus: 5 documents, 4 generated (80.0%), 1 compiled (20.0%), 0 panics, 0 crashes, 0 timeouts, 0 unlocated errors"
         );
         assert_eq!(s.verdict(&rows, 20.0), Ok(()));
         assert_eq!(s.verdict(&rows, 50.0), Err("compile rate 20.0% is under the minimum 50%".to_owned()));
-        let unchecked = Summary::of(&rows, false);
+        let unchecked = Summary::of(&rows, false, false);
         assert!(unchecked.to_string().contains("not compiled (no --check)"));
         assert_eq!(unchecked.verdict(&rows, 50.0), Ok(()));
     }
@@ -407,7 +476,7 @@ mod tests {
             Compiled::NotChecked,
         ));
         rows.push(row("x.yaml", Generation::Crashed("killed over the memory limit".into()), Compiled::NotChecked));
-        let s = Summary::of(&rows, false);
+        let s = Summary::of(&rows, false, false);
         assert_eq!((s.panics, s.crashes, s.timeouts, s.unlocated), (1, 1, 1, 1));
         assert_eq!(
             s.verdict(&rows, 0.0),
@@ -438,7 +507,7 @@ mod tests {
         assert_eq!(text.lines().count(), rows.len() + 1);
         assert!(text.lines().nth(2).unwrap().starts_with("b.json"), "{text}");
         assert!(text.contains("lib.rs:9:1: error[E0412]: cannot find type `Foo` in this scope (4 errors)"));
-        let s = Summary::of(&rows, true);
+        let s = Summary::of(&rows, true, false);
         let md = markdown(&rows, &s, "cargo run", &["a note".to_owned()]);
         assert!(md.contains("| f\\|g.yaml |"), "{md}");
         assert!(md.contains("`corpus: 6 documents"));
@@ -452,5 +521,36 @@ mod tests {
     fn cut_respects_characters() {
         assert_eq!(cut("héllo", 10), "héllo");
         assert_eq!(cut("héllo wörld", 5), "héll…");
+    }
+
+    #[test]
+    fn doc_failures_and_warnings_are_counted_and_fail_the_run() {
+        let mut rows = sample();
+        let yes = |kinds: &[(&str, usize)]| Documented::Yes {
+            warnings: kinds.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect(),
+            first_warning: kinds.first().map(|(k, _)| format!("lib.rs:1:1: {k}")),
+            elapsed: Duration::from_secs(4),
+        };
+        rows[0].documented = yes(&[]);
+        rows[1].documented = yes(&[("warning: this URL is not a hyperlink", 3), ("warning: unclosed HTML tag `_`", 1)]);
+        rows[2].documented =
+            Documented::Failed { first_error: "error[E0275]: overflow".into(), errors: 1, elapsed: Duration::ZERO };
+        let s = Summary::of(&rows, true, true);
+        assert_eq!((s.documented, s.doc_failures, s.doc_warnings), (1, 1, 4));
+        assert!(s.to_string().contains(", 1 documented without warnings, 1 doc failures, 4 doc warnings, "), "{s}");
+        assert_eq!(
+            s.verdict(&rows, 0.0),
+            Err("documentation: 1 clients failed, 4 warnings about generated code".to_owned())
+        );
+        // Without --doc the same rows pass.
+        assert_eq!(Summary::of(&rows, true, false).verdict(&rows, 0.0), Ok(()));
+        let text = text_table(&rows);
+        assert!(text.lines().next().unwrap().contains("compiled  doc"), "{text}");
+        assert!(text.contains("4 warn"), "{text}");
+        let md = markdown(&rows, &s, "cargo run", &[]);
+        assert!(md.contains("## Documentation warnings by kind"), "{md}");
+        assert!(md.contains("| warning: this URL is not a hyperlink | 3 | b.json |"), "{md}");
+        // A clean client only: no section.
+        assert!(!markdown(&rows[..1], &s, "cargo run", &[]).contains("Documentation warnings"));
     }
 }
