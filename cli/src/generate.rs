@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::crate_files::{self, Change, CrateSpec, Runtime};
-use crate::{Console, FAILURE, SUCCESS, SettingsArgs, report};
+use crate::report::{self, Shown};
+use crate::{Console, FAILURE, SUCCESS, SettingsArgs};
 
 /// The options of `cargo gusset generate`.
 #[derive(Debug, clap::Args)]
@@ -35,13 +36,13 @@ pub(crate) fn run(args: &GenerateArgs, console: &mut Console<'_>) -> std::io::Re
     let generated = match gusset_codegen::generate(&args.document, &args.settings.settings()) {
         Ok(generated) => generated,
         Err(error) => {
-            let shown = report::render(error.diagnostics(), &args.document, console.color);
+            let shown = report::render(error.diagnostics(), &args.document, Shown::First, console.color);
             console.err.write_all(shown.text.as_bytes())?;
             return Ok(FAILURE);
         }
     };
     if !generated.warnings().is_empty() {
-        let shown = report::render(generated.warnings(), &args.document, console.color);
+        let shown = report::render(generated.warnings(), &args.document, Shown::First, console.color);
         console.err.write_all(shown.text.as_bytes())?;
     }
     let document = file_name(&args.document);

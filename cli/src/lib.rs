@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo install cargo-gusset
-//! cargo gusset check openapi/orders.yaml                        # diagnostics only
+//! cargo gusset check openapi/orders.yaml                        # diagnostics: the first 10, then a count
+//! cargo gusset check --all openapi/orders.yaml                  # every diagnostic
 //! cargo gusset generate openapi/orders.yaml --out orders-client # writes Cargo.toml + src/lib.rs
 //! cargo gusset generate openapi/orders.yaml --out orders-client --check  # exit 1 if it would change
 //! ```
@@ -13,9 +14,11 @@
 //! document always gives the same bytes. `--check` writes nothing and fails
 //! when the committed crate is out of date, for CI.
 //!
-//! `check` prints every problem of a document the way rustc does: severity,
+//! `check` prints the problems of a document the way rustc does: severity,
 //! message, `--> file:line:col`, the document's line with a marker under
-//! the column, and the JSON pointer.
+//! the column, and the JSON pointer. The first 10 are shown in full and the
+//! rest counted, as rustc and cargo keep a first look short; `--all` prints
+//! every one (a real API's document can have thousands of warnings).
 //!
 //! Exit codes: 0 success, 1 errors in the document or `--check` found
 //! changes, 2 bad command-line usage.
@@ -52,7 +55,8 @@ pub struct Cli {
 enum Command {
     /// Write a client crate (Cargo.toml and src/lib.rs) for an OpenAPI document
     Generate(generate::GenerateArgs),
-    /// Print every problem in an OpenAPI document; exit 1 when there are errors
+    /// Print the problems in an OpenAPI document (the first 10 in full and a
+    /// count of the rest, or all with --all); exit 1 when there are errors
     Check(CheckArgs),
 }
 
@@ -61,6 +65,9 @@ enum Command {
 struct CheckArgs {
     /// The OpenAPI document (JSON or YAML)
     document: PathBuf,
+    /// Print every problem in full, not only the first 10
+    #[arg(long)]
+    all: bool,
     #[command(flatten)]
     settings: SettingsArgs,
 }
@@ -155,10 +162,12 @@ fn clap_exit(error: &clap::Error, console: &mut Console<'_>) -> u8 {
     u8::try_from(error.exit_code()).unwrap_or(USAGE)
 }
 
-/// `cargo gusset check`: all diagnostics, then a summary line.
+/// `cargo gusset check`: the first diagnostics in full (all with `--all`),
+/// then a summary line.
 fn check(args: &CheckArgs, console: &mut Console<'_>) -> std::io::Result<u8> {
     let diagnostics = gusset_codegen::check(&args.document, &args.settings.settings());
-    let shown = report::render(&diagnostics, &args.document, console.color);
+    let shown = if args.all { report::Shown::All } else { report::Shown::First };
+    let shown = report::render(&diagnostics, &args.document, shown, console.color);
     console.err.write_all(shown.text.as_bytes())?;
     Ok(if shown.errors > 0 { FAILURE } else { SUCCESS })
 }

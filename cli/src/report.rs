@@ -33,27 +33,43 @@ pub(crate) struct Rendered {
     pub(crate) errors: usize,
 }
 
-/// Renders `diagnostics` of `document`: the first [`SHOWN`] in full, a count
-/// of the rest, then a summary line.
-pub(crate) fn render(diagnostics: &[Diagnostic], document: &Path, color: bool) -> Rendered {
+/// How many diagnostics to show in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shown {
+    /// The first [`SHOWN`], then a count of the rest and how to see them.
+    First,
+    /// Every one (`cargo gusset check --all`).
+    All,
+}
+
+/// Renders `diagnostics` of `document`: the first [`SHOWN`] in full and a
+/// count of the rest, or all of them, then a summary line.
+pub(crate) fn render(diagnostics: &[Diagnostic], document: &Path, shown: Shown, color: bool) -> Rendered {
     let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut sources = Sources::default();
     let mut text = String::new();
-    for diagnostic in diagnostics.iter().take(SHOWN) {
+    let limit = match shown {
+        Shown::First => SHOWN,
+        Shown::All => diagnostics.len(),
+    };
+    for diagnostic in diagnostics.iter().take(limit) {
         text.push_str(&render_one(&renderer, diagnostic, &mut sources));
         text.push_str("\n\n");
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
-    let rest = &diagnostics[diagnostics.len().min(SHOWN)..];
+    let name = clean(&document.display().to_string());
+    let rest = &diagnostics[diagnostics.len().min(limit)..];
     if !rest.is_empty() {
         let rest_errors = rest.iter().filter(|d| d.is_error()).count();
         let parts = [(rest_errors, "error"), (rest.len() - rest_errors, "warning")];
         let counted: Vec<String> =
             parts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} more {}", plural(*n, what))).collect();
-        text.push_str(&format!("... and {}\n\n", counted.join(" and ")));
+        text.push_str(&format!(
+            "... and {} (`cargo gusset check --all {name}` shows every one)\n\n",
+            counted.join(" and ")
+        ));
     }
-    let name = clean(&document.display().to_string());
     let summary = if errors > 0 {
         let mut title =
             format!("could not generate a client from `{name}` due to {errors} {}", plural(errors, "error"));
@@ -187,10 +203,21 @@ mod tests {
     fn counts_past_the_first_ten() {
         let mut ds: Vec<Diagnostic> = (0..12).map(|n| diag(Severity::Error, n)).collect();
         ds.extend((0..3).map(|n| diag(Severity::Warning, n)));
-        let out = render(&ds, Path::new("api.yaml"), false);
+        let out = render(&ds, Path::new("api.yaml"), Shown::First, false);
         assert_eq!(out.errors, 12);
         assert_eq!(out.text.matches("error: problem").count(), 10, "{}", out.text);
-        assert!(out.text.contains("... and 2 more errors and 3 more warnings"), "{}", out.text);
+        assert!(
+            out.text.contains(
+                "... and 2 more errors and 3 more warnings (`cargo gusset check --all api.yaml` shows every one)"
+            ),
+            "{}",
+            out.text
+        );
+        let all = render(&ds, Path::new("api.yaml"), Shown::All, false);
+        assert_eq!(all.text.matches("error: problem").count(), 12, "{}", all.text);
+        assert_eq!(all.text.matches("warning: problem").count(), 3, "{}", all.text);
+        assert!(!all.text.contains("... and"), "{}", all.text);
+        assert!(all.text.ends_with("due to 12 errors; 3 warnings emitted\n"), "{}", all.text);
         assert!(
             out.text
                 .ends_with("error: could not generate a client from `api.yaml` due to 12 errors; 3 warnings emitted\n"),
@@ -209,7 +236,7 @@ mod tests {
             line: 3,
             column: 3,
         });
-        let out = render(&[d], &file, false);
+        let out = render(&[d], &file, Shown::First, false);
         let expected = format!(
             "warning: unknown key `titel`\n --> {}:3:3\n  |\n3 |   titel: x\n  |   ^^^^^\n  |\n  = pointer: #/info/titel\n",
             file.display()
@@ -221,7 +248,7 @@ mod tests {
     #[test]
     fn unreadable_sources_still_give_file_line_col() {
         let d = Diagnostic::error("", "bad").at(Location { file: PathBuf::from("gone.yaml"), line: 9, column: 4 });
-        let out = render(&[d], Path::new("gone.yaml"), false);
+        let out = render(&[d], Path::new("gone.yaml"), Shown::First, false);
         assert!(out.text.contains("--> gone.yaml:9:4"), "{}", out.text);
         assert!(out.text.contains("= pointer: #\n"), "{}", out.text);
     }
@@ -229,7 +256,7 @@ mod tests {
     #[test]
     fn document_text_cannot_drive_the_terminal() {
         let d = Diagnostic::error("/a\u{1b}[2J", "name `x\u{202e}y`\nsecond line");
-        let out = render(&[d], Path::new("api.yaml"), false);
+        let out = render(&[d], Path::new("api.yaml"), Shown::First, false);
         assert!(!out.text.contains('\u{1b}') && !out.text.contains('\u{202e}'), "{:?}", out.text);
         assert!(out.text.contains("second line"));
         assert_eq!(out.text.lines().filter(|l| l.starts_with("error: name")).count(), 1);
@@ -237,7 +264,7 @@ mod tests {
 
     #[test]
     fn clean_document() {
-        let out = render(&[], Path::new("api.yaml"), false);
+        let out = render(&[], Path::new("api.yaml"), Shown::First, false);
         assert_eq!(out.text, "    Checked `api.yaml`: no problems found\n");
     }
 }

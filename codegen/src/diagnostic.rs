@@ -138,7 +138,11 @@ pub(crate) fn split(pointer: &str) -> Vec<String> {
 }
 
 /// Why generation failed: every error found, plus the warnings seen on the way.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` reads like its `Display` (the errors, each with its pointer
+/// and `file:line:col`), because that is what a build script returning
+/// `Result<(), Box<dyn Error>>` shows; `{:#?}` gives the fields.
+#[derive(Clone)]
 pub struct Error {
     diagnostics: Vec<Diagnostic>,
 }
@@ -172,12 +176,26 @@ impl fmt::Display for Error {
             write!(f, "{d}")?;
         }
         if errors.len() > SHOWN {
-            write!(f, "\n... and {} more errors", errors.len() - SHOWN)?;
+            write!(
+                f,
+                "\n... and {} more errors (`cargo gusset check --all <document>` shows every one)",
+                errors.len() - SHOWN
+            )?;
         }
         if errors.is_empty() {
             f.write_str("generation failed")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.debug_struct("Error").field("diagnostics", &self.diagnostics).finish()
+        } else {
+            fmt::Display::fmt(self, f)
+        }
     }
 }
 
@@ -201,5 +219,24 @@ mod tests {
         let text = Error::new(ds).to_string();
         assert!(text.contains("... and 2 more errors"), "{text}");
         assert_eq!(text.lines().count(), 11);
+    }
+
+    /// A build script's `main` returning `Err` prints the error's `Debug`:
+    /// it must be the located messages, not a dump of the fields.
+    #[test]
+    fn debug_reads_like_display() {
+        let located = Diagnostic::error("/paths/~1pets", "unresolved `$ref` `#/components/schemas/Pet`").at(Location {
+            file: PathBuf::from("openapi/pets.yaml"),
+            line: 14,
+            column: 19,
+        });
+        let error = Error::new(vec![located, Diagnostic::warning("/info", "no `title`")]);
+        let debug = format!("{error:?}");
+        assert_eq!(debug, error.to_string());
+        assert_eq!(
+            debug,
+            "error: unresolved `$ref` `#/components/schemas/Pet` at #/paths/~1pets (openapi/pets.yaml:14:19)"
+        );
+        assert!(format!("{error:#?}").contains("diagnostics: ["), "the fields stay reachable");
     }
 }

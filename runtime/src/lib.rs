@@ -199,6 +199,12 @@ pub use gusset_macros::{client, generate};
 /// ```ignore
 /// gusset::include_client!("petstore");
 /// ```
+///
+/// `<name>` is the document's file name without its `.yaml`, `.yml` or
+/// `.json` extension, in snake case (`openapi/Pet-Store.v2.yaml` gives
+/// `pet_store_v2`; `gusset_codegen::name_from_path` computes it), or what
+/// the build script passed to `Builder::name`. A client the build script
+/// no longer generates (its document renamed) is a compile error saying so.
 #[macro_export]
 macro_rules! include_client {
     ($name:literal) => {

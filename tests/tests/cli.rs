@@ -75,7 +75,8 @@ fn generated_crate_compiles() {
     assert!(lib.starts_with("//! Typed client for the API described by `orders.yaml`."), "{lib}");
     assert!(lib.contains("pub struct Client"), "no client in:\n{lib}");
     // The only absolute path written is the runtime path the test passed.
-    let runtime_line = format!("gusset = {{ path = \"{}\" }}", runtime.display());
+    let runtime_line =
+        format!("gusset = {{ path = \"{}\", default-features = false, features = [\"rustls\"] }}", runtime.display());
     assert!(manifest.contains(&runtime_line), "{manifest}");
     for file in [&manifest.replace(&runtime_line, ""), &lib] {
         assert!(!file.contains(MANIFEST_DIR) && !file.contains("/tmp"), "an absolute path leaked into a written file");
@@ -96,6 +97,20 @@ fn generated_crate_compiles() {
     let check_err = stderr(&check);
     assert!(check.status.success(), "the generated crate does not compile:\n{check_err}");
     assert!(!check_err.contains("`orders-client` (lib) generated"), "the generated crate has warnings:\n{check_err}");
+
+    // The code is generated already: the crate's users do not build the
+    // generator behind the macros.
+    let tree = StdCommand::new(env!("CARGO"))
+        .args(["tree", "--offline", "--edges", "normal", "--prefix", "none", "--manifest-path"])
+        .arg(out.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    let tree_out = String::from_utf8_lossy(&tree.stdout);
+    assert!(tree.status.success(), "{}", stderr(&tree));
+    assert!(tree_out.lines().any(|line| line.starts_with("gusset v")), "{tree_out}");
+    for generator in ["gusset-macros", "gusset-codegen", "openapiv3", "prettyplease"] {
+        assert!(!tree_out.contains(generator), "`{generator}` is built for a generated crate:\n{tree_out}");
+    }
 }
 
 #[test]
@@ -160,8 +175,26 @@ fn check_summarises_past_ten() {
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert_eq!(text.matches("\nerror: ").count() + usize::from(text.starts_with("error: ")), 11, "{text}");
-    assert!(text.contains("... and 2 more errors"), "{text}");
+    assert!(text.contains("... and 2 more errors (`cargo gusset check --all "), "says how to see them: {text}");
     assert!(text.contains("due to 12 errors"), "{text}");
+}
+
+#[test]
+fn check_all_prints_every_problem() {
+    let output =
+        cargo_gusset().args(["check", "--all", "bad/many-errors.yaml"]).current_dir(fixture("")).output().unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let shown = text.matches("\nerror: ").count() + usize::from(text.starts_with("error: "));
+    // Twelve located errors, then the summary.
+    assert_eq!(shown, 13, "{text}");
+    assert_eq!(text.matches("--> bad/many-errors.yaml:").count(), 12, "{text}");
+    assert!(!text.contains("... and"), "{text}");
+    assert!(text.contains("due to 12 errors"), "{text}");
+
+    let help = cargo_gusset().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--all") && help.contains("first 10"), "{help}");
 }
 
 #[test]
