@@ -21,6 +21,7 @@ use tracing::Instrument as _;
 use crate::api::{ApiInfo, Operation};
 use crate::attempt::{Attempt, Final, Plan, attempt};
 use crate::breaker::is_failure_status;
+use crate::challenge::token_rejected;
 use crate::client::{Client, Inner};
 use crate::correlation;
 use crate::error::Error;
@@ -278,7 +279,8 @@ async fn resend(inner: &Inner, prepared: &PreparedRequest, number: u32) -> Attem
     let resend_safe = may_resend(&op.method, prepared.idempotency_key.as_deref());
     let trace_id = correlation::trace_id_of(&prepared.correlation_id).unwrap_or_else(|| inner.ids.trace_id());
     let info = AttemptInfo { number, max: policy.attempts().max(number) };
-    let mut refresh = false;
+    let mut stale = None; // the provider token a 401 rejected, not to be sent again
+    let mut refreshed = false;
     loop {
         let permit = match inner.resilience.permit(inner.time.clock.now()) {
             Ok(permit) => permit,
@@ -290,9 +292,9 @@ async fn resend(inner: &Inner, prepared: &PreparedRequest, number: u32) -> Attem
                 };
             }
         };
-        let mut used_provider = false;
+        let mut used_provider = None;
         let mut head = None;
-        let plan = Plan { info, trace_id, refresh, deadline: None };
+        let plan = Plan { info, trace_id, stale, deadline: None };
         let outcome = attempt(inner, prepared, plan, &mut used_provider, &mut head).await;
         let server_request_id = head.and_then(|h| h.server_request_id);
         let now = inner.time.clock.now();
@@ -310,8 +312,14 @@ async fn resend(inner: &Inner, prepared: &PreparedRequest, number: u32) -> Attem
                 if let Some(permit) = permit {
                     permit.record(is_failure_status(status.as_u16()), now);
                 }
-                if status == StatusCode::UNAUTHORIZED && used_provider && !refresh {
-                    refresh = true;
+                if status == StatusCode::UNAUTHORIZED
+                    && used_provider.is_some()
+                    && !refreshed
+                    && token_rejected(&headers)
+                {
+                    // As a live call does: one refresh and one resend when the token was rejected.
+                    refreshed = true;
+                    stale = used_provider;
                     continue;
                 }
                 let outcome = Outcome::Status { status, headers: &headers };
