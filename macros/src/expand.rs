@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens as _, quote};
-use syn::{AttrStyle, Item, ItemMod, LitStr};
+use syn::parse::{ParseStream, Parser as _};
+use syn::{AttrStyle, Attribute, Ident, Item, ItemMod, LitStr, Token};
 
 use crate::args::{Args, Errors, Macro};
 use crate::report;
@@ -30,8 +31,9 @@ pub(crate) fn generate(args: TokenStream, manifest_dir: Option<&Path>) -> TokenS
 /// `#[client(args)] mod name { user items }`: the module with the user's
 /// attributes, visibility, name and items, followed by the client's items.
 ///
-/// On an error the user's module is still emitted unchanged, so one mistake
-/// gives one message rather than one per use of the module.
+/// On an error the user's module is still emitted, with the error inside
+/// it, so one mistake gives one message rather than one per use of the
+/// module or of a generated name.
 pub(crate) fn client(args: TokenStream, item: TokenStream, manifest_dir: Option<&Path>) -> TokenStream {
     let mut module = match syn::parse2::<ItemMod>(item.clone()) {
         Ok(module) => module,
@@ -66,13 +68,46 @@ pub(crate) fn client(args: TokenStream, item: TokenStream, manifest_dir: Option<
             Err(error) => errors.add(error),
         }
     }
-    match errors.finish() {
-        Ok(()) => module.into_token_stream(),
-        Err(error) => {
-            let mut out = error.into_compile_error();
-            out.extend(module.into_token_stream());
-            out
+    if let Err(error) = errors.finish() {
+        // Inside the module, not before it: rustc reports no name that
+        // cannot be resolved in a module holding a failed expansion (it
+        // could have defined the name), so the user's items that name
+        // generated types (`NewPet`), and paths into the module from
+        // outside, give no follow-on errors. One mistake, one message.
+        items.insert(0, Item::Verbatim(error.into_compile_error()));
+    }
+    module.into_token_stream()
+}
+
+/// `__expansion!(generate!(args))` or `__expansion!(#[client(args)] mod m {})`:
+/// the invocation's expansion, made by the same functions the macros call,
+/// as a string literal.
+pub(crate) fn expansion(input: TokenStream, manifest_dir: Option<&Path>) -> TokenStream {
+    let parser = |stream: ParseStream<'_>| -> syn::Result<TokenStream> {
+        if stream.peek(Token![#]) {
+            let attribute = stream.call(Attribute::parse_outer)?;
+            let [attribute] = &attribute[..] else {
+                return Err(stream.error("expected one `#[client(...)]` attribute"));
+            };
+            if !attribute.path().is_ident("client") {
+                return Err(syn::Error::new_spanned(attribute.path(), "expected `client`"));
+            }
+            let args = attribute.meta.require_list()?.tokens.clone();
+            Ok(client(args, stream.parse()?, manifest_dir))
+        } else {
+            let name: Ident = stream.parse()?;
+            if name != "generate" {
+                return Err(syn::Error::new(name.span(), "expected `generate!(...)` or `#[client(...)] mod m {}`"));
+            }
+            stream.parse::<Token![!]>()?;
+            let args;
+            syn::parenthesized!(args in stream);
+            Ok(generate(args.parse()?, manifest_dir))
         }
+    };
+    match parser.parse2(input) {
+        Ok(expanded) => LitStr::new(&expanded.to_string(), Span::call_site()).into_token_stream(),
+        Err(error) => error.into_compile_error(),
     }
 }
 
@@ -206,9 +241,12 @@ mod tests {
             ),
             None,
         );
-        let text = error_text(&out);
-        assert!(text.contains("unknown argument `colour`"), "{text}");
-        assert!(text.contains("pub mod orders { pub fn mine () { } }"), "{text}");
+        let module: ItemMod = syn::parse2(out).unwrap();
+        let items = module.content.unwrap().1;
+        assert_eq!(items.len(), 2, "the error, then the user's item");
+        let error = items[0].to_token_stream().to_string();
+        assert!(error.contains("compile_error") && error.contains("unknown argument `colour`"), "{error}");
+        assert!(matches!(&items[1], Item::Fn(f) if f.sig.ident == "mine"));
     }
 
     #[test]

@@ -71,7 +71,7 @@
 //!
 //! Warnings (constructs typed less precisely than the document asked) are
 //! not shown: a proc-macro has no stable way to emit a warning. Run
-//! `cargo gusset check openapi/orders.yaml` to see them.
+//! `cargo gusset check --all openapi/orders.yaml` to see them all.
 //!
 //! Inner attributes the generator emits (`#![...]`) are kept by `#[client]`,
 //! which puts them on the module, and dropped by `generate!`, which cannot
@@ -100,4 +100,13 @@ pub fn generate(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn client(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::client(args.into(), item.into(), expand::manifest_dir().as_deref()).into()
+}
+
+/// What `generate!(..)` or `#[client(..)] mod m {..}` expands to, as a
+/// string literal, so gusset's own tests can compare the macros' real
+/// expansion with the other routes' code. Not part of the API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __expansion(input: TokenStream) -> TokenStream {
+    expand::expansion(input.into(), expand::manifest_dir().as_deref()).into()
 }

@@ -34,7 +34,7 @@ pub(crate) fn document_errors(error: &Error, span: Span, written: &str, manifest
     }
     if errors.len() > SHOWN {
         push(format!(
-            "... and {} more errors in `{written}`: `cargo gusset check {written}` lists them all",
+            "... and {} more errors in `{written}`: `cargo gusset check --all {written}` shows every one",
             errors.len() - SHOWN
         ));
     }

@@ -118,13 +118,79 @@ fn the_build_script_writes_exactly_what_the_library_generates() {
     assert_eq!(built, generated.code());
 }
 
+/// What `generate!` and `#[client]` expand to, made by the macros' own
+/// expansion code while this file compiles (the functions the two macros
+/// call), not by calling the generator again.
+const GENERATE_EXPANSION: &str = gusset_macros::__expansion!(generate!("fixtures/orders.yaml"));
+const CLIENT_EXPANSION: &str = gusset_macros::__expansion!(
+    #[client(spec = "fixtures/orders.yaml")]
+    pub mod orders {
+        pub fn mine() {}
+    }
+);
+
+const DOCUMENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/orders.yaml");
+
+/// The build-script route's file, as items.
+fn built() -> syn::File {
+    syn::parse_str(include_str!(concat!(env!("OUT_DIR"), "/orders.rs"))).unwrap()
+}
+
+/// Splits off the `const _: &[u8] = include_bytes!("<file>");` items the
+/// macros add so cargo rebuilds when a document changes, returning the
+/// files they track.
+fn split_tracking(items: Vec<syn::Item>) -> (Vec<syn::Item>, Vec<String>) {
+    let mut tracked = Vec::new();
+    let mut rest = Vec::new();
+    for item in items {
+        match tracked_file(&item) {
+            Some(file) => tracked.push(file),
+            None => rest.push(item),
+        }
+    }
+    (rest, tracked)
+}
+
+/// The file a `const _: &[u8] = include_bytes!("<file>");` item tracks.
+fn tracked_file(item: &syn::Item) -> Option<String> {
+    let syn::Item::Const(c) = item else { return None };
+    let syn::Expr::Macro(m) = &*c.expr else { return None };
+    let include = c.ident == "_" && m.mac.path.segments.last().is_some_and(|s| s.ident == "include_bytes");
+    include.then(|| m.mac.parse_body::<syn::LitStr>().unwrap().value())
+}
+
+/// Items through one printer: literal spellings (raw or not) and trailing
+/// commas differ between tokens and formatted text, items do not.
+fn unparse(items: Vec<syn::Item>) -> String {
+    prettyplease::unparse(&syn::File { shebang: None, attrs: Vec::new(), items })
+}
+
+fn attributes(attrs: &[syn::Attribute]) -> String {
+    attrs.iter().map(|a| quote::ToTokens::to_token_stream(a).to_string()).collect::<Vec<_>>().join("\n")
+}
+
 #[test]
-fn the_macro_route_expands_to_the_same_items_as_the_other_routes() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/orders.yaml");
-    let tokens = gusset_codegen::generate_tokens(path, &gusset_codegen::Settings::new()).unwrap();
-    let from_tokens: syn::File = syn::parse2(tokens.tokens().clone()).unwrap();
-    let built: syn::File = syn::parse_str(include_str!(concat!(env!("OUT_DIR"), "/orders.rs"))).unwrap();
-    // Both through the same printer: literal spellings (raw or not) and
-    // trailing commas differ between tokens and formatted text, items do not.
-    assert_eq!(prettyplease::unparse(&from_tokens), prettyplease::unparse(&built));
+fn the_generate_macro_expands_to_the_build_scripts_items() {
+    let expanded: syn::File = syn::parse_str(GENERATE_EXPANSION).unwrap();
+    // Inner attributes cannot be expanded into the caller's scope.
+    assert!(expanded.attrs.is_empty());
+    let (items, tracked) = split_tracking(expanded.items);
+    assert_eq!(tracked, [DOCUMENT], "the document is tracked for rebuilds");
+    assert_eq!(unparse(items), unparse(built().items));
+}
+
+#[test]
+fn the_client_attribute_expands_to_the_users_items_then_the_build_scripts() {
+    let module: syn::ItemMod = syn::parse_str(CLIENT_EXPANSION).unwrap();
+    assert_eq!(module.ident, "orders");
+    let built = built();
+    // The file's inner attributes (lint allowances, docs) apply to the module.
+    let inner: Vec<_> = module.attrs.iter().filter(|a| matches!(a.style, syn::AttrStyle::Inner(_))).cloned().collect();
+    assert_eq!(attributes(&inner), attributes(&built.attrs));
+    let mut items = module.content.unwrap().1;
+    let users = items.remove(0);
+    assert!(matches!(&users, syn::Item::Fn(f) if f.sig.ident == "mine"), "the user's item comes first");
+    let (items, tracked) = split_tracking(items);
+    assert_eq!(tracked, [DOCUMENT], "the document is tracked for rebuilds");
+    assert_eq!(unparse(items), unparse(built.items));
 }
