@@ -179,8 +179,8 @@ pub use oauth::{ClientCredentials, RefreshToken};
 pub use prepared::PreparedRequest;
 pub use response::Response;
 pub use retry::{Jitter, RetryPolicy};
-pub use token::{Token, TokenContext, TokenError, TokenProvider, TokenSource};
 pub use stored::{AttemptOutcome, StoredRequest};
+pub use token::{Token, TokenContext, TokenError, TokenProvider, TokenSource};
 /// UUIDs in generated types (`format: uuid`), so user code can build them
 /// without depending on `uuid` itself.
 pub use uuid::Uuid;
