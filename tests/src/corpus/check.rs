@@ -226,7 +226,7 @@ fn toml_string(value: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -269,6 +269,20 @@ error: could not compile `corpus_pets` (lib) due to 2 previous errors
         assert_eq!(toml_string("a\tb"), r#""a\u0009b""#);
     }
 
+    /// A crate named `gusset` with no dependencies and `lib` as its `lib.rs`, in `dir/runtime`:
+    /// it stands in for the runtime so that tests running cargo build in seconds.
+    pub(crate) fn stand_in_runtime(dir: &std::path::Path, lib: &str) -> std::path::PathBuf {
+        let runtime = dir.join("runtime");
+        std::fs::create_dir_all(runtime.join("src")).unwrap();
+        std::fs::write(
+            runtime.join("Cargo.toml"),
+            "[package]\nname = \"gusset\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[features]\ndefault = []\n",
+        )
+        .unwrap();
+        std::fs::write(runtime.join("src/lib.rs"), lib).unwrap();
+        runtime
+    }
+
     /// A real `cargo check` over a workspace written by this module, with a
     /// stand-in runtime crate (no dependencies, so it builds in seconds):
     /// one client that compiles, one whose warning `deny(warnings)` turns
@@ -276,14 +290,7 @@ error: could not compile `corpus_pets` (lib) due to 2 previous errors
     #[test]
     fn checks_crates_in_one_workspace() {
         let dir = tempfile::tempdir().unwrap();
-        let runtime = dir.path().join("runtime");
-        std::fs::create_dir_all(runtime.join("src")).unwrap();
-        std::fs::write(
-            runtime.join("Cargo.toml"),
-            "[package]\nname = \"gusset\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[features]\ndefault = []\n",
-        )
-        .unwrap();
-        std::fs::write(runtime.join("src/lib.rs"), "pub fn id(x: u32) -> u32 { x }\n").unwrap();
+        let runtime = stand_in_runtime(dir.path(), "pub fn id(x: u32) -> u32 { x }\n");
         // Not created by the test: the workspace makes its own folder.
         let ws = Workspace::new(dir.path().join("out"), runtime, 1);
         ws.write_crate("corpus_good", "pub fn twice(x: u32) -> u32 { ::gusset::id(x) * 2 }\n").unwrap();

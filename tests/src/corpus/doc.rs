@@ -162,15 +162,10 @@ warning: `corpus_pets` (lib doc) generated 4 warnings
     #[test]
     fn documents_crates_and_counts_warnings_and_failures() {
         let dir = tempfile::tempdir().unwrap();
-        let runtime = dir.path().join("runtime");
-        std::fs::create_dir_all(runtime.join("src")).unwrap();
-        std::fs::write(
-            runtime.join("Cargo.toml"),
-            "[package]\nname = \"gusset\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[features]\ndefault = []\n",
-        )
-        .unwrap();
-        std::fs::write(runtime.join("src/lib.rs"), "//! Stand-in.\n/// Identity.\npub fn id(x: u32) -> u32 { x }\n")
-            .unwrap();
+        let runtime = crate::corpus::check::tests::stand_in_runtime(
+            dir.path(),
+            "//! Stand-in.\n/// Identity.\npub fn id(x: u32) -> u32 { x }\n",
+        );
         let ws = Workspace::new(dir.path().join("out"), runtime, 1);
         ws.write_crate(
             "corpus_clean",
