@@ -12,7 +12,7 @@ pub(crate) fn format(tokens: &TokenStream, api: &Api, settings: &Settings) -> Re
     let file: syn::File = syn::parse2(tokens.clone()).map_err(|e| {
         format!("internal error: generated code for `{}` does not parse ({e}); please report it", api.title)
     })?;
-    let body = spaced(&prettyplease::unparse(&file));
+    let body = spaced(&tidy_auto_traits(&prettyplease::unparse(&file)));
     if !settings.header_comment {
         return Ok(body);
     }
@@ -42,9 +42,10 @@ fn spaced(code: &str) -> String {
         if let Some(prev) = previous {
             let indent = line.len() - line.trim_start().len();
             let prev_indent = prev.len() - prev.trim_start().len();
-            let starts_item = ["///", "#[", "pub ", "impl", "fn ", "static ", "const ", "type ", "struct ", "enum "]
-                .iter()
-                .any(|p| line.trim_start().starts_with(p));
+            let starts_item =
+                ["///", "#[", "pub ", "impl", "fn ", "static ", "const ", "type ", "struct ", "enum ", AUTO_TRAITS]
+                    .iter()
+                    .any(|p| line.trim_start().starts_with(p));
             let prev_trimmed = prev.trim();
             // A comment line never ends an item, whatever its text ends with.
             let ends_item = !prev_trimmed.starts_with("//")
@@ -60,6 +61,65 @@ fn spaced(code: &str) -> String {
     out
 }
 
+/// How generated code calls the runtime's `auto_traits!` (see `emit/types.rs`).
+const AUTO_TRAITS: &str = "::gusset::__private::auto_traits!(";
+
+/// The arguments of `auto_traits!(Type: FieldType, ...)`.
+struct AutoTraitsArgs {
+    name: syn::Ident,
+    fields: syn::punctuated::Punctuated<syn::Type, syn::Token![,]>,
+}
+
+impl syn::parse::Parse for AutoTraitsArgs {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let name = input.parse()?;
+        input.parse::<syn::Token![:]>()?;
+        Ok(AutoTraitsArgs { name, fields: syn::punctuated::Punctuated::parse_terminated(input)? })
+    }
+}
+
+/// prettyplease prints a macro's arguments as loose tokens (`Option < Vec < Tag > >`); the
+/// arguments of `auto_traits!` are types, so they are printed as types: on one line when they
+/// fit, else one per line. A call that does not parse is left as it is.
+fn tidy_auto_traits(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(start) = rest.find(AUTO_TRAITS) {
+        let args_start = start + AUTO_TRAITS.len();
+        let Some(len) = rest[args_start..].find(");\n") else { break };
+        out.push_str(&rest[..start]);
+        let args = &rest[args_start..args_start + len];
+        match syn::parse_str::<AutoTraitsArgs>(args) {
+            Ok(parsed) => out.push_str(&auto_traits_call(&parsed)),
+            Err(_) => out.push_str(&rest[start..args_start + len + 3]),
+        }
+        rest = &rest[args_start + len + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn auto_traits_call(args: &AutoTraitsArgs) -> String {
+    let types: Vec<String> = args.fields.iter().map(type_text).collect();
+    let one_line = format!("{AUTO_TRAITS}{}: {});\n", args.name, types.join(", "));
+    if one_line.len() <= 100 {
+        return one_line;
+    }
+    let mut call = format!("{AUTO_TRAITS}\n    {}:\n", args.name);
+    for ty in &types {
+        call.push_str(&format!("        {ty},\n"));
+    }
+    call.push_str(");\n");
+    call
+}
+
+/// A type as prettyplease prints it.
+fn type_text(ty: &syn::Type) -> String {
+    let item: syn::Item = syn::parse_quote!(type T = #ty;);
+    let text = prettyplease::unparse(&syn::File { shebang: None, attrs: Vec::new(), items: vec![item] });
+    text.trim().trim_start_matches("type T = ").trim_end_matches(';').to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -71,5 +131,22 @@ mod tests {
         );
         let docs = "/// a {}\n/// b;\npub struct C;\n";
         assert_eq!(super::spaced(docs), docs, "doc lines ending like code are still one comment");
+    }
+
+    #[test]
+    fn auto_traits_calls_print_their_types_as_types() {
+        let code =
+            "::gusset::__private::auto_traits!(\n    Tag : String, Option < Vec < Tag > >\n);\npub struct After;\n";
+        assert_eq!(
+            super::tidy_auto_traits(code),
+            "::gusset::__private::auto_traits!(Tag: String, Option<Vec<Tag>>);\npub struct After;\n"
+        );
+        let many: Vec<String> = (0..12).map(|i| format!("Option < Field{i} >")).collect();
+        let long = format!("::gusset::__private::auto_traits!(Wide : {});\n", many.join(", "));
+        let tidy = super::tidy_auto_traits(&long);
+        assert!(tidy.starts_with("::gusset::__private::auto_traits!(\n    Wide:\n        Option<Field0>,\n"), "{tidy}");
+        assert!(tidy.ends_with("        Option<Field11>,\n);\n"), "{tidy}");
+        let odd = "::gusset::__private::auto_traits!(not a type list);\n";
+        assert_eq!(super::tidy_auto_traits(odd), odd);
     }
 }

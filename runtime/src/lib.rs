@@ -86,6 +86,7 @@
 // of a module further down). Groups are separated by blank lines, as rustfmt sorts within one.
 
 // Leaves: time, ids, text, values, policies.
+mod auto_traits; // explicit auto traits for long cycles of recursive types
 mod breaker; // the circuit breaker
 mod budget; // the retry budget
 mod challenge; // `WWW-Authenticate`: was the token rejected?

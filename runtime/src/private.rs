@@ -25,6 +25,7 @@
 //! | [`Decoder`], [`RawResponse`], [`DecodeError`] | the decoder type; hand-written decoders (the project's own tests) name the other two | stable |
 //! | [`de`]: [`object`](de::object), [`FromObject`](de::FromObject), [`key`](de::key), [`field`](de::field), [`skip`](de::skip), [`extra`](de::extra), [`optional`](de::optional), [`required`](de::required), [`Key`](de::Key) | the `Deserialize` impls of generated structs (see `de.rs` for why not `#[derive]`) | only with codegen |
 //! | [`reply`], [`to_json`], [`bytes_to_json`] (and the public [`dynamic`](crate::dynamic) module) | the body of `call_dynamic`, in clients generated with `Settings::dynamic_calls(true)`: `reply(id, self.method(..).await, to_json, to_json)` | only with codegen |
+//! | [`auto_traits!`](auto_traits) | `auto_traits!(Type: FieldType, ...)` after each type on a cycle of types too long for the compiler to derive its auto traits (see `auto_traits.rs`) | only with codegen |
 //! | [`serde`], [`serde_json`], [`http`], [`uuid`], [`bytes`] | the crates generated code names, so a user's crate needs only `gusset` | follow this crate's dependency versions |
 //!
 //! Generated code also names public items: `gusset::{Client, ClientBuilder, Call, Bytes, Uuid,
@@ -36,6 +37,7 @@ pub use serde;
 pub use serde_json;
 pub use uuid;
 
+pub use crate::__auto_traits as auto_traits;
 pub use crate::api::{ApiInfo, ApiKeyLocation, Operation, SchemeKind, SecurityScheme};
 pub use crate::builder::{GeneratedClient, builder};
 pub use crate::call::call;

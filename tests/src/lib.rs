@@ -88,4 +88,27 @@ pub mod snapshots {
     pub mod rustdoc {
         include!("../snapshots/rustdoc.rs");
     }
+
+    /// `tests/fixtures/recursive.yaml`: a ring of 26 schemas, longer than the
+    /// compiler can follow when it derives `Send` and the other auto traits,
+    /// so the generated types implement them explicitly.
+    #[deny(warnings)]
+    pub mod recursive {
+        include!("../snapshots/recursive.rs");
+
+        // What `tokio::spawn` asks of a value, and rustdoc of every type: this
+        // fails to compile (E0275) without the explicit implementations. This
+        // crate forbids unsafe code, as a user's may, and still compiles them.
+        const _: () = {
+            fn auto_traits<T: Send + Sync + Unpin + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+            #[allow(dead_code)]
+            fn on_the_ring() {
+                auto_traits::<Account>();
+                auto_traits::<Product>();
+                auto_traits::<Transfer>();
+                fn send_sync<T: Send + Sync>() {}
+                send_sync::<Client>();
+            }
+        };
+    }
 }

@@ -22,10 +22,56 @@ pub(super) fn emit_type(def: &TypeDef, deprecated_types: &Deprecated<'_>) -> Tok
     let allow = deprecated_types.allow_for(def);
     let deprecated = def.deprecated.then(|| quote!(#[deprecated]));
     let name = ident(&def.name);
+    let definition = emit_definition(def, &name, docs, deprecated, allow);
+    if !def.explicit_auto_traits {
+        return definition;
+    }
+    let fields = field_types(def);
+    quote! {
+        #definition
+        ::gusset::__private::auto_traits!(#name: #(#fields),*);
+    }
+}
+
+/// The types of every field of `def`, which `auto_traits!` checks.
+fn field_types(def: &TypeDef) -> Vec<TokenStream> {
     match &def.kind {
-        TypeKind::Struct(s) => emit_struct(&name, s, def.serde, docs, deprecated, allow),
-        TypeKind::Enum(e) => emit_enum(&name, e, def.serde, docs, deprecated, allow),
-        TypeKind::Union(u) => emit_union(&name, u, def.serde, docs, deprecated, allow),
+        TypeKind::Struct(s) => s
+            .fields
+            .iter()
+            .map(|f| type_tokens(&f.ty))
+            .chain(s.additional.as_ref().map(|(_, ty)| {
+                let ty = type_tokens(ty);
+                quote!(::std::collections::BTreeMap<String, #ty>)
+            }))
+            .collect(),
+        TypeKind::Union(u) => u
+            .variants
+            .iter()
+            .map(|v| type_tokens(&v.ty))
+            .chain(
+                u.other
+                    .as_ref()
+                    .filter(|_| u.discriminator.is_some())
+                    .map(|_| quote!(::gusset::__private::serde_json::Value)),
+            )
+            .collect(),
+        TypeKind::Newtype(ty) => vec![type_tokens(ty)],
+        TypeKind::Enum(_) | TypeKind::Alias(_) => Vec::new(),
+    }
+}
+
+fn emit_definition(
+    def: &TypeDef,
+    name: &proc_macro2::Ident,
+    docs: TokenStream,
+    deprecated: Option<TokenStream>,
+    allow: Option<TokenStream>,
+) -> TokenStream {
+    match &def.kind {
+        TypeKind::Struct(s) => emit_struct(name, s, def.serde, docs, deprecated, allow),
+        TypeKind::Enum(e) => emit_enum(name, e, def.serde, docs, deprecated, allow),
+        TypeKind::Union(u) => emit_union(name, u, def.serde, docs, deprecated, allow),
         TypeKind::Alias(ty) => {
             let ty = type_tokens(ty);
             quote! {

@@ -43,6 +43,10 @@ pub(crate) struct TypeDef {
     pub(crate) kind: TypeKind,
     /// Which serde traits the type implements.
     pub(crate) serde: Directions,
+    /// On a cycle of types too long for the compiler to derive `Send`, `Sync` and the other auto
+    /// traits (it fails with E0275): they are implemented explicitly, checked against the field
+    /// types (the runtime's `auto_traits!`).
+    pub(crate) explicit_auto_traits: bool,
 }
 
 /// Whether a type is sent (`Serialize`), received (`Deserialize`), or both.
@@ -77,6 +81,7 @@ impl TypeDef {
             deprecated: false,
             kind: TypeKind::Struct(Struct { fields, additional: None, default: false }),
             serde: Directions::BOTH,
+            explicit_auto_traits: false,
         }
     }
 }

@@ -173,6 +173,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
         );
     }
     share::share_identical(&mut types, &cx.components.values().cloned().collect());
+    recursion::mark_long_cycles(&mut types);
     content::settle_errors(&mut cx, &types, &mut operations);
     if !settings.serde_both_ways && !settings.dynamic_calls {
         direction::mark_directions(&mut types, &operations);

@@ -201,6 +201,44 @@ fn boxed(ty: TypeRef, cyclic: &dyn Fn(&str) -> bool) -> TypeRef {
     }
 }
 
+/// How many types a cycle may have before the compiler can no longer derive their auto traits.
+/// Asking whether a type is `Send` asks it of each field, through `Option`, `Box`, `Vec` and maps
+/// (three to six nested questions per type), until the cycle closes; at a depth of 128 (the
+/// compiler's default recursion limit) a ring of about twenty types fails with E0275. Twelve
+/// leaves room for the deepest containers.
+const LONG_CYCLE: usize = 12;
+
+/// Marks every type on a cycle of more than [`LONG_CYCLE`] types (through any field, array, map
+/// or alias) for explicit auto traits, so that neither rustdoc nor a user's `tokio::spawn` has
+/// to follow the cycle. Aliases are followed but not marked: they are not types of their own.
+pub(super) fn mark_long_cycles(types: &mut [TypeDef]) {
+    let graph = graph(types, |t| {
+        let mut out = Vec::new();
+        match &t.kind {
+            TypeKind::Struct(s) => {
+                s.fields.iter().for_each(|f| named_in(&f.ty, &mut out));
+                if let Some((_, ty)) = &s.additional {
+                    named_in(ty, &mut out);
+                }
+            }
+            TypeKind::Union(u) => u.variants.iter().for_each(|v| named_in(&v.ty, &mut out)),
+            TypeKind::Alias(ty) | TypeKind::Newtype(ty) => named_in(ty, &mut out),
+            TypeKind::Enum(_) => {}
+        }
+        out
+    });
+    let comp = components(&graph);
+    let mut size = BTreeMap::<usize, usize>::new();
+    for (c, t) in comp.iter().zip(types.iter()) {
+        if !is_alias(t) {
+            *size.entry(*c).or_default() += 1;
+        }
+    }
+    for (t, c) in types.iter_mut().zip(comp) {
+        t.explicit_auto_traits = !is_alias(t) && size.get(&c).is_some_and(|&n| n > LONG_CYCLE);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +280,7 @@ mod tests {
                 deprecated: false,
                 kind: TypeKind::Alias(TypeRef::Named("B".into())),
                 serde: Directions::BOTH,
+                explicit_auto_traits: false,
             },
             TypeDef {
                 name: "B".into(),
@@ -249,6 +288,7 @@ mod tests {
                 deprecated: false,
                 kind: TypeKind::Alias(TypeRef::Named("A".into())),
                 serde: Directions::BOTH,
+                explicit_auto_traits: false,
             },
         ];
         assert_eq!(box_cycles(&mut types), ["A", "B"]);
@@ -262,6 +302,7 @@ mod tests {
             deprecated: false,
             kind: TypeKind::Alias(ty),
             serde: Directions::BOTH,
+            explicit_auto_traits: false,
         }
     }
 
@@ -298,5 +339,36 @@ mod tests {
             ]
         );
         assert!(matches!(&types[0].kind, TypeKind::Newtype(TypeRef::Vec(_))));
+    }
+
+    #[test]
+    fn only_types_on_long_cycles_get_explicit_auto_traits() {
+        let named = |n: &str| TypeRef::Named(n.into());
+        let vec = |t: TypeRef| TypeRef::Vec(Box::new(t));
+        let ring = |prefix: &str, n: usize| -> Vec<TypeDef> {
+            (0..n)
+                .map(|i| {
+                    let next = named(&format!("{prefix}{}", (i + 1) % n));
+                    // Every other hop through an alias of an array, which the graph follows.
+                    if i % 2 == 0 {
+                        strukt(&format!("{prefix}{i}"), &[("next", next.option())])
+                    } else {
+                        strukt(&format!("{prefix}{i}"), &[("many", named(&format!("{prefix}{i}List")))])
+                    }
+                })
+                .chain(
+                    (0..n)
+                        .filter(|i| i % 2 == 1)
+                        .map(|i| alias(&format!("{prefix}{i}List"), vec(named(&format!("{prefix}{}", (i + 1) % n))))),
+                )
+                .collect()
+        };
+        let mut types = ring("Long", 13);
+        types.extend(ring("Short", 12));
+        types.push(strukt("Outside", &[("into", named("Long0"))]));
+        mark_long_cycles(&mut types);
+        let marked: Vec<&str> = types.iter().filter(|t| t.explicit_auto_traits).map(|t| t.name.as_str()).collect();
+        let long: Vec<String> = (0..13).map(|i| format!("Long{i}")).collect();
+        assert_eq!(marked, long.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }

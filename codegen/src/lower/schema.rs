@@ -81,7 +81,10 @@ fn insert(cx: &mut Cx<'_>, name: String, data: Option<&SchemaData>, kind: TypeKi
     let deprecated = data.is_some_and(|d| d.deprecated);
     cx.type_pointers.insert(name.clone(), pointer.to_owned());
     cx.type_at.entry(pointer.to_owned()).or_insert_with(|| name.clone());
-    cx.types.insert(name.clone(), TypeDef { name, docs, deprecated, kind, serde: Directions::BOTH });
+    cx.types.insert(
+        name.clone(),
+        TypeDef { name, docs, deprecated, kind, serde: Directions::BOTH, explicit_auto_traits: false },
+    );
 }
 
 pub(crate) fn strip_option(ty: TypeRef) -> TypeRef {
