@@ -91,6 +91,14 @@ impl Fidelity {
 
     /// Sorted and without repeats: a path-level parameter is lowered once
     /// per operation but is one place in the document.
+    /// Rewrites every pointer through `original`: for a converted document
+    /// (Swagger 2.0), the pointer of what the user wrote.
+    pub(crate) fn map_pointers(&mut self, original: impl Fn(&str) -> String) {
+        for finding in &mut self.findings {
+            finding.pointer = original(&finding.pointer);
+        }
+    }
+
     pub(crate) fn finish(&mut self) {
         self.findings.sort();
         self.findings.dedup();

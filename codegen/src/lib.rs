@@ -208,6 +208,7 @@ fn run_timed(
     diagnostics.extend(lowered.diagnostics);
     let mut fidelity = lowered.fidelity;
     fidelity.extend(loaded.losses.fidelity);
+    fidelity.map_pointers(|pointer| loaded.sources.original(pointer));
     fidelity.finish();
     for d in &mut diagnostics {
         loaded.sources.place(d);

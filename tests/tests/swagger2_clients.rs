@@ -158,3 +158,33 @@ async fn form_data_without_a_file_is_sent_as_a_form() {
     assert!(!seen.headers.contains_key("x-api-key"));
     task.abort();
 }
+
+/// The fidelity report of a converted document names places in the document
+/// as the user wrote it (`/definitions/...`, the 2.0 parameter), not in the
+/// OpenAPI 3 form it was converted to (`/components/schemas/...`).
+#[test]
+fn fidelity_points_into_the_2_0_document_as_written() {
+    let document = r##"
+swagger: "2.0"
+info: {title: Notes, version: "1"}
+paths:
+  /notes:
+    post:
+      operationId: add_note
+      parameters:
+        - {name: note, in: body, required: true, schema: {$ref: "#/definitions/Note"}}
+      responses:
+        "200": {description: Added., schema: {$ref: "#/definitions/Note"}}
+definitions:
+  Note:
+    type: object
+    properties:
+      text: {type: string}
+      extra: {type: object}
+"##;
+    let generated =
+        gusset_codegen::generate_from_str("notes.yaml", document, &gusset_codegen::Settings::new()).unwrap();
+    let pointers: Vec<&str> = generated.fidelity().findings().iter().map(|f| f.pointer()).collect();
+    assert!(pointers.contains(&"/definitions/Note/properties/extra"), "{pointers:#?}");
+    assert!(pointers.iter().all(|p| !p.starts_with("/components")), "{pointers:#?}");
+}

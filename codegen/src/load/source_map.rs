@@ -88,6 +88,12 @@ impl SourceMap {
         self.origins = origins;
     }
 
+    /// The pointer of what the user wrote for the node at `pointer` of the
+    /// bundled document (the same pointer, unless the document was converted).
+    pub(crate) fn original(&self, pointer: &str) -> String {
+        self.origins.original(pointer)
+    }
+
     /// Gives a diagnostic without a location the pointer of what the user
     /// wrote (for a converted document) and that node's file and position.
     pub(crate) fn place(&self, diagnostic: &mut Diagnostic) {
