@@ -40,7 +40,8 @@
 //!
 //! # Delivery
 //!
-//! A worker claims due calls with a lease, sends one attempt each through
+//! A worker claims due calls with a lease (renewed while the call is in flight, so a slow
+//! attempt is not taken by another worker; see [`Worker::lease`]), sends one attempt each through
 //! [`gusset::Client::send_stored`] (the client's whole path: auth, default headers,
 //! `traceparent`, interceptors, breaker) with `Gusset-Attempt` numbered across the call's whole
 //! life, and applies the client's [`gusset::RetryPolicy`]: a retryable failure is due again

@@ -423,6 +423,25 @@ impl Outbox {
         Ok(done.map_err(OutboxError::db("marking a call delivered"))? == 1)
     }
 
+    /// Extends the lease `owner` holds on a call in flight to `lease` from now. Returns whether
+    /// `owner` still held it (not when it was delivered, rescheduled, buried, or taken by another
+    /// worker after the lease ran out).
+    pub(crate) async fn renew(&self, id: &str, owner: &str, lease: Duration) -> Result<bool, OutboxError> {
+        let until = now_ms().saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let sql = format!(
+            "UPDATE {} SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND delivered_at IS NULL",
+            self.tables.calls
+        );
+        let done = on_pool!(&self.pool, |pool| sqlx::query(&sql)
+            .bind(until)
+            .bind(id)
+            .bind(owner)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()));
+        Ok(done.map_err(OutboxError::db("renewing a lease"))? == 1)
+    }
+
     /// Sets a claimed call's next attempt time and last error and releases its lease.
     pub(crate) async fn reschedule(
         &self,

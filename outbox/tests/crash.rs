@@ -181,7 +181,8 @@ impl Scenario {
         let client = client(&base_url);
         // A few lost replies and refusals among the first requests, then every request slow.
         for i in 0..20 {
-            server.push_for(Route::CreatePayment, if i % 2 == 0 { Fault::DropAfterHandler } else { Fault::status(503) });
+            server
+                .push_for(Route::CreatePayment, if i % 2 == 0 { Fault::DropAfterHandler } else { Fault::status(503) });
         }
         server.fail_always(Fault::Delay(self.server_delay));
 
@@ -224,8 +225,7 @@ impl Scenario {
         // The kills came while work was left: not all before the first delivery, not all after the last.
         let during = delivered_at_kills.iter().filter(|&&d| d > 0 && d < CALLS as u64).count();
         let stats = db.outbox.stats().await.unwrap();
-        let requests: Vec<_> =
-            server.recorded().into_iter().filter(|r| r.route == Route::CreatePayment).collect();
+        let requests: Vec<_> = server.recorded().into_iter().filter(|r| r.route == Route::CreatePayment).collect();
         let without_key = requests.iter().filter(|r| r.idempotency_key().is_none()).count();
         let order_of: HashMap<u64, String> = requests
             .iter()
