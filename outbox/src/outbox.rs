@@ -95,8 +95,13 @@ pub enum ReplayKey {
 
 /// A call claimed by a worker.
 #[derive(Debug)]
-pub(crate) struct Claimed {
-    pub(crate) raw: RawCall,
+pub(crate) enum Claimed {
+    /// A row that reads back.
+    Call(RawCall),
+    /// A row whose columns do not (a value of the wrong type, written by hand or by something
+    /// else): its id and what is wrong, so it is dead-lettered alone and the rows claimed with
+    /// it are still delivered.
+    Corrupt { id: String, message: String },
 }
 
 const DEFAULT_PREFIX: &str = "gusset_outbox_";
@@ -377,7 +382,7 @@ impl Outbox {
              RETURNING {COLUMNS}"
         );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows: Vec<RawCall> = on_pool!(&self.pool, |pool| {
+        let rows: Vec<Claimed> = on_pool!(&self.pool, |pool| {
             let rows = sqlx::query(&sql)
                 .bind(owner)
                 .bind(until)
@@ -386,9 +391,24 @@ impl Outbox {
                 .fetch_all(pool)
                 .await
                 .map_err(OutboxError::db("claiming due calls"))?;
-            rows.iter().map(|row| raw_call!(row)).collect::<Result<_, _>>().map_err(|e| corrupt_claim(&e))?
+            let mut claimed = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let decoded = (|| raw_call!(row))();
+                match decoded {
+                    Ok(raw) => claimed.push(Claimed::Call(raw)),
+                    Err(e) => match row.try_get::<String, _>("id") {
+                        Ok(id) => claimed.push(Claimed::Corrupt { id, message: e.to_string() }),
+                        // Not even its id reads: it cannot be named to move it, so it waits
+                        // out its lease like a crashed worker's call, without holding up others.
+                        Err(_) => {
+                            tracing::error!(target: "gusset_outbox", error = %e, "a claimed row has no readable id")
+                        }
+                    },
+                }
+            }
+            claimed
         });
-        Ok(rows.into_iter().map(|raw| Claimed { raw }).collect())
+        Ok(rows)
     }
 
     /// Marks a claimed call delivered, if `owner` still holds it. Returns whether it did.
@@ -507,20 +527,22 @@ impl Outbox {
         );
         let found = on_pool!(&self.pool, |pool| {
             let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(pool).await;
-            row.and_then(|row| match row {
+            match row.map_err(OutboxError::db("reading a call"))? {
                 None => Ok(None),
                 Some(row) => {
-                    let raw = raw_call!(&row)?;
-                    let lease_until: Option<i64> = row.try_get("lease_until")?;
-                    let delivered_at: Option<i64> = row.try_get("delivered_at")?;
-                    let status: Option<i64> = row.try_get("status")?;
-                    let headers: Option<String> = row.try_get("response_headers")?;
-                    let body: Option<Vec<u8>> = row.try_get("response_body")?;
-                    Ok(Some((raw, lease_until, delivered_at, status, headers, body)))
+                    let read = || {
+                        let raw = raw_call!(&row)?;
+                        let lease_until: Option<i64> = row.try_get("lease_until")?;
+                        let delivered_at: Option<i64> = row.try_get("delivered_at")?;
+                        let status: Option<i64> = row.try_get("status")?;
+                        let headers: Option<String> = row.try_get("response_headers")?;
+                        let body: Option<Vec<u8>> = row.try_get("response_body")?;
+                        Ok::<_, sqlx::Error>(Some((raw, lease_until, delivered_at, status, headers, body)))
+                    };
+                    read().map_err(|e| corrupt_row(Some(id.to_string()), &e))
                 }
-            })
-        })
-        .map_err(OutboxError::db("reading a call"))?;
+            }
+        })?;
         if let Some((raw, lease_until, delivered_at, status, headers, body)) = found {
             let state = match delivered_at {
                 None => CallState::Pending { leased_until: lease_until.map(from_ms) },
@@ -543,13 +565,14 @@ impl Outbox {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = on_pool!(&self.pool, |pool| {
             let rows = sqlx::query(&sql).bind(limit).fetch_all(pool).await;
-            rows.and_then(|rows| {
-                rows.iter()
-                    .map(|row| Ok((raw_call!(row)?, row.try_get::<i64, _>("dead_at")?)))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            })
-        })
-        .map_err(OutboxError::db("listing dead letters"))?;
+            let rows = rows.map_err(OutboxError::db("listing dead letters"))?;
+            rows.iter()
+                .map(|row| {
+                    let read = (|| Ok::<_, sqlx::Error>((raw_call!(row)?, row.try_get::<i64, _>("dead_at")?)))();
+                    read.map_err(|e| corrupt_row(row.try_get("id").ok(), &e))
+                })
+                .collect::<Result<Vec<_>, OutboxError>>()
+        })?;
         Ok(rows.into_iter().map(|(raw, at)| DeadLetter { summary: raw.summary(), dead_at: from_ms(at) }).collect())
     }
 
@@ -563,9 +586,13 @@ impl Outbox {
         let sql = format!("SELECT {COLUMNS}, dead_at FROM {} WHERE id = $1", self.tables.dead);
         let row = on_pool!(&self.pool, |pool| {
             let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(pool).await;
-            row.and_then(|row| row.map(|row| Ok((raw_call!(&row)?, row.try_get::<i64, _>("dead_at")?))).transpose())
-        })
-        .map_err(OutboxError::db("reading a dead letter"))?;
+            let row = row.map_err(OutboxError::db("reading a dead letter"))?;
+            row.map(|row| {
+                let read = (|| Ok::<_, sqlx::Error>((raw_call!(&row)?, row.try_get::<i64, _>("dead_at")?)))();
+                read.map_err(|e| corrupt_row(Some(id.to_string()), &e))
+            })
+            .transpose()
+        })?;
         row.ok_or_else(|| OutboxError::NotFound(id.to_string()))
     }
 
@@ -727,8 +754,10 @@ fn sanitized(headers: &http::HeaderMap) -> http::HeaderMap {
     out
 }
 
-fn corrupt_claim(e: &sqlx::Error) -> OutboxError {
-    OutboxError::CorruptRow { id: "(claimed row)".to_owned(), message: e.to_string() }
+/// A row that was read but whose columns do not decode: a typed error naming it, so one bad row
+/// can be inspected or purged by id without hiding the others behind a driver error.
+fn corrupt_row(id: Option<String>, e: &sqlx::Error) -> OutboxError {
+    OutboxError::CorruptRow { id: id.unwrap_or_else(|| "(unreadable id)".to_owned()), message: e.to_string() }
 }
 
 /// Binds [`COLUMNS`] in order.

@@ -335,10 +335,29 @@ impl Drop for Renewing {
 impl Shared {
     /// Delivers `claimed` while a task of its own renews the lease every third of it.
     async fn deliver_renewing(self: Arc<Self>, claimed: Claimed) {
-        let id = claimed.raw.id.clone();
+        let raw = match claimed {
+            Claimed::Call(raw) => raw,
+            Claimed::Corrupt { id, message } => return self.bury_corrupt(&id, &message).await,
+        };
+        let id = raw.id.clone();
         let shared = Arc::clone(&self);
         let _renewing = Renewing(tokio::spawn(async move { shared.renew(&id).await }));
-        self.deliver(claimed).await;
+        self.deliver(raw).await;
+    }
+
+    /// Moves a row that does not read back to the dead letters, as it is.
+    async fn bury_corrupt(&self, id: &str, message: &str) {
+        let reason = format!("the stored call is corrupt: {message}");
+        match self.outbox.bury(id, &self.id, &reason).await {
+            Ok(true) => {
+                self.counters.dead.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(target: "gusset_outbox", id, %reason, "dead letter");
+            }
+            Ok(false) => {
+                self.counters.lost_leases.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => tracing::warn!(target: "gusset_outbox", id, error = %e, "moving to dead letters failed"),
+        }
     }
 
     /// Renews the lease on `id` until the call is no longer this worker's. A renewal that fails
@@ -360,8 +379,7 @@ impl Shared {
         }
     }
 
-    async fn deliver(&self, claimed: Claimed) {
-        let raw = claimed.raw;
+    async fn deliver(&self, raw: RawCall) {
         let attempt = raw.attempts();
         let request = match raw.request() {
             Ok(request) => request,

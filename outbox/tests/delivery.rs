@@ -279,3 +279,32 @@ async fn a_delivery_slower_than_its_lease_keeps_it(db: Db) {
     assert_eq!(db.outbox.call(&id).await.unwrap().summary.attempts, 1);
 }
 on_both!(a_delivery_slower_than_its_lease_keeps_it);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_with_a_column_of_the_wrong_type_is_dead_lettered_and_the_others_delivered() {
+    // SQLite keeps whatever type a hand-written UPDATE puts in a column; PostgreSQL refuses it.
+    let db = support::sqlite("wrong-type").await;
+    let server = FaultServer::start().await.unwrap();
+    let client = client(&server);
+    let bad = db.outbox.enqueue(client.create_payment(&payment("o-bad"))).await.unwrap();
+    for i in 0..5 {
+        db.outbox.enqueue(client.create_payment(&payment(&format!("o-good-{i}")))).await.unwrap();
+    }
+    support::execute(
+        &db,
+        &format!("UPDATE {}calls SET url = X'FF00', created_at = 'yesterday' WHERE id = '{bad}'", db.prefix),
+    )
+    .await;
+    let report = drain(worker(&db.outbox, &client).concurrency(8), &db.outbox).await;
+    assert_eq!((report.delivered, report.dead), (5, 1), "{report:?}");
+    assert_eq!(server.effects(), 5);
+    // Still unreadable as a dead letter: a typed error naming it, and it can be purged by id.
+    let listed = db.outbox.dead_letters(10).await;
+    assert!(matches!(&listed, Err(OutboxError::CorruptRow { id, .. }) if *id == bad.as_str()), "{listed:?}");
+    let shown = db.outbox.call(&bad).await;
+    assert!(matches!(&shown, Err(OutboxError::CorruptRow { id, .. }) if *id == bad.as_str()), "{shown:?}");
+    let error = texts(&db, &format!("SELECT last_error FROM {}dead", db.prefix)).await;
+    assert!(error[0].starts_with("the stored call is corrupt"), "{error:?}");
+    db.outbox.purge(&bad).await.unwrap();
+    assert!(db.outbox.dead_letters(10).await.unwrap().is_empty());
+}
