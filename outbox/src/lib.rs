@@ -53,7 +53,13 @@
 //! Exactly once is what the server sees: a worker killed after the server acted but before it
 //! recorded the outcome leaves a lease that runs out, and the next worker sends the call again
 //! with the same key. A call without an idempotency key (a POST on a client with keys disabled)
-//! is sent again only when it cannot have reached the server.
+//! is sent again only when it cannot have reached the server: one whose worker stopped or lost
+//! its lease mid-attempt is moved to the dead letters as *in doubt* instead, to be replayed by
+//! hand if it did not take effect.
+//!
+//! Leases are compared with each worker's own clock. A clock that jumps ahead reads live leases
+//! as run out, so a call in flight elsewhere is sent again (with its key; a keyless one is
+//! dead-lettered as in doubt); one that jumps back only delays calls. Neither loses one.
 //!
 //! # Databases
 //!

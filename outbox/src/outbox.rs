@@ -96,8 +96,9 @@ pub enum ReplayKey {
 /// A call claimed by a worker.
 #[derive(Debug)]
 pub(crate) enum Claimed {
-    /// A row that reads back.
-    Call(RawCall),
+    /// A row that reads back. `in_doubt`: the worker that held it before stopped (or lost its
+    /// lease) without recording what came of its attempt, which may have reached the server.
+    Call { raw: Box<RawCall>, in_doubt: bool },
     /// A row whose columns do not (a value of the wrong type, written by hand or by something
     /// else): its id and what is wrong, so it is dead-lettered alone and the rows claimed with
     /// it are still delivered.
@@ -105,6 +106,10 @@ pub(crate) enum Claimed {
 }
 
 const DEFAULT_PREFIX: &str = "gusset_outbox_";
+
+/// How a claim marks a call whose previous holder recorded no outcome (its lease ran out), in
+/// the call's last error: `in doubt: worker `<id>` recorded no outcome of its attempt`.
+const IN_DOUBT: &str = "in doubt: worker `";
 
 impl Outbox {
     /// An outbox in a SQLite database you already have a pool for. Open the pool with WAL and a
@@ -375,7 +380,8 @@ impl Outbox {
         };
         let calls = &self.tables.calls;
         let sql = format!(
-            "UPDATE {calls} SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+            "UPDATE {calls} SET lease_owner = $1, lease_until = $2, attempts = attempts + 1,
+                 last_error = CASE WHEN lease_owner IS NULL THEN last_error ELSE $5 || lease_owner || $6 END
              WHERE id IN (SELECT id FROM {calls}
                  WHERE delivered_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
                  ORDER BY next_attempt_at LIMIT $4{lock})
@@ -388,6 +394,8 @@ impl Outbox {
                 .bind(until)
                 .bind(now)
                 .bind(limit)
+                .bind(IN_DOUBT)
+                .bind("` recorded no outcome of its attempt")
                 .fetch_all(pool)
                 .await
                 .map_err(OutboxError::db("claiming due calls"))?;
@@ -395,7 +403,10 @@ impl Outbox {
             for row in &rows {
                 let decoded = (|| raw_call!(row))();
                 match decoded {
-                    Ok(raw) => claimed.push(Claimed::Call(raw)),
+                    Ok(raw) => {
+                        let in_doubt = raw.last_error.as_deref().is_some_and(|e| e.starts_with(IN_DOUBT));
+                        claimed.push(Claimed::Call { raw: Box::new(raw), in_doubt })
+                    }
                     Err(e) => match row.try_get::<String, _>("id") {
                         Ok(id) => claimed.push(Claimed::Corrupt { id, message: e.to_string() }),
                         // Not even its id reads: it cannot be named to move it, so it waits

@@ -335,14 +335,14 @@ impl Drop for Renewing {
 impl Shared {
     /// Delivers `claimed` while a task of its own renews the lease every third of it.
     async fn deliver_renewing(self: Arc<Self>, claimed: Claimed) {
-        let raw = match claimed {
-            Claimed::Call(raw) => raw,
+        let (raw, in_doubt) = match claimed {
+            Claimed::Call { raw, in_doubt } => (*raw, in_doubt),
             Claimed::Corrupt { id, message } => return self.bury_corrupt(&id, &message).await,
         };
         let id = raw.id.clone();
         let shared = Arc::clone(&self);
         let _renewing = Renewing(tokio::spawn(async move { shared.renew(&id).await }));
-        self.deliver(raw).await;
+        self.deliver(raw, in_doubt).await;
     }
 
     /// Moves a row that does not read back to the dead letters, as it is.
@@ -379,12 +379,22 @@ impl Shared {
         }
     }
 
-    async fn deliver(&self, raw: RawCall) {
+    async fn deliver(&self, raw: RawCall, in_doubt: bool) {
         let attempt = raw.attempts();
         let request = match raw.request() {
             Ok(request) => request,
             Err(message) => return self.bury(&raw, &format!("the stored call is corrupt: {message}")).await,
         };
+        if in_doubt && request.idempotency_key.is_none() && !request.method.is_idempotent() {
+            // Its last attempt may have reached the server, and without a key the server would
+            // act again: a dead letter to look at is safe, a second charge is not.
+            let reason = format!(
+                "{}; it has no idempotency key and may have taken effect, so it is not sent again \
+                 (replay it if it did not)",
+                raw.last_error.as_deref().unwrap_or("in doubt")
+            );
+            return self.bury(&raw, &reason).await;
+        }
         let outcome = self.client.send_stored(&request, attempt).await;
         match outcome {
             AttemptOutcome::Response { status, headers, body } if status.is_success() => {
