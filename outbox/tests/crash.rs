@@ -227,6 +227,7 @@ impl Scenario {
         let stats = db.outbox.stats().await.unwrap();
         let requests: Vec<_> = server.recorded().into_iter().filter(|r| r.route == Route::CreatePayment).collect();
         let without_key = requests.iter().filter(|r| r.idempotency_key().is_none()).count();
+        let injected = requests.iter().filter(|r| !matches!(r.fault, Some(Fault::Delay(_)))).count();
         let order_of: HashMap<u64, String> = requests
             .iter()
             .map(|r| (r.seq, r.body_json().unwrap()["order_id"].as_str().unwrap_or_default().to_owned()))
@@ -250,7 +251,8 @@ impl Scenario {
         let twice_per_order = per_order.values().filter(|&&n| n > 1).count();
         println!(
             "{name}: {CALLS} calls, {} worker process(es), {kills} SIGKILLs ({during} while calls were in flight), \
-             {} requests ({} redelivered with their key, {without_key} without), {} charges, {lost} lost, \
+             {} requests ({} redelivered with their key: {injected} after injected faults, the rest after kills; \
+             {without_key} without a key), {} charges, {lost} lost, \
              {duplicate_effects} duplicate effects, {} retried attempts in the outbox, {:.1} s, seed {seed}",
             self.processes,
             requests.len(),
