@@ -95,6 +95,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod dead;
 mod error;
 mod outbox;
 mod record;
