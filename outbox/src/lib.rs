@@ -40,7 +40,8 @@
 //!
 //! # Delivery
 //!
-//! A worker claims due calls with a lease, sends one attempt each through
+//! A worker claims due calls with a lease (renewed while the call is in flight, so a slow
+//! attempt is not taken by another worker; see [`Worker::lease`]), sends one attempt each through
 //! [`gusset::Client::send_stored`] (the client's whole path: auth, default headers,
 //! `traceparent`, interceptors, breaker) with `Gusset-Attempt` numbered across the call's whole
 //! life, and applies the client's [`gusset::RetryPolicy`]: a retryable failure is due again
@@ -52,7 +53,13 @@
 //! Exactly once is what the server sees: a worker killed after the server acted but before it
 //! recorded the outcome leaves a lease that runs out, and the next worker sends the call again
 //! with the same key. A call without an idempotency key (a POST on a client with keys disabled)
-//! is sent again only when it cannot have reached the server.
+//! is sent again only when it cannot have reached the server: one whose worker stopped or lost
+//! its lease mid-attempt is moved to the dead letters as *in doubt* instead, to be replayed by
+//! hand if it did not take effect.
+//!
+//! Leases are compared with each worker's own clock. A clock that jumps ahead reads live leases
+//! as run out, so a call in flight elsewhere is sent again (with its key; a keyless one is
+//! dead-lettered as in doubt); one that jumps back only delays calls. Neither loses one.
 //!
 //! # Databases
 //!
@@ -88,6 +95,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod dead;
 mod error;
 mod outbox;
 mod record;

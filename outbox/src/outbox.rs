@@ -1,25 +1,20 @@
-//! [`Outbox`]: the handle on the tables, on SQLite or PostgreSQL, and every statement the
-//! outbox runs. Each statement is written once and run on either driver by [`on_pool!`]; the
+//! [`Outbox`]: the handle on the tables, on SQLite or PostgreSQL, and the statements of the
+//! call's life (enqueue, claim, renew, record); reading back and dead letters are in `dead`,
+//! counts in `stats`. Each statement is written once and run on either driver by [`on_pool!`]; the
 //! two databases differ only in the blob type and in how a claim locks (see [`Outbox::claim`]).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
 use sqlx::Row as _;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use crate::error::OutboxError;
-use crate::record::{
-    COLUMNS, CallId, CallRecord, CallState, DeadLetter, RawCall, from_ms, headers_from_json, headers_to_json, now_ms,
-    raw_call, to_ms,
-};
+use crate::record::{COLUMNS, CallId, RawCall, headers_to_json, now_ms, raw_call, to_ms};
 use crate::schema::{self, Backend, SCHEMA_VERSION, Tables};
-use crate::stats::{OperationStats, Stats};
 
 #[derive(Clone, Debug)]
 pub(crate) enum Pool {
@@ -36,6 +31,7 @@ macro_rules! on_pool {
         }
     };
 }
+pub(crate) use on_pool;
 
 /// The durable outbox: two tables (pending calls, dead letters) in your SQLite or PostgreSQL
 /// database. Cheap to clone (a pool and a few names).
@@ -95,11 +91,21 @@ pub enum ReplayKey {
 
 /// A call claimed by a worker.
 #[derive(Debug)]
-pub(crate) struct Claimed {
-    pub(crate) raw: RawCall,
+pub(crate) enum Claimed {
+    /// A row that reads back. `in_doubt`: the worker that held it before stopped (or lost its
+    /// lease) without recording what came of its attempt, which may have reached the server.
+    Call { raw: Box<RawCall>, in_doubt: bool },
+    /// A row whose columns do not (a value of the wrong type, written by hand or by something
+    /// else): its id and what is wrong, so it is dead-lettered alone and the rows claimed with
+    /// it are still delivered.
+    Corrupt { id: String, message: String },
 }
 
 const DEFAULT_PREFIX: &str = "gusset_outbox_";
+
+/// How a claim marks a call whose previous holder recorded no outcome (its lease ran out), in
+/// the call's last error: `in doubt: worker `<id>` recorded no outcome of its attempt`.
+const IN_DOUBT: &str = "in doubt: worker `";
 
 impl Outbox {
     /// An outbox in a SQLite database you already have a pool for. Open the pool with WAL and a
@@ -370,25 +376,46 @@ impl Outbox {
         };
         let calls = &self.tables.calls;
         let sql = format!(
-            "UPDATE {calls} SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+            "UPDATE {calls} SET lease_owner = $1, lease_until = $2, attempts = attempts + 1,
+                 last_error = CASE WHEN lease_owner IS NULL THEN last_error ELSE $5 || lease_owner || $6 END
              WHERE id IN (SELECT id FROM {calls}
                  WHERE delivered_at IS NULL AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
                  ORDER BY next_attempt_at LIMIT $4{lock})
              RETURNING {COLUMNS}"
         );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows: Vec<RawCall> = on_pool!(&self.pool, |pool| {
+        let rows: Vec<Claimed> = on_pool!(&self.pool, |pool| {
             let rows = sqlx::query(&sql)
                 .bind(owner)
                 .bind(until)
                 .bind(now)
                 .bind(limit)
+                .bind(IN_DOUBT)
+                .bind("` recorded no outcome of its attempt")
                 .fetch_all(pool)
                 .await
                 .map_err(OutboxError::db("claiming due calls"))?;
-            rows.iter().map(|row| raw_call!(row)).collect::<Result<_, _>>().map_err(|e| corrupt_claim(&e))?
+            let mut claimed = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let decoded = (|| raw_call!(row))();
+                match decoded {
+                    Ok(raw) => {
+                        let in_doubt = raw.last_error.as_deref().is_some_and(|e| e.starts_with(IN_DOUBT));
+                        claimed.push(Claimed::Call { raw: Box::new(raw), in_doubt })
+                    }
+                    Err(e) => match row.try_get::<String, _>("id") {
+                        Ok(id) => claimed.push(Claimed::Corrupt { id, message: e.to_string() }),
+                        // Not even its id reads: it cannot be named to move it, so it waits
+                        // out its lease like a crashed worker's call, without holding up others.
+                        Err(_) => {
+                            tracing::error!(target: "gusset_outbox", error = %e, "a claimed row has no readable id")
+                        }
+                    },
+                }
+            }
+            claimed
         });
-        Ok(rows.into_iter().map(|raw| Claimed { raw }).collect())
+        Ok(rows)
     }
 
     /// Marks a claimed call delivered, if `owner` still holds it. Returns whether it did.
@@ -421,6 +448,25 @@ impl Outbox {
             .await
             .map(|r| r.rows_affected()));
         Ok(done.map_err(OutboxError::db("marking a call delivered"))? == 1)
+    }
+
+    /// Extends the lease `owner` holds on a call in flight to `lease` from now. Returns whether
+    /// `owner` still held it (not when it was delivered, rescheduled, buried, or taken by another
+    /// worker after the lease ran out).
+    pub(crate) async fn renew(&self, id: &str, owner: &str, lease: Duration) -> Result<bool, OutboxError> {
+        let until = now_ms().saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let sql = format!(
+            "UPDATE {} SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND delivered_at IS NULL",
+            self.tables.calls
+        );
+        let done = on_pool!(&self.pool, |pool| sqlx::query(&sql)
+            .bind(until)
+            .bind(id)
+            .bind(owner)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()));
+        Ok(done.map_err(OutboxError::db("renewing a lease"))? == 1)
     }
 
     /// Sets a claimed call's next attempt time and last error and releases its lease.
@@ -479,226 +525,6 @@ impl Outbox {
             Ok(true)
         })
     }
-
-    /// A call by id: pending, delivered or dead.
-    pub async fn call(&self, id: &CallId) -> Result<CallRecord, OutboxError> {
-        let calls = &self.tables.calls;
-        let sql = format!(
-            "SELECT {COLUMNS}, lease_until, delivered_at, status, response_headers, response_body FROM {calls} WHERE id = $1"
-        );
-        let found = on_pool!(&self.pool, |pool| {
-            let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(pool).await;
-            row.and_then(|row| match row {
-                None => Ok(None),
-                Some(row) => {
-                    let raw = raw_call!(&row)?;
-                    let lease_until: Option<i64> = row.try_get("lease_until")?;
-                    let delivered_at: Option<i64> = row.try_get("delivered_at")?;
-                    let status: Option<i64> = row.try_get("status")?;
-                    let headers: Option<String> = row.try_get("response_headers")?;
-                    let body: Option<Vec<u8>> = row.try_get("response_body")?;
-                    Ok(Some((raw, lease_until, delivered_at, status, headers, body)))
-                }
-            })
-        })
-        .map_err(OutboxError::db("reading a call"))?;
-        if let Some((raw, lease_until, delivered_at, status, headers, body)) = found {
-            let state = match delivered_at {
-                None => CallState::Pending { leased_until: lease_until.map(from_ms) },
-                Some(at) => CallState::Delivered {
-                    at: from_ms(at),
-                    status: status.and_then(|s| u16::try_from(s).ok()).unwrap_or(0),
-                    headers: headers.as_deref().map(headers_from_json).transpose().ok().flatten().unwrap_or_default(),
-                    body: body.map(Bytes::from),
-                },
-            };
-            return Ok(CallRecord { summary: raw.summary(), state });
-        }
-        let letter = self.dead_letter(id).await?;
-        Ok(CallRecord { summary: letter.summary, state: CallState::Dead { at: letter.dead_at } })
-    }
-
-    /// The dead letters, oldest first, at most `limit`.
-    pub async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, OutboxError> {
-        let sql = format!("SELECT {COLUMNS}, dead_at FROM {} ORDER BY dead_at, id LIMIT $1", self.tables.dead);
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = on_pool!(&self.pool, |pool| {
-            let rows = sqlx::query(&sql).bind(limit).fetch_all(pool).await;
-            rows.and_then(|rows| {
-                rows.iter()
-                    .map(|row| Ok((raw_call!(row)?, row.try_get::<i64, _>("dead_at")?)))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            })
-        })
-        .map_err(OutboxError::db("listing dead letters"))?;
-        Ok(rows.into_iter().map(|(raw, at)| DeadLetter { summary: raw.summary(), dead_at: from_ms(at) }).collect())
-    }
-
-    /// One dead letter.
-    pub async fn dead_letter(&self, id: &CallId) -> Result<DeadLetter, OutboxError> {
-        let (raw, at) = self.dead_row(id).await?;
-        Ok(DeadLetter { summary: raw.summary(), dead_at: from_ms(at) })
-    }
-
-    async fn dead_row(&self, id: &CallId) -> Result<(RawCall, i64), OutboxError> {
-        let sql = format!("SELECT {COLUMNS}, dead_at FROM {} WHERE id = $1", self.tables.dead);
-        let row = on_pool!(&self.pool, |pool| {
-            let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(pool).await;
-            row.and_then(|row| row.map(|row| Ok((raw_call!(&row)?, row.try_get::<i64, _>("dead_at")?))).transpose())
-        })
-        .map_err(OutboxError::db("reading a dead letter"))?;
-        row.ok_or_else(|| OutboxError::NotFound(id.to_string()))
-    }
-
-    /// Moves a dead letter back to the pending calls, due now, with its attempts reset, under
-    /// the same id. With [`ReplayKey::Fresh`] it gets a new idempotency key (in its headers too).
-    pub async fn replay(&self, id: &CallId, key: ReplayKey) -> Result<(), OutboxError> {
-        let (mut raw, _) = self.dead_row(id).await?;
-        if key == ReplayKey::Fresh {
-            if let Some(old) = raw.idempotency_key.take() {
-                let fresh = uuid::Uuid::new_v4().to_string();
-                let mut headers = headers_from_json(&raw.headers)
-                    .map_err(|message| OutboxError::CorruptRow { id: id.to_string(), message })?;
-                for value in headers.values_mut() {
-                    if value.as_bytes() == old.as_bytes() {
-                        *value = http::HeaderValue::try_from(fresh.as_str())
-                            .map_err(|e| OutboxError::Enqueue(e.to_string()))?;
-                    }
-                }
-                raw.headers = headers_to_json(&headers).map_err(OutboxError::Enqueue)?;
-                raw.idempotency_key = Some(fresh);
-            }
-        }
-        raw.attempts = 0;
-        raw.next_attempt_at = now_ms();
-        let Tables { calls, dead, .. } = &*self.tables;
-        let insert = format!(
-            "INSERT INTO {calls} ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-        );
-        let delete = format!("DELETE FROM {dead} WHERE id = $1");
-        on_pool!(&self.pool, |pool| {
-            let failed = || OutboxError::db("replaying a dead letter");
-            let mut tx = pool.begin().await.map_err(failed())?;
-            let removed = sqlx::query(&delete).bind(id.as_str()).execute(&mut *tx).await.map_err(failed())?;
-            if removed.rows_affected() != 1 {
-                return Err(OutboxError::NotFound(id.to_string()));
-            }
-            bind_raw(sqlx::query(&insert), &raw).execute(&mut *tx).await.map_err(failed())?;
-            tx.commit().await.map_err(failed())
-        })?;
-        tracing::info!(target: "gusset_outbox", id = %id, fresh_key = key == ReplayKey::Fresh, "dead letter replayed");
-        Ok(())
-    }
-
-    /// Deletes one dead letter for good.
-    pub async fn purge(&self, id: &CallId) -> Result<(), OutboxError> {
-        let sql = format!("DELETE FROM {} WHERE id = $1", self.tables.dead);
-        let n = on_pool!(&self.pool, |pool| sqlx::query(&sql)
-            .bind(id.as_str())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))
-        .map_err(OutboxError::db("purging a dead letter"))?;
-        if n == 0 {
-            return Err(OutboxError::NotFound(id.to_string()));
-        }
-        Ok(())
-    }
-
-    /// Deletes every dead letter; returns how many.
-    pub async fn purge_dead_letters(&self) -> Result<u64, OutboxError> {
-        let sql = format!("DELETE FROM {}", self.tables.dead);
-        on_pool!(&self.pool, |pool| sqlx::query(&sql).execute(pool).await.map(|r| r.rows_affected()))
-            .map_err(OutboxError::db("purging dead letters"))
-    }
-
-    /// Deletes delivered calls delivered more than `age` ago; returns how many.
-    pub async fn purge_delivered(&self, age: Duration) -> Result<u64, OutboxError> {
-        let before = to_ms(SystemTime::now().checked_sub(age).unwrap_or(SystemTime::UNIX_EPOCH));
-        let sql = format!("DELETE FROM {} WHERE delivered_at IS NOT NULL AND delivered_at < $1", self.tables.calls);
-        on_pool!(&self.pool, |pool| sqlx::query(&sql).bind(before).execute(pool).await.map(|r| r.rows_affected()))
-            .map_err(OutboxError::db("purging delivered calls"))
-    }
-
-    /// Depth, the age of the oldest due call and the delivered/retried/dead counts, per
-    /// operation and in all, read from the tables (so they cover every worker and survive
-    /// restarts). Also logged at `debug` under the `gusset_outbox` target.
-    pub async fn stats(&self) -> Result<Stats, OutboxError> {
-        let now = now_ms();
-        let Tables { calls, dead, .. } = &*self.tables;
-        let live = format!(
-            "SELECT operation_id,
-                CAST(SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS pending,
-                CAST(SUM(CASE WHEN delivered_at IS NULL AND next_attempt_at <= $1 THEN 1 ELSE 0 END) AS BIGINT) AS due,
-                MIN(CASE WHEN delivered_at IS NULL AND next_attempt_at <= $1 THEN next_attempt_at END) AS oldest,
-                CAST(SUM(CASE WHEN delivered_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS delivered,
-                CAST(SUM(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END) AS BIGINT) AS retried
-             FROM {calls} GROUP BY operation_id"
-        );
-        let buried = format!(
-            "SELECT operation_id, CAST(COUNT(*) AS BIGINT) AS dead,
-                CAST(SUM(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END) AS BIGINT) AS retried
-             FROM {dead} GROUP BY operation_id"
-        );
-        type Live = (String, i64, i64, Option<i64>, i64, i64);
-        let (live, buried): (Vec<Live>, Vec<(String, i64, i64)>) = on_pool!(&self.pool, |pool| {
-            let read = async {
-                let live = sqlx::query(&live).bind(now).fetch_all(pool).await?;
-                let live = live
-                    .iter()
-                    .map(|r| {
-                        Ok((
-                            r.try_get("operation_id")?,
-                            r.try_get("pending")?,
-                            r.try_get("due")?,
-                            r.try_get("oldest")?,
-                            r.try_get("delivered")?,
-                            r.try_get("retried")?,
-                        ))
-                    })
-                    .collect::<Result<Vec<Live>, sqlx::Error>>()?;
-                let buried = sqlx::query(&buried).fetch_all(pool).await?;
-                let buried = buried
-                    .iter()
-                    .map(|r| Ok((r.try_get("operation_id")?, r.try_get("dead")?, r.try_get("retried")?)))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-                Ok::<_, sqlx::Error>((live, buried))
-            };
-            read.await
-        })
-        .map_err(OutboxError::db("reading the outbox stats"))?;
-        let count = |n: i64| u64::try_from(n).unwrap_or(0);
-        let mut operations: BTreeMap<String, OperationStats> = BTreeMap::new();
-        let mut oldest: Option<i64> = None;
-        for (op, pending, due, first_due, delivered, retried) in live {
-            let entry = operations.entry(op).or_default();
-            entry.depth += count(pending);
-            entry.due += count(due);
-            entry.delivered += count(delivered);
-            entry.retried += count(retried);
-            if let Some(at) = first_due {
-                entry.oldest_due_age = Some(Duration::from_millis(count(now - at)));
-                oldest = Some(oldest.map_or(at, |o| o.min(at)));
-            }
-        }
-        for (op, dead, retried) in buried {
-            let entry = operations.entry(op).or_default();
-            entry.dead += count(dead);
-            entry.retried += count(retried);
-        }
-        let stats = Stats::sum(operations, oldest.map(|at| Duration::from_millis(count(now - at))));
-        tracing::debug!(
-            target: "gusset_outbox",
-            depth = stats.depth,
-            due = stats.due,
-            oldest_due_ms = stats.oldest_due_age.map(|d| d.as_millis()),
-            delivered = stats.delivered,
-            retried = stats.retried,
-            dead = stats.dead,
-            "outbox stats"
-        );
-        Ok(stats)
-    }
 }
 
 /// Response headers as kept: without cookies the server set (they may be session secrets).
@@ -708,12 +534,14 @@ fn sanitized(headers: &http::HeaderMap) -> http::HeaderMap {
     out
 }
 
-fn corrupt_claim(e: &sqlx::Error) -> OutboxError {
-    OutboxError::CorruptRow { id: "(claimed row)".to_owned(), message: e.to_string() }
+/// A row that was read but whose columns do not decode: a typed error naming it, so one bad row
+/// can be inspected or purged by id without hiding the others behind a driver error.
+pub(crate) fn corrupt_row(id: Option<String>, e: &sqlx::Error) -> OutboxError {
+    OutboxError::CorruptRow { id: id.unwrap_or_else(|| "(unreadable id)".to_owned()), message: e.to_string() }
 }
 
 /// Binds [`COLUMNS`] in order.
-fn bind_raw<'q, DB>(
+pub(crate) fn bind_raw<'q, DB>(
     query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
     row: &'q RawCall,
 ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>

@@ -182,6 +182,7 @@ struct Shared {
     outbox: Outbox,
     client: gusset::Client,
     handlers: HashMap<String, Box<dyn Handler>>,
+    lease: Duration,
     max_age: Option<Duration>,
     id: String,
     counters: Counters,
@@ -189,15 +190,15 @@ struct Shared {
 
 impl Worker {
     /// A worker delivering `outbox`'s calls with `client` (a generated client's
-    /// `client.runtime().clone()`). Defaults: 4 calls at once, a 5-minute lease, polling every
-    /// 500 ms when idle, calls dead after 24 hours.
+    /// `client.runtime().clone()`). Defaults: 4 calls at once, a 30-second lease (renewed while
+    /// a call is in flight), polling every 500 ms when idle, calls dead after 24 hours.
     pub fn new(outbox: Outbox, client: gusset::Client) -> Self {
         Worker {
             outbox,
             client,
             handlers: HashMap::new(),
             concurrency: 4,
-            lease: Duration::from_secs(300),
+            lease: Duration::from_secs(30),
             poll_interval: Duration::from_millis(500),
             max_age: Some(Duration::from_secs(24 * 3600)),
             id: format!("worker-{}", uuid::Uuid::new_v4()),
@@ -210,11 +211,19 @@ impl Worker {
         self
     }
 
-    /// How long a claimed call is this worker's before another may take it. Keep it above the
-    /// client's attempt timeout: a lease that runs out mid-attempt lets another worker send the
-    /// call again (with the same idempotency key, so the server acts once).
+    /// How long a claimed call is this worker's before another may take it (at least 30 ms).
+    ///
+    /// While a call is in flight (its attempt, then its completion handler) the worker renews
+    /// the lease every third of it, so an attempt slower than the lease is not taken by another
+    /// worker. The lease is therefore how long a *crashed* worker's calls wait before they are
+    /// taken again, not a bound on how long an attempt may take. The bound that remains: a
+    /// worker that cannot renew for two thirds of the lease (its database connection is down,
+    /// or the process is stopped, e.g. paused by a debugger or a frozen VM) loses its calls to
+    /// other workers, which send them again with the same idempotency key, so the server acts
+    /// once; the first worker then finds the call no longer its own and records nothing
+    /// ([`WorkerReport::lost_leases`]).
     pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
+        self.lease = lease.max(MIN_LEASE);
         self
     }
 
@@ -256,7 +265,7 @@ impl Worker {
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<WorkerReport, OutboxError> {
         self.outbox.check_schema().await?;
         let Worker { outbox, client, handlers, concurrency, lease, poll_interval, max_age, id } = self;
-        let shared = Arc::new(Shared { outbox, client, handlers, max_age, id, counters: Counters::default() });
+        let shared = Arc::new(Shared { outbox, client, handlers, lease, max_age, id, counters: Counters::default() });
         tracing::info!(target: "gusset_outbox", worker = %shared.id, concurrency, "worker started");
         let mut tasks: JoinSet<()> = JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);
@@ -279,7 +288,7 @@ impl Worker {
                 Ok(calls) => {
                     for call in calls {
                         let shared = Arc::clone(&shared);
-                        tasks.spawn(async move { shared.deliver(call).await });
+                        tasks.spawn(async move { shared.deliver_renewing(call).await });
                     }
                     false
                 }
@@ -310,14 +319,82 @@ impl Worker {
     }
 }
 
+/// The shortest lease: renewals every 10 ms are already more database load than delivery.
+const MIN_LEASE: Duration = Duration::from_millis(30);
+
+/// Aborts the lease's renewals when the delivery ends, however it ends (also when the worker's
+/// future is dropped mid-attempt: then the lease must run out, not be renewed forever).
+struct Renewing(tokio::task::JoinHandle<()>);
+
+impl Drop for Renewing {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 impl Shared {
-    async fn deliver(&self, claimed: Claimed) {
-        let raw = claimed.raw;
+    /// Delivers `claimed` while a task of its own renews the lease every third of it.
+    async fn deliver_renewing(self: Arc<Self>, claimed: Claimed) {
+        let (raw, in_doubt) = match claimed {
+            Claimed::Call { raw, in_doubt } => (*raw, in_doubt),
+            Claimed::Corrupt { id, message } => return self.bury_corrupt(&id, &message).await,
+        };
+        let id = raw.id.clone();
+        let shared = Arc::clone(&self);
+        let _renewing = Renewing(tokio::spawn(async move { shared.renew(&id).await }));
+        self.deliver(raw, in_doubt).await;
+    }
+
+    /// Moves a row that does not read back to the dead letters, as it is.
+    async fn bury_corrupt(&self, id: &str, message: &str) {
+        let reason = format!("the stored call is corrupt: {message}");
+        match self.outbox.bury(id, &self.id, &reason).await {
+            Ok(true) => {
+                self.counters.dead.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(target: "gusset_outbox", id, %reason, "dead letter");
+            }
+            Ok(false) => {
+                self.counters.lost_leases.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => tracing::warn!(target: "gusset_outbox", id, error = %e, "moving to dead letters failed"),
+        }
+    }
+
+    /// Renews the lease on `id` until the call is no longer this worker's. A renewal that fails
+    /// (the database is unreachable) is tried again at the next tick: the lease still has two
+    /// thirds of its length to run when the first one is missed.
+    async fn renew(&self, id: &str) {
+        let every = self.lease / 3;
+        loop {
+            tokio::time::sleep(every).await;
+            match self.outbox.renew(id, &self.id, self.lease).await {
+                Ok(true) => {}
+                // Recorded (delivered, rescheduled, dead) or taken by another worker: the
+                // outcome's own update says which.
+                Ok(false) => return,
+                Err(e) => {
+                    tracing::warn!(target: "gusset_outbox", id, worker = %self.id, error = %e, "renewing a lease failed")
+                }
+            }
+        }
+    }
+
+    async fn deliver(&self, raw: RawCall, in_doubt: bool) {
         let attempt = raw.attempts();
         let request = match raw.request() {
             Ok(request) => request,
             Err(message) => return self.bury(&raw, &format!("the stored call is corrupt: {message}")).await,
         };
+        if in_doubt && request.idempotency_key.is_none() && !request.method.is_idempotent() {
+            // Its last attempt may have reached the server, and without a key the server would
+            // act again: a dead letter to look at is safe, a second charge is not.
+            let reason = format!(
+                "{}; it has no idempotency key and may have taken effect, so it is not sent again \
+                 (replay it if it did not)",
+                raw.last_error.as_deref().unwrap_or("in doubt")
+            );
+            return self.bury(&raw, &reason).await;
+        }
         let outcome = self.client.send_stored(&request, attempt).await;
         match outcome {
             AttemptOutcome::Response { status, headers, body } if status.is_success() => {

@@ -249,3 +249,62 @@ async fn an_outbox_without_tables_says_so() {
     outbox.migrate().await.unwrap();
     outbox.check_schema().await.unwrap();
 }
+
+async fn a_delivery_slower_than_its_lease_keeps_it(db: Db) {
+    let server = FaultServer::start().await.unwrap();
+    let client = client(&server);
+    // The attempt takes four leases; the lease is renewed all along, so the second worker,
+    // polling the whole time, never takes the call.
+    server.push_for(Route::CreatePayment, Fault::Delay(Duration::from_millis(2400)));
+    let id = db.outbox.enqueue(client.create_payment(&payment("o-slow"))).await.unwrap();
+    let lease = Duration::from_millis(600);
+    let slow = worker(&db.outbox, &client).lease(lease).id("slow");
+    let outbox = db.outbox.clone();
+    let slow = tokio::spawn(async move { drain(slow, &outbox).await });
+    assert!(until(Duration::from_secs(5), || async { server.requests() == 1 }).await);
+    let leased = |record: gusset_outbox::CallRecord| match record.state {
+        CallState::Pending { leased_until: Some(until) } => until,
+        other => panic!("not leased: {other:?}"),
+    };
+    let first = leased(db.outbox.call(&id).await.unwrap());
+    let (outbox, other) = (db.outbox.clone(), worker(&db.outbox, &client).lease(lease).id("other"));
+    let other = tokio::spawn(async move { drain(other, &outbox).await });
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let later = leased(db.outbox.call(&id).await.unwrap());
+    assert!(later >= first + Duration::from_millis(300), "the lease was not renewed: {first:?} then {later:?}");
+    let (slow, other) = (slow.await.unwrap(), other.await.unwrap());
+    assert_eq!((slow.delivered, slow.lost_leases), (1, 0), "{slow:?}");
+    assert_eq!(other.delivered, 0, "{other:?}");
+    assert_eq!(server.requests(), 1, "sent once: the other worker never took it");
+    assert_eq!(db.outbox.call(&id).await.unwrap().summary.attempts, 1);
+}
+on_both!(a_delivery_slower_than_its_lease_keeps_it);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_with_a_column_of_the_wrong_type_is_dead_lettered_and_the_others_delivered() {
+    // SQLite keeps whatever type a hand-written UPDATE puts in a column; PostgreSQL refuses it.
+    let db = support::sqlite("wrong-type").await;
+    let server = FaultServer::start().await.unwrap();
+    let client = client(&server);
+    let bad = db.outbox.enqueue(client.create_payment(&payment("o-bad"))).await.unwrap();
+    for i in 0..5 {
+        db.outbox.enqueue(client.create_payment(&payment(&format!("o-good-{i}")))).await.unwrap();
+    }
+    support::execute(
+        &db,
+        &format!("UPDATE {}calls SET url = X'FF00', created_at = 'yesterday' WHERE id = '{bad}'", db.prefix),
+    )
+    .await;
+    let report = drain(worker(&db.outbox, &client).concurrency(8), &db.outbox).await;
+    assert_eq!((report.delivered, report.dead), (5, 1), "{report:?}");
+    assert_eq!(server.effects(), 5);
+    // Still unreadable as a dead letter: a typed error naming it, and it can be purged by id.
+    let listed = db.outbox.dead_letters(10).await;
+    assert!(matches!(&listed, Err(OutboxError::CorruptRow { id, .. }) if *id == bad.as_str()), "{listed:?}");
+    let shown = db.outbox.call(&bad).await;
+    assert!(matches!(&shown, Err(OutboxError::CorruptRow { id, .. }) if *id == bad.as_str()), "{shown:?}");
+    let error = texts(&db, &format!("SELECT last_error FROM {}dead", db.prefix)).await;
+    assert!(error[0].starts_with("the stored call is corrupt"), "{error:?}");
+    db.outbox.purge(&bad).await.unwrap();
+    assert!(db.outbox.dead_letters(10).await.unwrap().is_empty());
+}

@@ -13,7 +13,8 @@ use gusset_tests::via_build::{Client, NewPayment, NewPaymentMethod};
 
 pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
-/// A database for one test; dropping it removes the SQLite file or the PostgreSQL tables.
+/// A database for one test; dropping it removes the SQLite file (a PostgreSQL test's tables are
+/// dropped when the same test starts next).
 pub struct Db {
     pub outbox: Outbox,
     /// The outbox's table prefix; the test's own `orders` table has it too.
@@ -45,15 +46,17 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
-/// An outbox on PostgreSQL under a prefix of its own (`t<hash of name>_`), its tables dropped
-/// first, so tests running at once do not meet.
+/// An outbox on PostgreSQL under a prefix of its own (`t<hash of name and checkout>_`), its
+/// tables dropped first, so tests running at once do not meet, nor do two checkouts of the
+/// project testing against one server at the same time (a second worktree, CI and a developer).
 pub async fn postgres(name: &str) -> Option<Db> {
     let url = postgres_url()?;
     let outbox = Outbox::connect(&url).await.unwrap_or_else(|e| {
         panic!("PostgreSQL at {url} is unreachable (set GUSSET_TEST_POSTGRES_URL=skip to skip): {e}")
     });
     // FNV-1a: stable across runs, short enough for PostgreSQL's 63-byte names.
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let key = format!("{}\n{name}", env!("CARGO_MANIFEST_DIR"));
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     let prefix = format!("t{hash:016x}_");
     let pool = outbox.postgres_pool().unwrap().clone();
     for table in ["calls", "dead", "schema", "orders"] {

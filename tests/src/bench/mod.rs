@@ -13,6 +13,7 @@
 mod calls;
 mod compile;
 mod generate;
+mod outbox;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -26,11 +27,12 @@ commands:
   generate   generation time per stage (read, lower, emit, format) and peak memory
   compile    `cargo check` and `cargo build` time and peak memory of generated clients
   calls      per-call latency of a generated client against raw reqwest (ratios)
+  outbox     gusset-outbox on SQLite and PostgreSQL: enqueue and delivery throughput, added latency
 
 options:
   --corpus DIR   where DOCUMENTs are looked up [../shared/corpus/dev next to the workspace]
   --runs N       timed runs per figure, the median is reported [generate: 5, compile: 3]
-  --calls N      calls per variant and round [calls: 2000]
+  --calls N      calls per variant and round [calls: 2000]; calls per figure [outbox: 2000]
   --rounds N     rounds, each reported as a ratio of medians [calls: 5]
   --no-build     compile: only `cargo check`, not `cargo build`
   --out DIR      compile: where the generated workspace goes [$CARGO_TARGET_DIR/bench-compile]
@@ -61,6 +63,7 @@ enum Command {
     Generate(Options),
     Compile(Options),
     Calls(Options),
+    Outbox(Options),
     /// Internal: generate one document in this (child) process and print
     /// its peak memory, so each document's peak is its own.
     GenerateOne(PathBuf),
@@ -88,6 +91,7 @@ pub(crate) fn main(args: Vec<OsString>) -> ExitCode {
         Command::Generate(options) => generate::run(&options),
         Command::Compile(options) => compile::run(&options),
         Command::Calls(options) => calls::run(&options),
+        Command::Outbox(options) => outbox::run(&options),
     };
     if !quiet {
         println!(
@@ -145,6 +149,8 @@ fn parse(args: Vec<OsString>) -> Result<Command, String> {
         "compile" => Ok(Command::Compile(options)),
         "calls" if options.documents.is_empty() => Ok(Command::Calls(options)),
         "calls" => Err("`calls` takes no documents".to_owned()),
+        "outbox" if options.documents.is_empty() => Ok(Command::Outbox(options)),
+        "outbox" => Err("`outbox` takes no documents".to_owned()),
         other => Err(format!("unknown command `{other}`")),
     }
 }
