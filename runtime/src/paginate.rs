@@ -142,7 +142,11 @@ impl<'a, T, E, I> Paged<'a, T, E, I> {
     pub fn items(self) -> Items<'a, E, I> {
         let operation = self.call.operation();
         let (client, request, options, _, err) = self.call.into_parts();
-        Items { pager: Pager::new(client, request, options, self.pagination, operation), err, buffered: VecDeque::new() }
+        Items {
+            pager: Pager::new(client, request, options, self.pagination, operation),
+            err,
+            buffered: VecDeque::new(),
+        }
     }
 }
 
@@ -368,7 +372,13 @@ impl<'a> Pager<'a> {
     }
 
     /// The request of the page after this one, or `None` when this one is the last.
-    fn follow(&mut self, mut request: Request, url: &reqwest::Url, headers: &HeaderMap, body: Option<&Value>) -> Option<Request> {
+    fn follow(
+        &mut self,
+        mut request: Request,
+        url: &reqwest::Url,
+        headers: &HeaderMap,
+        body: Option<&Value>,
+    ) -> Option<Request> {
         let items = body.and_then(|b| b.pointer(self.pagination.items)).and_then(Value::as_array);
         if items.is_some_and(Vec::is_empty) {
             return None;
@@ -426,7 +436,10 @@ impl<'a> Pager<'a> {
         if self.seen.insert(state.to_owned()) {
             return Some(());
         }
-        tracing::warn!(operation = self.operation, "the server repeated a page's cursor or link; the listing ends here");
+        tracing::warn!(
+            operation = self.operation,
+            "the server repeated a page's cursor or link; the listing ends here"
+        );
         None
     }
 }
