@@ -11,6 +11,7 @@ mod direction;
 mod docs;
 mod object;
 mod operation;
+mod pagination;
 mod params;
 mod recursion;
 mod refs;
@@ -174,6 +175,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
     }
     share::share_identical(&mut types, &cx.components.values().cloned().collect());
     content::settle_errors(&mut cx, &types, &mut operations);
+    pagination::settle(&mut cx, settings, &types, &mut operations);
     if !settings.serde_both_ways && !settings.dynamic_calls {
         direction::mark_directions(&mut types, &operations);
     }
