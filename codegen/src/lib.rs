@@ -79,6 +79,7 @@ pub struct Generated {
     inputs: Vec<PathBuf>,
     fidelity: Fidelity,
     paginated: Vec<Paginated>,
+    listings: usize,
 }
 
 /// An operation the client pages through (its method returns a `gusset::Paged`).
@@ -98,6 +99,12 @@ impl Generated {
     /// The operations whose methods page through a listing, in method order.
     pub fn paginated(&self) -> &[Paginated] {
         &self.paginated
+    }
+
+    /// How many operations are shaped like listings (a GET whose JSON response is an array of
+    /// items or holds one), paginated or not: the denominator of [`paginated`](Self::paginated).
+    pub fn listings(&self) -> usize {
+        self.listings
     }
 
     /// The name derived from the document's file name (`orders` for
@@ -226,6 +233,7 @@ fn run_timed(
     let lowered = lower::lower(&loaded, settings, &name);
     diagnostics.extend(lowered.diagnostics);
     let mut fidelity = lowered.fidelity;
+    let listings = lowered.listings;
     fidelity.extend(loaded.losses.fidelity);
     fidelity.finish();
     for d in &mut diagnostics {
@@ -264,7 +272,7 @@ fn run_timed(
         None
     };
     stage(&mut times.format);
-    Ok(Generated { name, tokens, code, warnings: diagnostics, inputs: loaded.files, fidelity, paginated })
+    Ok(Generated { name, tokens, code, warnings: diagnostics, inputs: loaded.files, fidelity, paginated, listings })
 }
 
 /// For the benchmarks in `gusset-tests` (`bench generate`); not a stable API.

@@ -51,6 +51,8 @@ pub(crate) struct Lowered {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// What the model types less precisely than the document, or leaves out.
     pub(crate) fidelity: Fidelity,
+    /// Operations shaped like listings (see `pagination::settle`), paginated or not.
+    pub(crate) listings: usize,
 }
 
 /// Shared state of one lowering run.
@@ -175,7 +177,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
     }
     share::share_identical(&mut types, &cx.components.values().cloned().collect());
     content::settle_errors(&mut cx, &types, &mut operations);
-    pagination::settle(&mut cx, settings, &types, &mut operations);
+    let listings = pagination::settle(&mut cx, settings, &types, &mut operations);
     if !settings.serde_both_ways && !settings.dynamic_calls {
         direction::mark_directions(&mut types, &operations);
     }
@@ -191,7 +193,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
         operations,
         dynamic_calls: settings.dynamic_calls,
     };
-    Lowered { api: Some(api), diagnostics: cx.diagnostics, fidelity: cx.fidelity }
+    Lowered { api: Some(api), diagnostics: cx.diagnostics, fidelity: cx.fidelity, listings }
 }
 
 #[cfg(test)]

@@ -62,9 +62,15 @@ fn normal(name: &str) -> String {
     name.chars().filter(|c| !matches!(c, '_' | '-' | '.')).flat_map(char::to_lowercase).collect()
 }
 
-/// Settles the pagination of every operation, and adds a doc line to those that page.
-pub(super) fn settle(cx: &mut Cx<'_>, settings: &Settings, types: &[TypeDef], operations: &mut [Operation]) {
+/// Settles the pagination of every operation, and adds a doc line to those that page. Returns
+/// how many operations look like listings (GETs of JSON with an array of items), for reports.
+pub(super) fn settle(cx: &mut Cx<'_>, settings: &Settings, types: &[TypeDef], operations: &mut [Operation]) -> usize {
     let types: BTreeMap<&str, &TypeDef> = types.iter().map(|t| (t.name.as_str(), t)).collect();
+    let listings = operations
+        .iter()
+        .filter(|op| op.method == Method::Get && op.success.decode == Decode::Json)
+        .filter(|op| items(&types, &op.success.ty).is_some())
+        .count();
     for (id, _) in &settings.pagination {
         if !operations.iter().any(|op| &op.id == id) {
             cx.warn("/paths", format!("a pagination setting names `{id}`, which is no operation of the document"));
@@ -97,6 +103,7 @@ pub(super) fn settle(cx: &mut Cx<'_>, settings: &Settings, types: &[TypeDef], op
         }
         op.pagination = found;
     }
+    listings
 }
 
 fn describe(p: &Pagination) -> String {
