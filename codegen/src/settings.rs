@@ -31,6 +31,8 @@ pub enum Paging {
     Off,
     /// `Link: <...>; rel="next"` response headers.
     Link,
+    /// A next-page URL in the body, at the pointer `next` (`/meta/next_page_url`).
+    BodyLink { next: String },
     /// The query parameter `param` takes the cursor at the pointer `next` of each page.
     Cursor { param: String, next: String },
     /// The query parameter `param` takes the id (the pointer `id`, e.g. `/id`) of the page's last

@@ -64,6 +64,9 @@ pub struct Pagination {
 pub enum Next {
     /// An RFC 8288 `Link: <url>; rel="next"` response header gives the next page's URL.
     Link,
+    /// A URL in the body (a JSON pointer to it, e.g. `/meta/next_page_url`), absolute or
+    /// relative to the page's own, gives the next page's.
+    BodyLink(&'static str),
     /// The query parameter `param` carries a cursor taken `from` each page; with `has_more` (a
     /// JSON pointer to a boolean), a `false` there ends the listing.
     Cursor { param: &'static str, from: CursorFrom, has_more: Option<&'static str> },
@@ -181,6 +184,7 @@ impl<T, E> fmt::Debug for Pages<'_, T, E> {
 impl<T, E> Stream for Pages<'_, T, E> {
     type Item = Result<Response<T>, Error<E>>;
 
+    #[allow(clippy::result_large_err)] // the call's error type; see `decode::finish`
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         let operation = this.pager.operation;
@@ -269,6 +273,9 @@ fn no_body(_: &crate::decode::RawResponse<'_>) -> Result<(), DecodeError> {
 /// A page's result before decoding: the raw response and its body as JSON, when it is JSON.
 type Page = (RawParts, Option<Value>);
 
+/// A page's call under way.
+type InFlight<'a> = BoxFuture<'a, Result<RawParts, Error<Infallible>>>;
+
 /// The non-generic engine of both streams: sends a page, works out the next one.
 struct Pager<'a> {
     client: &'a Client,
@@ -279,7 +286,7 @@ struct Pager<'a> {
     /// The next page's request; `None` once the listing is over.
     next: Option<Request>,
     /// The page being fetched: its request (to derive the next one from), URL, and call.
-    in_flight: Option<(Request, reqwest::Url, BoxFuture<'a, Result<RawParts, Error<Infallible>>>)>,
+    in_flight: Option<(Request, reqwest::Url, InFlight<'a>)>,
     /// The listing's trace, settled with the first page.
     trace_id: Option<u128>,
     /// Cursors and links already followed.
@@ -343,6 +350,7 @@ impl<'a> Pager<'a> {
 
     /// Prepares a page's call and starts it; each page gets its own correlation id (the caller's
     /// or the ambient one for the first) and the listing's trace.
+    #[allow(clippy::result_large_err)] // the call's error type; see `decode::finish`
     fn start(&mut self, request: Request) -> Result<(), Error<Infallible>> {
         let inner = &*self.client.inner;
         let mut options = self.options.clone();
@@ -384,15 +392,11 @@ impl<'a> Pager<'a> {
             return None;
         }
         match &self.pagination.next {
-            Next::Link => {
-                let next = url.join(&next_link(headers)?).ok()?;
-                if next.origin() != url.origin() {
-                    tracing::warn!(operation = self.operation, "not following a next-page link to another origin");
-                    return None;
-                }
-                self.first_time(next.as_str())?;
-                request.url = Some(next);
-            }
+            Next::Link => request.url = Some(self.link(url, &next_link(headers)?)?),
+            Next::BodyLink(pointer) => match body?.pointer(pointer)? {
+                Value::String(target) if !target.is_empty() => request.url = Some(self.link(url, target)?),
+                _ => return None,
+            },
             Next::Cursor { param, from, has_more } => {
                 let more = has_more.and_then(|p| body?.pointer(p)?.as_bool());
                 if more == Some(false) {
@@ -429,6 +433,18 @@ impl<'a> Pager<'a> {
             }
         }
         Some(request)
+    }
+
+    /// The next page's URL from a link on the page at `url`: on the same origin (credentials go
+    /// to the API's host only) and not followed before.
+    fn link(&mut self, url: &reqwest::Url, target: &str) -> Option<reqwest::Url> {
+        let next = url.join(target).ok()?;
+        if next.origin() != url.origin() {
+            tracing::warn!(operation = self.operation, "not following a next-page link to another origin");
+            return None;
+        }
+        self.first_time(next.as_str())?;
+        Some(next)
     }
 
     /// `Some` the first time a cursor or link comes; `None` (and a warning) when it repeats.

@@ -42,6 +42,7 @@ static STARTING_AFTER: rt::Pagination = rt::Pagination {
     },
     items: "/data",
 };
+static BODY_LINK: rt::Pagination = rt::Pagination { next: rt::Next::BodyLink("/meta/next_page_url"), items: "/things" };
 static OFFSET: rt::Pagination =
     rt::Pagination { next: rt::Next::Offset { param: "offset", limit: Some("limit") }, items: "/items" };
 static PAGE: rt::Pagination =
@@ -122,6 +123,25 @@ async fn link_headers_relative_and_absolute_until_no_next() {
     assert_eq!(correlation.len(), 3, "one correlation id per page: {correlation:?}");
     assert!(requests.iter().all(|r| trace(r) == trace(&requests[0])), "the pages share a trace");
     assert_eq!(trace(&requests[0]), requests[0].header("x-request-id").unwrap().replace('-', ""));
+}
+
+#[tokio::test]
+async fn links_in_the_body_until_null() {
+    let server = Server::start(vec![Reply::json(
+        200,
+        &format!(r#"{{"things":{},"meta":{{"next_page_url":"/things?Page=1&PageToken=PA1"}}}}"#, things(&["a"])),
+    )])
+    .await;
+    let absolute = format!("{}/things?Page=2&PageToken=PA2", server.url());
+    server
+        .push(Reply::json(200, &format!(r#"{{"things":{},"meta":{{"next_page_url":"{absolute}"}}}}"#, things(&["b"]))));
+    server.push(Reply::json(200, &format!(r#"{{"things":{},"meta":{{"next_page_url":null}}}}"#, things(&["c"]))));
+    let client = client(&server);
+    assert_eq!(ids(list(&client, &[("PageSize", "1")], &BODY_LINK)).await, ["a", "b", "c"]);
+    assert_eq!(
+        targets(&server),
+        ["/things?PageSize=1", "/things?Page=1&PageToken=PA1", "/things?Page=2&PageToken=PA2"]
+    );
 }
 
 #[tokio::test]

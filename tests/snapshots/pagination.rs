@@ -42,6 +42,46 @@ impl Client {
         &self.inner
     }
 
+    /// Calls, by a next-page link in the body
+    ///
+    /// `GET /calls`
+    ///
+    /// A listing (by the link at `/meta/next_page_url`): `.await` gives the first page; `.pages()` and `.items()` stream every page and every item.
+    pub fn list_calls(
+        &self,
+        params: &ListCallsParams,
+    ) -> ::gusset::Paged<
+        '_,
+        ListCallsResponse,
+        ::gusset::__private::serde_json::Value,
+        Call,
+    > {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "listCalls",
+            method: rt::http::Method::GET,
+            path: "/calls",
+            idempotency: rt::Idempotency::Default,
+            security: &[],
+        };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
+        let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
+        request.query("PageSize", &params.page_size, rt::Style::Form, true);
+        request.query("Page", &params.page, rt::Style::Form, true);
+        request.query("PageToken", &params.page_token, rt::Style::Form, true);
+        static PAGINATION: rt::Pagination = rt::Pagination {
+            next: rt::Next::BodyLink("/meta/next_page_url"),
+            items: "/calls",
+        };
+        rt::paged(
+            rt::call(&self.inner, request, rt::decode_json, rt::decode_value),
+            &PAGINATION,
+        )
+    }
+
     /// Contacts, by an `after` cursor under `paging.next`
     ///
     /// `GET /contacts`
@@ -376,6 +416,14 @@ impl ::gusset::__private::GeneratedClient for Client {
     }
 }
 
+/// Optional parameters of [`Client::list_calls`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListCallsParams {
+    pub page_size: Option<i64>,
+    pub page: Option<i64>,
+    pub page_token: Option<String>,
+}
+
 /// Optional parameters of [`Client::list_contacts`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListContactsParams {
@@ -433,6 +481,37 @@ pub struct ListTagsParams {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchParams {
     pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub sid: String,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for Call {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "Call")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for Call {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut sid = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "sid" => rt::de::field(&mut __map, &mut sid, "sid")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            sid: rt::de::required(sid, "sid")?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -563,6 +642,78 @@ impl ::gusset::__private::de::FromObject for Invoice {
         }
         Ok(Self {
             number: rt::de::required(number, "number")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListCallsResponse {
+    pub calls: Option<Vec<Call>>,
+    pub meta: Option<ListCallsResponseMeta>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for ListCallsResponse {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "ListCallsResponse")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for ListCallsResponse {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut calls = None;
+        let mut meta = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "calls" => rt::de::field(&mut __map, &mut calls, "calls")?,
+                "meta" => rt::de::field(&mut __map, &mut meta, "meta")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            calls: rt::de::optional(calls),
+            meta: rt::de::optional(meta),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListCallsResponseMeta {
+    pub page: Option<i64>,
+    pub next_page_url: Option<String>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for ListCallsResponseMeta {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "ListCallsResponseMeta")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for ListCallsResponseMeta {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut page = None;
+        let mut next_page_url = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "page" => rt::de::field(&mut __map, &mut page, "page")?,
+                "next_page_url" => {
+                    rt::de::field(&mut __map, &mut next_page_url, "next_page_url")?
+                }
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            page: rt::de::optional(page),
+            next_page_url: rt::de::optional(next_page_url),
         })
     }
 }

@@ -85,6 +85,19 @@ async fn contacts(State(seen): State<Seen>, Query(q): Q) -> Response {
     axum::Json(json!({ "results": results, "paging": paging })).into_response()
 }
 
+async fn calls(State(seen): State<Seen>, Query(q): Q) -> Response {
+    record(&seen, "/calls", &q);
+    let (page, size) = (number(&q, "Page", 0), number(&q, "PageSize", 50));
+    if page > 0 {
+        assert_eq!(q.get("PageToken"), Some(&format!("PA{page}")), "only the server's link is followed");
+    }
+    let sids: Vec<_> =
+        (page * size..TOTAL.min(page * size + size)).map(|i| json!({ "sid": format!("CA{i}") })).collect();
+    let next = ((page + 1) * size < TOTAL)
+        .then(|| format!("/calls?PageSize={size}&Page={}&PageToken=PA{}", page + 1, page + 1));
+    axum::Json(json!({ "calls": sids, "meta": { "page": page, "next_page_url": next } })).into_response()
+}
+
 async fn start() -> (api::Client, Seen) {
     let seen: Seen = Arc::default();
     let app = Router::new()
@@ -94,6 +107,7 @@ async fn start() -> (api::Client, Seen) {
         .route("/invoices", get(invoices))
         .route("/products", get(products))
         .route("/contacts", get(contacts))
+        .route("/calls", get(calls))
         .with_state(Arc::clone(&seen));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -135,6 +149,11 @@ async fn every_pattern_pages_through_the_whole_listing() {
     let products: Vec<String> = client.list_products(&params).items().map_ok(|p| p.sku).try_collect().await.unwrap();
     assert_eq!(products.len(), TOTAL);
     assert_eq!(taken(&seen), ["/products?page_size=7", "/products?page=1&page_size=7"]);
+
+    let params = api::ListCallsParams { page_size: Some(4), ..Default::default() };
+    let calls: Vec<String> = client.list_calls(&params).items().map_ok(|c| c.sid).try_collect().await.unwrap();
+    assert_eq!(calls, (0..TOTAL).map(|i| format!("CA{i}")).collect::<Vec<_>>());
+    assert_eq!(taken(&seen), ["/calls?PageSize=4", "/calls?Page=1&PageSize=4&PageToken=PA1"]);
 
     let contacts: Vec<String> =
         client.list_contacts(&Default::default()).items().map_ok(|c| c.id).try_collect().await.unwrap();

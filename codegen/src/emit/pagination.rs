@@ -23,6 +23,7 @@ pub(super) fn wrap(
     };
     let next = match &pagination.next {
         Next::Link => quote!(rt::Next::Link),
+        Next::BodyLink(pointer) => quote!(rt::Next::BodyLink(#pointer)),
         Next::Cursor { param, from, has_more } => {
             let from = match from {
                 CursorFrom::Field(pointer) => quote!(rt::CursorFrom::Field(#pointer)),

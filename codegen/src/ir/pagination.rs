@@ -16,6 +16,8 @@ pub(crate) struct Pagination {
 pub(crate) enum Next {
     /// `Link: <...>; rel="next"` response headers.
     Link,
+    /// A next-page URL in the body, at this JSON pointer.
+    BodyLink(String),
     /// A cursor query parameter, fed from the page.
     Cursor { param: String, from: CursorFrom, has_more: Option<String> },
     /// An offset query parameter, advanced by the item count; `limit` names the page size.
@@ -37,6 +39,7 @@ impl Pagination {
     pub(crate) fn pattern(&self) -> &'static str {
         match &self.next {
             Next::Link => "link",
+            Next::BodyLink(_) => "body_link",
             Next::Cursor { from: CursorFrom::LastItem(_), .. } => "has_more",
             Next::Cursor { .. } => "cursor",
             Next::Offset { .. } => "offset",

@@ -49,6 +49,8 @@ const NEXT_FIELDS: &[&str] = &[
     "endcursor",
     "nextpaginationtoken",
 ];
+/// String fields that carry the next page's URL.
+const NEXT_LINK_FIELDS: &[&str] = &["nextpageurl", "nextpageuri", "nextlink", "nexturl", "nexturi", "nextpagelink"];
 const HAS_MORE_FIELDS: &[&str] = &["hasmore", "hasnextpage", "hasmoreitems"];
 const OFFSET_PARAMS: &[&str] = &["offset", "skip"];
 const PAGE_PARAMS: &[&str] = &["page", "pagenumber", "pageno", "pageindex"];
@@ -71,7 +73,7 @@ pub(super) fn settle(cx: &mut Cx<'_>, settings: &Settings, types: &[TypeDef], op
         .filter(|op| op.method == Method::Get && op.success.decode == Decode::Json)
         .filter(|op| items(&types, &op.success.ty).is_some())
         .count();
-    for (id, _) in &settings.pagination {
+    for id in settings.pagination.keys() {
         if !operations.iter().any(|op| &op.id == id) {
             cx.warn("/paths", format!("a pagination setting names `{id}`, which is no operation of the document"));
         }
@@ -110,6 +112,7 @@ fn describe(p: &Pagination) -> String {
     let code = |text: &str| super::code_line(text);
     match &p.next {
         Next::Link => "by `Link` headers".to_owned(),
+        Next::BodyLink(field) => format!("by the link at {}", code(field)),
         Next::Cursor { param, from: CursorFrom::Field(field), .. } => {
             format!("the cursor {} from {}", code(param), code(field))
         }
@@ -243,6 +246,14 @@ fn detect(cx: &Cx<'_>, op: &Operation, types: &BTreeMap<&str, &TypeDef>) -> Opti
         if let Some(next) = next {
             return pagination(Next::Cursor { param: param.to_owned(), from: CursorFrom::Field(next), has_more });
         }
+    }
+    if paging_param
+        && let Some(link) =
+            find_field(types, body, |name, ty| NEXT_LINK_FIELDS.contains(&name) && *ty == TypeRef::String)
+    {
+        return pagination(Next::BodyLink(link));
+    }
+    if let Some(param) = find_param(&params, CURSOR_PARAMS, false) {
         let item_has_id = fields(types, &item)
             .iter()
             .any(|f| f.wire == "id" && resolve_type(types, &f.ty).is_some_and(is_cursor_type));
@@ -275,6 +286,7 @@ fn chosen(op: &Operation, types: &BTreeMap<&str, &TypeDef>, paging: &Paging) -> 
     let next = match paging {
         Paging::Off => return None,
         Paging::Link => Next::Link,
+        Paging::BodyLink { next } => Next::BodyLink(next.clone()),
         Paging::Cursor { param, next } if has(param) => {
             Next::Cursor { param: param.clone(), from: CursorFrom::Field(next.clone()), has_more: None }
         }

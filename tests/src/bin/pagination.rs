@@ -45,15 +45,15 @@ fn main() -> ExitCode {
     let settings = gusset_codegen::Settings::new();
     let mut by_pattern: BTreeMap<&'static str, usize> = BTreeMap::new();
     let (mut listings, mut paginated, mut failed, mut with_any) = (0, 0, 0, 0);
-    println!("| document | listings | paginated | link | cursor | has_more | offset | page |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| document | listings | paginated | link | body_link | cursor | has_more | offset | page |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for path in &documents {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let generated = match gusset_codegen::generate_tokens(path, &settings) {
             Ok(generated) => generated,
             Err(_) => {
                 failed += 1;
-                println!("| {name} | does not generate | | | | | | |");
+                println!("| {name} | does not generate | | | | | | | |");
                 continue;
             }
         };
@@ -70,10 +70,11 @@ fn main() -> ExitCode {
         with_any += usize::from(!generated.paginated().is_empty());
         let n = |pattern| here.get(pattern).copied().unwrap_or(0);
         println!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
             generated.listings(),
             generated.paginated().len(),
             n("link"),
+            n("body_link"),
             n("cursor"),
             n("has_more"),
             n("offset"),
@@ -82,9 +83,10 @@ fn main() -> ExitCode {
     }
     let n = |pattern| by_pattern.get(pattern).copied().unwrap_or(0);
     println!(
-        "| **total** ({} documents, {with_any} with a paginator, {failed} not generated) | {listings} | {paginated} | {} | {} | {} | {} | {} |",
+        "| **total** ({} documents, {with_any} with a paginator, {failed} not generated) | {listings} | {paginated} | {} | {} | {} | {} | {} | {} |",
         documents.len(),
         n("link"),
+        n("body_link"),
         n("cursor"),
         n("has_more"),
         n("offset"),
