@@ -67,7 +67,7 @@ use proc_macro2::TokenStream;
 pub use builder::{BuildError, Builder, write_if_changed};
 pub use diagnostic::{Diagnostic, Error, Location, Severity, pointer};
 pub use fidelity::{Category, Cause, Fidelity, Finding};
-pub use settings::Settings;
+pub use settings::{Paging, Settings};
 
 /// A generated client.
 #[derive(Debug, Clone)]
@@ -78,9 +78,35 @@ pub struct Generated {
     warnings: Vec<Diagnostic>,
     inputs: Vec<PathBuf>,
     fidelity: Fidelity,
+    paginated: Vec<Paginated>,
+    listings: usize,
+}
+
+/// An operation the client pages through (its method returns a `gusset::Paged`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paginated {
+    /// The operation's id.
+    pub operation_id: String,
+    /// `GET /path`.
+    pub route: String,
+    /// `link`, `cursor`, `has_more`, `offset` or `page`.
+    pub pattern: &'static str,
+    /// How, in the words of the method's docs.
+    pub how: String,
 }
 
 impl Generated {
+    /// The operations whose methods page through a listing, in method order.
+    pub fn paginated(&self) -> &[Paginated] {
+        &self.paginated
+    }
+
+    /// How many operations are shaped like listings (a GET whose JSON response is an array of
+    /// items or holds one), paginated or not: the denominator of [`paginated`](Self::paginated).
+    pub fn listings(&self) -> usize {
+        self.listings
+    }
+
     /// The name derived from the document's file name (`orders` for
     /// `openapi/orders.yaml`), used for `$OUT_DIR/<name>.rs` and crate names.
     pub fn name(&self) -> &str {
@@ -207,6 +233,7 @@ fn run_timed(
     let lowered = lower::lower(&loaded, settings, &name);
     diagnostics.extend(lowered.diagnostics);
     let mut fidelity = lowered.fidelity;
+    let listings = lowered.listings;
     fidelity.extend(loaded.losses.fidelity);
     fidelity.map_pointers(|pointer| loaded.sources.original(pointer));
     fidelity.finish();
@@ -218,6 +245,19 @@ fn run_timed(
         return Err(Error::new(diagnostics));
     };
     stage(&mut times.lower);
+    let paginated = api
+        .operations
+        .iter()
+        .filter_map(|op| {
+            let p = op.pagination.as_ref()?;
+            Some(Paginated {
+                operation_id: op.id.clone(),
+                route: format!("{} {}", op.method.as_str().to_ascii_uppercase(), op.path),
+                pattern: p.pattern(),
+                how: op.docs.lines.last().cloned().unwrap_or_default(),
+            })
+        })
+        .collect();
     let tokens = emit::emit(&api);
     stage(&mut times.emit);
     let code = if format {
@@ -233,7 +273,7 @@ fn run_timed(
         None
     };
     stage(&mut times.format);
-    Ok(Generated { name, tokens, code, warnings: diagnostics, inputs: loaded.files, fidelity })
+    Ok(Generated { name, tokens, code, warnings: diagnostics, inputs: loaded.files, fidelity, paginated, listings })
 }
 
 /// For the benchmarks in `gusset-tests` (`bench generate`); not a stable API.

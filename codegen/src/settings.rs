@@ -1,5 +1,7 @@
 //! What a user can choose about the generated client.
 
+use std::collections::BTreeMap;
+
 /// Options for one generation run. Built with chained setters:
 ///
 /// ```
@@ -13,6 +15,34 @@ pub struct Settings {
     pub(crate) header_comment: bool,
     pub(crate) serde_both_ways: bool,
     pub(crate) dynamic_calls: bool,
+    /// Pagination chosen per operation id, over what the document suggests.
+    pub(crate) pagination: BTreeMap<String, Paging>,
+}
+
+/// How one operation pages, when the document does not say or says it wrongly (see
+/// [`Settings::pagination`]). Parameters are query parameters by their names in the document;
+/// pointers are JSON pointers (RFC 6901) into a page's body. The items of a page are found as for
+/// detected listings: the body when it is an array, else its `data`, `items`, `results`... or only
+/// array property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Paging {
+    /// Not paginated: the method returns a plain `Call`.
+    Off,
+    /// `Link: <...>; rel="next"` response headers.
+    Link,
+    /// A next-page URL in the body, at the pointer `next` (`/meta/next_page_url`).
+    BodyLink { next: String },
+    /// The query parameter `param` takes the cursor at the pointer `next` of each page.
+    Cursor { param: String, next: String },
+    /// The query parameter `param` takes the id (the pointer `id`, e.g. `/id`) of the page's last
+    /// item while the boolean at the pointer `has_more` is true (`starting_after` listings).
+    HasMore { param: String, has_more: String, id: String },
+    /// The query parameter `param` is an offset; `limit` names the page-size parameter.
+    Offset { param: String, limit: Option<String> },
+    /// The query parameter `param` is a page number, `first` by default; `size` names the
+    /// page-size parameter.
+    Page { param: String, first: u64, size: Option<String> },
 }
 
 impl Settings {
@@ -71,6 +101,22 @@ impl Settings {
     /// ```
     pub fn dynamic_calls(mut self, on: bool) -> Self {
         self.dynamic_calls = on;
+        self
+    }
+
+    /// How the operation `operation_id` pages, over what the document suggests; [`Paging::Off`]
+    /// turns a detected paginator off. Listing methods return a `gusset::Paged`, whose
+    /// `.pages()` and `.items()` stream the whole listing.
+    ///
+    /// ```
+    /// use gusset_codegen::{Paging, Settings};
+    /// let settings = Settings::new()
+    ///     .pagination("listEvents", Paging::Cursor { param: "cursor".into(), next: "/meta/next".into() })
+    ///     .pagination("searchUsers", Paging::Off);
+    /// # let _ = settings;
+    /// ```
+    pub fn pagination(mut self, operation_id: impl Into<String>, paging: Paging) -> Self {
+        self.pagination.insert(operation_id.into(), paging);
         self
     }
 

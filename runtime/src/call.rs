@@ -95,6 +95,16 @@ impl<'a, T, E> Call<'a, T, E> {
         store(&inner.defaults, prepared).map_err(|e| e.widen())
     }
 
+    /// The parts of the call, for a listing that sends it page by page.
+    pub(crate) fn into_parts(self) -> (&'a Client, Request, CallOptions, Decoder<T>, Decoder<E>) {
+        (self.client, self.request, self.options, self.ok, self.err)
+    }
+
+    /// The id of the operation it calls.
+    pub(crate) fn operation(&self) -> &'static str {
+        self.request.op.id
+    }
+
     /// Sends the call; the same as awaiting it.
     pub fn send(self) -> CallFuture<'a, T, E> {
         self.into_future()

@@ -117,7 +117,7 @@ pub fn decode_value(r: &RawResponse<'_>) -> Result<serde_json::Value, DecodeErro
 }
 
 /// A decoder's rejection as a non-generic error.
-fn rejection(op: &'static str, raw: RawParts, e: DecodeError) -> Error<Infallible> {
+pub(crate) fn rejection(op: &'static str, raw: RawParts, e: DecodeError) -> Error<Infallible> {
     let RawParts { status, headers, body, meta } = raw;
     let snippet = snippet(&body);
     let context = context(op, meta, true);

@@ -56,7 +56,12 @@ pub(crate) async fn execute(
         "gusset.attempts" = Empty,
     );
     let mut state = State::default();
-    let result = attempts(inner, &prepared, policy, deadline, &mut state).instrument(span.clone()).await;
+    // The pages of one listing share a trace (see `paginate`); otherwise the call's own.
+    let trace_id = options
+        .trace_id
+        .or_else(|| correlation::trace_id_of(&prepared.correlation_id))
+        .unwrap_or_else(|| inner.ids.trace_id());
+    let result = attempts(inner, &prepared, policy, deadline, trace_id, &mut state).instrument(span.clone()).await;
     span.record("gusset.attempts", state.attempts);
     let PreparedRequest { idempotency_key, correlation_id, .. } = prepared;
     let meta = CallMeta {
@@ -87,10 +92,10 @@ async fn attempts(
     prepared: &PreparedRequest,
     policy: &RetryPolicy,
     deadline: Option<Instant>,
+    trace_id: u128,
     state: &mut State,
 ) -> Result<Final, Failed> {
     let resend_safe = may_resend(&prepared.operation.method, prepared.idempotency_key.as_deref());
-    let trace_id = correlation::trace_id_of(&prepared.correlation_id).unwrap_or_else(|| inner.ids.trace_id());
     let mut max = policy.attempts();
     let mut counted = 0; // attempts the retry policy counts (a 401 token refresh is not one)
     let mut last_cost = 0;

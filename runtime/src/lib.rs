@@ -57,6 +57,9 @@
 //! * **Observability**: a `tracing` span per call (`gusset.call`) and per attempt
 //!   (`gusset.attempt`) with OpenTelemetry HTTP field names.
 //! * **Hooks**: an [`Interceptor`] sees every attempt and response.
+//! * **Pagination**: operations the document pages return [`Paged`]: awaiting it gives the first
+//!   page, [`Paged::pages`] and [`Paged::items`] stream the whole listing, each page a call of
+//!   its own with its own correlation id, all in one trace.
 //!
 //! # Errors
 //!
@@ -154,6 +157,9 @@ mod stored;
 // `Call`, what generated methods return.
 mod call;
 
+// Listings as streams of pages and items.
+mod paginate;
+
 // Calls by operation id with JSON arguments, for clients generated with `dynamic_calls`.
 pub mod dynamic;
 
@@ -177,6 +183,7 @@ pub use idempotency::IdempotencyConfig;
 pub use interceptor::{AttemptInfo, Interceptor};
 pub use multipart::Multipart;
 pub use oauth::{ClientCredentials, RefreshToken};
+pub use paginate::{Items, Paged, Pages};
 pub use prepared::PreparedRequest;
 pub use response::Response;
 pub use retry::{Jitter, RetryPolicy};
@@ -187,6 +194,9 @@ pub use token::{Token, TokenContext, TokenError, TokenProvider, TokenSource};
 pub use uuid::Uuid;
 pub use values::{Base64, Date, DateTime, ParseValueError};
 
+/// The stream traits of [`Paged::pages`] and [`Paged::items`] (the `futures` crate's own),
+/// so `.next()` and `.try_next()` need no other dependency.
+pub use futures_util::{Stream, StreamExt, TryStreamExt};
 /// The HTTP types in this crate's API.
 pub use http;
 /// The HTTP client this crate uses (for [`ClientBuilder::reqwest_client`]).

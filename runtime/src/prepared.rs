@@ -86,13 +86,15 @@ impl fmt::Debug for PreparedRequest {
 }
 
 /// Per-call settings from [`Call`](crate::Call).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct CallOptions {
     pub(crate) idempotency_key: Option<String>,
     pub(crate) correlation_id: Option<String>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) headers: Vec<(String, String)>,
+    /// The trace of a listing whose pages this call fetches (see `paginate`).
+    pub(crate) trace_id: Option<u128>,
 }
 
 impl fmt::Debug for CallOptions {
@@ -145,7 +147,11 @@ impl Defaults {
             return Err(refuse(message));
         }
 
-        let url = build_url(&self.base, op.path, &request.path_params, &request.query).map_err(refuse)?;
+        let url = match request.url {
+            // A next-page link the server gave (see `paginate`, which checks its origin).
+            Some(url) => url,
+            None => build_url(&self.base, op.path, &request.path_params, &request.query).map_err(refuse)?,
+        };
 
         let mut headers = self.headers.clone();
         merge(&mut headers, request.headers);

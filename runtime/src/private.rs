@@ -21,6 +21,7 @@
 //! | [`Request`]: `new`, `path_param`, `query`, `header`, `cookie` (each `(name, &value, Style, explode)`), `accept` (a `&'static HeaderValue`: a `static` made with `HeaderValue::from_static`, checked at compile time), `json`, `form`, `form_with`, `multipart`, `bytes`, `text` | each generated method builds one, infallibly | methods may be added; signatures change only with codegen |
 //! | [`FormField`], [`FormEncoding`] (`Style(Style, explode)`, `Json`) | the `encoding` slice of `Request::form_with`, a `'static` literal: one entry per property the request body's `encoding` map names | new variants may be added |
 //! | [`call`] | `call(&self.client, request, ok, err)` is the body of every generated method; returns [`Call`](crate::Call) | stable |
+//! | [`paged`], [`Pagination`], [`Next`] (`Link`, `BodyLink`, `Cursor { param, from, has_more }`, `Offset { param, limit }`, `Page { param, first, size }`), [`CursorFrom`] (`Field`, `LastItem`) | a paginated operation's method wraps its call: `paged(call(..), &PAGINATION)` with a `static` literal; returns [`Paged`](crate::Paged) | new variants may be added; fields only with codegen |
 //! | [`decode_json`], [`decode_empty`], [`decode_bytes`], [`decode_text`], [`decode_value`] | the `ok` and `err` decoders, as function pointers of type [`Decoder`] | decoders may be added |
 //! | [`Decoder`], [`RawResponse`], [`DecodeError`] | the decoder type; hand-written decoders (the project's own tests) name the other two | stable |
 //! | [`de`]: [`object`](de::object), [`FromObject`](de::FromObject), [`key`](de::key), [`field`](de::field), [`skip`](de::skip), [`extra`](de::extra), [`optional`](de::optional), [`required`](de::required), [`Key`](de::Key) | the `Deserialize` impls of generated structs (see `de.rs` for why not `#[derive]`) | only with codegen |
@@ -28,7 +29,7 @@
 //! | [`auto_traits!`](auto_traits) | `auto_traits!(Type: FieldType, ...)` after each type on a cycle of types too long for the compiler to derive its auto traits (see `auto_traits.rs`) | only with codegen |
 //! | [`serde`], [`serde_json`], [`http`], [`uuid`], [`bytes`] | the crates generated code names, so a user's crate needs only `gusset` | follow this crate's dependency versions |
 //!
-//! Generated code also names public items: `gusset::{Client, ClientBuilder, Call, Bytes, Uuid,
+//! Generated code also names public items: `gusset::{Client, ClientBuilder, Call, Paged, Bytes, Uuid,
 //! Date, DateTime, Base64, Multipart}`. Those are public API and change only with a major version.
 
 pub use bytes;
@@ -47,6 +48,7 @@ pub use crate::decode::{
 pub use crate::dynamic::{bytes_to_json, reply, to_json};
 pub use crate::form::{FormEncoding, FormField};
 pub use crate::idempotency::Idempotency;
+pub use crate::paginate::{CursorFrom, Next, Pagination, paged};
 pub use crate::params::Style;
 pub use crate::request::Request;
 

@@ -13,7 +13,7 @@ use crate::params::{self, Flat, Style};
 /// already serialised (buffered, so every retry sends the same bytes). Problems are recorded and
 /// returned as [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the call is sent, so
 /// generated methods stay infallible until awaited.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Request {
     pub(crate) op: &'static Operation,
     pub(crate) path_params: Vec<(String, String)>,
@@ -24,6 +24,8 @@ pub struct Request {
     /// What the operation's responses declare, sent unless the user sets `Accept`.
     pub(crate) accept: Option<HeaderValue>,
     pub(crate) error: Option<String>,
+    /// A whole URL that replaces the template and query: a listing's next-page link.
+    pub(crate) url: Option<reqwest::Url>,
 }
 
 impl Request {
@@ -38,6 +40,7 @@ impl Request {
             body: None,
             accept: None,
             error: None,
+            url: None,
         }
     }
 

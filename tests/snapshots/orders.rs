@@ -174,10 +174,12 @@ impl Client {
     /// Returns orders, newest first.
     ///
     /// `GET /orders`
+    ///
+    /// A listing (the cursor `cursor` from `/next_cursor`): `.await` gives the first page; `.pages()` and `.items()` stream every page and every item.
     pub fn list_orders(
         &self,
         params: &ListOrdersParams,
-    ) -> ::gusset::Call<'_, OrderPage, Problem> {
+    ) -> ::gusset::Paged<'_, OrderPage, Problem, Order> {
         use ::gusset::__private as rt;
         static OPERATION: rt::Operation = rt::Operation {
             id: "listOrders",
@@ -194,7 +196,18 @@ impl Client {
         request.query("status", &params.status, rt::Style::Form, true);
         request.query("limit", &params.limit, rt::Style::Form, true);
         request.query("cursor", &params.cursor, rt::Style::Form, true);
-        rt::call(&self.inner, request, rt::decode_json, rt::decode_json)
+        static PAGINATION: rt::Pagination = rt::Pagination {
+            next: rt::Next::Cursor {
+                param: "cursor",
+                from: rt::CursorFrom::Field("/next_cursor"),
+                has_more: ::core::option::Option::None,
+            },
+            items: "/orders",
+        };
+        rt::paged(
+            rt::call(&self.inner, request, rt::decode_json, rt::decode_json),
+            &PAGINATION,
+        )
     }
 
     /// Update an order

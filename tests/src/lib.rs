@@ -74,6 +74,13 @@ pub mod snapshots {
         include!("../snapshots/swagger2.rs");
     }
 
+    /// `tests/fixtures/pagination.yaml`: listings in each pagination pattern, and operations
+    /// that only look like one.
+    #[deny(warnings)]
+    pub mod pagination {
+        include!("../snapshots/pagination.rs");
+    }
+
     /// `tests/fixtures/wire.yaml`: `Accept` from the responses' media types,
     /// form bodies by the Encoding Object, multipart part types.
     #[deny(warnings)]

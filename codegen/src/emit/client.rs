@@ -232,7 +232,8 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
         op.params.iter().chain(op.optional.iter().flat_map(|o| &o.params)).any(|p| deprecated_types.mentioned(&p.ty))
             || op.body.as_ref().is_some_and(|b| deprecated_types.mentioned(&b.ty))
             || deprecated_types.mentioned(&op.success.ty)
-            || deprecated_types.mentioned(&op.error.ty),
+            || deprecated_types.mentioned(&op.error.ty)
+            || op.pagination.as_ref().is_some_and(|p| deprecated_types.mentioned(&p.item)),
     );
     let too_many = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let ok = type_tokens(&op.success.ty);
@@ -240,12 +241,14 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
     let ok_decoder = decoder(op.success.decode);
     let err_decoder = decoder(op.error.decode);
     let request_mut = (!setters.is_empty()).then(|| quote!(mut));
+    let call = quote!(rt::call(&self.inner, request, #ok_decoder, #err_decoder));
+    let (returns, call) = super::pagination::wrap(op.pagination.as_ref(), &ok, &err, call);
     quote! {
         #docs
         #deprecated
         #allow
         #too_many
-        pub fn #name(&self, #(#args),*) -> ::gusset::Call<'_, #ok, #err> {
+        pub fn #name(&self, #(#args),*) -> #returns {
             use ::gusset::__private as rt;
             static OPERATION: rt::Operation = rt::Operation {
                 id: #id,
@@ -257,7 +260,7 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
             static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(#accept);
             let #request_mut request = rt::Request::new(&OPERATION);
             #(#setters)*
-            rt::call(&self.inner, request, #ok_decoder, #err_decoder)
+            #call
         }
     }
 }

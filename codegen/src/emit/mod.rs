@@ -8,6 +8,7 @@
 mod client;
 mod dynamic;
 mod object;
+mod pagination;
 mod types;
 
 use std::collections::BTreeSet;

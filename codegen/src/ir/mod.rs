@@ -5,6 +5,10 @@
 //! parsed document, so emission cannot fail and the document model never
 //! leaks past `lower`.
 
+mod pagination;
+
+pub(crate) use pagination::{CursorFrom, Next, Pagination};
+
 /// A whole client.
 #[derive(Debug, Clone)]
 pub(crate) struct Api {
@@ -253,6 +257,8 @@ pub(crate) struct Operation {
     /// The `Accept` header value: media ranges checked by `lower`, so it is
     /// a valid header value that `HeaderValue::from_static` accepts.
     pub(crate) accept: String,
+    /// How the operation pages, when it is a listing that does.
+    pub(crate) pagination: Option<Pagination>,
 }
 
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ mod direction;
 mod docs;
 mod object;
 mod operation;
+mod pagination;
 mod params;
 mod recursion;
 mod refs;
@@ -50,6 +51,8 @@ pub(crate) struct Lowered {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// What the model types less precisely than the document, or leaves out.
     pub(crate) fidelity: Fidelity,
+    /// Operations shaped like listings (see `pagination::settle`), paginated or not.
+    pub(crate) listings: usize,
 }
 
 /// Shared state of one lowering run.
@@ -175,6 +178,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
     share::share_identical(&mut types, &cx.components.values().cloned().collect());
     recursion::mark_long_cycles(&mut types);
     content::settle_errors(&mut cx, &types, &mut operations);
+    let listings = pagination::settle(&mut cx, settings, &types, &mut operations);
     if !settings.serde_both_ways && !settings.dynamic_calls {
         direction::mark_directions(&mut types, &operations);
     }
@@ -190,7 +194,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
         operations,
         dynamic_calls: settings.dynamic_calls,
     };
-    Lowered { api: Some(api), diagnostics: cx.diagnostics, fidelity: cx.fidelity }
+    Lowered { api: Some(api), diagnostics: cx.diagnostics, fidelity: cx.fidelity, listings }
 }
 
 #[cfg(test)]

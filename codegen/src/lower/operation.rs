@@ -201,5 +201,7 @@ fn lower_operation<'a>(
         idempotent: declared_idempotent || params.idempotency_key,
         security: security.unwrap_or_default(),
         accept,
+        // Settled once the types are final (see `pagination`).
+        pagination: None,
     }
 }

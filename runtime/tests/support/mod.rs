@@ -90,6 +90,11 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// Adds a reply to the end of the script (for replies that name the server's own URL).
+    pub fn push(&self, reply: Reply) {
+        self.script.lock().unwrap().push_back(reply);
+    }
+
     pub fn fallback(&self, reply: Reply) {
         *self.fallback.lock().unwrap() = reply;
     }
