@@ -11,8 +11,18 @@ use std::path::{Path, PathBuf};
 
 use gusset_codegen::{Settings, generate, generate_from_str};
 
-const FIXTURES: &[&str] =
-    &["orders", "constructs", "hostile", "openapi31", "fidelity", "swagger2", "wire", "rustdoc", "recursive", "pagination"];
+const FIXTURES: &[&str] = &[
+    "orders",
+    "constructs",
+    "hostile",
+    "openapi31",
+    "fidelity",
+    "swagger2",
+    "wire",
+    "rustdoc",
+    "recursive",
+    "pagination",
+];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
