@@ -104,11 +104,17 @@ fn graph(types: &[TypeDef], edges: impl Fn(&TypeDef) -> Vec<String>) -> Vec<Vec<
 /// with an edge to themselves.
 fn on_cycle(graph: &[Vec<usize>]) -> Vec<bool> {
     let comp = components(graph);
+    let size = sizes(&comp, |_| true);
+    (0..graph.len()).map(|i| size[&comp[i]] > 1 || graph[i].contains(&i)).collect()
+}
+
+/// How many members of each component `counts` counts (by type index).
+fn sizes(comp: &[usize], counts: impl Fn(usize) -> bool) -> BTreeMap<usize, usize> {
     let mut size = BTreeMap::<usize, usize>::new();
-    for c in &comp {
-        *size.entry(*c).or_default() += 1;
+    for (i, c) in comp.iter().enumerate() {
+        *size.entry(*c).or_default() += usize::from(counts(i));
     }
-    (0..graph.len()).map(|i| size.get(&comp[i]).is_some_and(|&n| n > 1) || graph[i].contains(&i)).collect()
+    size
 }
 
 fn is_alias(t: &TypeDef) -> bool {
@@ -228,14 +234,9 @@ pub(super) fn mark_long_cycles(types: &mut [TypeDef]) {
         out
     });
     let comp = components(&graph);
-    let mut size = BTreeMap::<usize, usize>::new();
-    for (c, t) in comp.iter().zip(types.iter()) {
-        if !is_alias(t) {
-            *size.entry(*c).or_default() += 1;
-        }
-    }
+    let size = sizes(&comp, |i| !is_alias(&types[i]));
     for (t, c) in types.iter_mut().zip(comp) {
-        t.explicit_auto_traits = !is_alias(t) && size.get(&c).is_some_and(|&n| n > LONG_CYCLE);
+        t.explicit_auto_traits = !is_alias(t) && size[&c] > LONG_CYCLE;
     }
 }
 
