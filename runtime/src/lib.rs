@@ -166,6 +166,10 @@ pub mod dynamic;
 // `ClientBuilder`.
 mod builder;
 
+// A typed, fault-injecting mock server for users' tests (feature `mock`).
+#[cfg(feature = "mock")]
+pub mod mock;
+
 // What generated code names (see its docs); not public API.
 #[doc(hidden)]
 #[path = "private.rs"]
