@@ -1,5 +1,6 @@
 //! Replies as bytes, and the response body that can break off mid-way.
 
+use std::future::Future as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -43,9 +44,11 @@ impl Wire {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let length = self.body.len();
         let body = if truncate {
-            Body { data: Some(self.body.slice(..length / 2)), break_off: true }
+            // The pause lets hyper flush the head and the half body before the error ends it.
+            let pause = Box::pin(tokio::time::sleep(std::time::Duration::from_millis(20)));
+            Body { data: Some(self.body.slice(..length / 2)), break_off: Some(pause) }
         } else {
-            Body { data: Some(self.body), break_off: false }
+            Body { data: Some(self.body), break_off: None }
         };
         let mut response = http::Response::new(body);
         *response.status_mut() = status;
@@ -66,18 +69,22 @@ impl Wire {
 #[derive(Debug)]
 pub(super) struct Body {
     data: Option<Bytes>,
-    break_off: bool,
+    break_off: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl hyper::body::Body for Body {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if let Some(data) = self.data.take().filter(|d| !d.is_empty()) {
             return Poll::Ready(Some(Ok(Frame::data(data))));
         }
-        if std::mem::take(&mut self.break_off) {
+        if let Some(pause) = self.break_off.as_mut() {
+            if pause.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.break_off = None;
             let cut = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "mock fault: truncated body");
             return Poll::Ready(Some(Err(cut)));
         }
