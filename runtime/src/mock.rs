@@ -102,11 +102,7 @@ impl Spec {
     /// The success status a reply without one gets: the first 2xx code the document declares,
     /// else 200.
     pub fn ok_status(&self) -> u16 {
-        self.statuses
-            .iter()
-            .filter_map(|s| s.parse::<u16>().ok())
-            .find(|s| (200..300).contains(s))
-            .unwrap_or(200)
+        self.statuses.iter().filter_map(|s| s.parse::<u16>().ok()).find(|s| (200..300).contains(s)).unwrap_or(200)
     }
 }
 

@@ -56,13 +56,7 @@ static GET: Spec = Spec {
 static OPERATIONS: &[&Spec] = &[&CREATE, &GET];
 
 fn create(server: &Server) -> Endpoint<'_, NewThing, Thing, Problem> {
-    Endpoint::new(
-        server,
-        &CREATE,
-        gusset::mock::decode_json,
-        gusset::mock::encode_json,
-        gusset::mock::encode_json,
-    )
+    Endpoint::new(server, &CREATE, gusset::mock::decode_json, gusset::mock::encode_json, gusset::mock::encode_json)
 }
 
 fn get(server: &Server) -> Endpoint<'_, (), Thing, Problem> {

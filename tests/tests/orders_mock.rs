@@ -74,7 +74,9 @@ async fn a_documented_error_status_comes_back_as_the_typed_error() -> TestResult
     let client = client(&server)?;
     assert_eq!(client.get_order("o-1").await?.id, "o-1");
     match client.get_order("o-2").await {
-        Err(Error::Api { status, body, .. }) => assert_eq!((status.as_u16(), body.title.as_str()), (404, "no such order")),
+        Err(Error::Api { status, body, .. }) => {
+            assert_eq!((status.as_u16(), body.title.as_str()), (404, "no such order"))
+        }
         other => panic!("expected the typed 404, got {other:?}"),
     }
     assert_eq!(server.get_order().path_param("orderId", "o-2").calls(), 1);

@@ -14,8 +14,8 @@ pub(super) fn emit_mock(api: &Api, deprecated: &Deprecated<'_>) -> TokenStream {
         return TokenStream::new();
     }
     let taken: Vec<&str> = api.operations.iter().map(|op| op.method_name.as_str()).collect();
-    let specs = api.operations.iter().map(|op| spec_static(op));
-    let spec_names = api.operations.iter().map(|op| spec_name(op));
+    let specs = api.operations.iter().map(spec_static);
+    let spec_names = api.operations.iter().map(spec_name);
     let methods = api.operations.iter().map(|op| endpoint_method(op, &taken, deprecated));
     quote! {
         /// A typed mock of this API for tests, compiled with the `mock` feature: a server on

@@ -191,7 +191,10 @@ where
     }
 
     /// Answers with what `responder` makes of each request.
-    pub fn respond_with(self, responder: impl Fn(&Request<'_, B>) -> Reply<T, E> + Send + Sync + 'static) -> Mounted<'s> {
+    pub fn respond_with(
+        self,
+        responder: impl Fn(&Request<'_, B>) -> Reply<T, E> + Send + Sync + 'static,
+    ) -> Mounted<'s> {
         let (spec, decode, ok, err) = (self.spec, self.decode, self.ok, self.err);
         let responder = move |incoming: &Incoming| {
             let body = decode(&incoming.body).map_err(|e| format!("{}: {e}", spec.id))?;
@@ -215,15 +218,8 @@ where
 
     /// The requests of this operation the matchers accept, in arrival order.
     pub fn received(&self) -> Vec<Received<B>> {
-        let mut raws: Vec<_> = self
-            .server
-            .shared
-            .state()
-            .journal
-            .iter()
-            .filter(|r| r.operation == Some(self.spec.id))
-            .cloned()
-            .collect();
+        let mut raws: Vec<_> =
+            self.server.shared.state().journal.iter().filter(|r| r.operation == Some(self.spec.id)).cloned().collect();
         raws.sort_by_key(|r| r.seq);
         let incoming = |r: &super::record::Raw| Incoming {
             method: r.method.clone(),
@@ -255,7 +251,11 @@ where
         let calls = received.iter().filter(|r| r.took_effect()).count();
         if calls != n {
             let seen: Vec<String> = received.iter().map(|r| format!("{:?}", r.outcome())).collect();
-            panic!("`{}`: expected {n} call(s) to take effect, {calls} did; received: [{}]", self.spec.id, seen.join(", "));
+            panic!(
+                "`{}`: expected {n} call(s) to take effect, {calls} did; received: [{}]",
+                self.spec.id,
+                seen.join(", ")
+            );
         }
     }
 
@@ -276,7 +276,11 @@ where
 }
 
 fn undeclared(spec: &Spec, status: u16) -> String {
-    format!("`{}` answers {status}, which the document does not declare (it declares {})", spec.id, spec.statuses.join(", "))
+    format!(
+        "`{}` answers {status}, which the document does not declare (it declares {})",
+        spec.id,
+        spec.statuses.join(", ")
+    )
 }
 
 /// A typed reply as bytes, its status checked against the document.
@@ -300,7 +304,8 @@ fn encode<T, E>(
     let mut wire = Wire::new(status, content_type, body);
     for (name, value) in reply.headers {
         let name = http::HeaderName::try_from(name.as_str()).map_err(|_| format!("bad reply header name {name:?}"))?;
-        let value = http::HeaderValue::try_from(value.as_str()).map_err(|_| format!("bad reply header value {value:?}"))?;
+        let value =
+            http::HeaderValue::try_from(value.as_str()).map_err(|_| format!("bad reply header value {value:?}"))?;
         wire.headers.push((name, value));
     }
     Ok(wire)

@@ -71,8 +71,14 @@ impl Server {
 
     /// The operation ids of the requests that took effect, in arrival order.
     pub fn effects(&self) -> Vec<&'static str> {
-        let mut raws: Vec<(usize, &'static str)> =
-            self.shared.state().journal.iter().filter(|r| r.effect).filter_map(|r| Some((r.seq, r.operation?))).collect();
+        let mut raws: Vec<(usize, &'static str)> = self
+            .shared
+            .state()
+            .journal
+            .iter()
+            .filter(|r| r.effect)
+            .filter_map(|r| Some((r.seq, r.operation?)))
+            .collect();
         raws.sort_unstable();
         raws.into_iter().map(|(_, op)| op).collect()
     }

@@ -31,7 +31,9 @@ pub(super) struct Stub {
 
 impl Stub {
     fn takes(&self, operation: &str, request: &Incoming) -> bool {
-        self.operation == operation && self.times.is_none_or(|t| self.hits < t) && self.matchers.iter().all(|m| m(request))
+        self.operation == operation
+            && self.times.is_none_or(|t| self.hits < t)
+            && self.matchers.iter().all(|m| m(request))
     }
 }
 
@@ -127,9 +129,18 @@ impl State {
             _ => None,
         };
         if responder.is_none() && replay.is_none() {
-            self.problems.push(format!("a `{}` fault stub of `{}` has no responding stub behind it", label(&fault), spec.id));
+            self.problems.push(format!(
+                "a `{}` fault stub of `{}` has no responding stub behind it",
+                label(&fault),
+                spec.id
+            ));
         }
-        Arrival { seq, operation: Some(spec), plan: Plan::Effect { operation: spec.id, replay, responder, fault }, delay }
+        Arrival {
+            seq,
+            operation: Some(spec),
+            plan: Plan::Effect { operation: spec.id, replay, responder, fault },
+            delay,
+        }
     }
 
     /// The first responding stub that takes the request (what a fault after the effect lets run).
