@@ -48,7 +48,13 @@ pub(crate) fn run(args: &GenerateArgs, console: &mut Console<'_>) -> std::io::Re
     let document = file_name(&args.document);
     let runtime = args.gusset_path.clone().map_or(Runtime::Registry, Runtime::Path);
     let name = args.name.clone().unwrap_or_else(|| crate_files::default_name(generated.name()));
-    let spec = CrateSpec { name: &name, version: &args.version, document: &document, runtime: &runtime };
+    let spec = CrateSpec {
+        name: &name,
+        version: &args.version,
+        document: &document,
+        runtime: &runtime,
+        mock: args.settings.mock(),
+    };
     let files = [
         (args.out.join("Cargo.toml"), crate_files::cargo_toml(&spec)),
         (args.out.join("src").join("lib.rs"), crate_files::lib_rs(&spec, generated.code())),

@@ -86,6 +86,9 @@ struct SettingsArgs {
     /// (`Serialize` for what it sends, `Deserialize` for what it receives), or both on every type
     #[arg(long, value_enum, default_value_t = Serde::Needed)]
     serde: Serde,
+    /// Also generate a typed mock server for tests (`mod mock`, behind a `mock` feature)
+    #[arg(long)]
+    mock: bool,
 }
 
 /// `--serde`.
@@ -106,7 +109,12 @@ impl SettingsArgs {
         if let Some(header) = &self.version_header {
             settings = settings.api_version_header(header);
         }
-        settings.serde_both_ways(self.serde == Serde::Both)
+        settings.serde_both_ways(self.serde == Serde::Both).mock(self.mock)
+    }
+
+    /// Whether the client has a mock (its crate then gets a `mock` feature).
+    fn mock(&self) -> bool {
+        self.mock
     }
 }
 

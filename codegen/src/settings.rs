@@ -15,6 +15,7 @@ pub struct Settings {
     pub(crate) header_comment: bool,
     pub(crate) serde_both_ways: bool,
     pub(crate) dynamic_calls: bool,
+    pub(crate) mock: bool,
     /// Pagination chosen per operation id, over what the document suggests.
     pub(crate) pagination: BTreeMap<String, Paging>,
 }
@@ -101,6 +102,23 @@ impl Settings {
     /// ```
     pub fn dynamic_calls(mut self, on: bool) -> Self {
         self.dynamic_calls = on;
+        self
+    }
+
+    /// Whether to emit a typed mock of the API for users' tests (off by default): a `mock`
+    /// module, compiled only with the `mock` feature of the crate that includes the client
+    /// (declare `mock = ["gusset/mock"]` in its `[features]`; `cargo gusset generate --mock`
+    /// writes that feature into the generated crate). `mock::Server::start().await` serves the
+    /// operations on 127.0.0.1, one typed endpoint per operation (`server.create_order()`), with
+    /// faults, validation against the document and recorded calls; see `gusset::mock`. It
+    /// implies [`Settings::serde_both_ways`], so the client's types also decode what they send.
+    ///
+    /// ```
+    /// let settings = gusset_codegen::Settings::new().mock(true);
+    /// # let _ = settings;
+    /// ```
+    pub fn mock(mut self, on: bool) -> Self {
+        self.mock = on;
         self
     }
 

@@ -81,6 +81,10 @@
 //! [`clock::RecordingSleeper`] and [`clock::ManualClock`] replace waiting with recording, and
 //! [`ClientBuilder::id_seed`] makes ids reproducible, so tests of retry behaviour are fast and
 //! deterministic.
+//!
+//! With the `mock` feature, `gusset::mock` serves a typed mock of the API on 127.0.0.1 for your
+//! tests, with faults, validation against the document and recorded calls; clients generated
+//! with `Settings::mock(true)` wrap it in a `mock::Server` with one endpoint per operation.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -165,6 +169,10 @@ pub mod dynamic;
 
 // `ClientBuilder`.
 mod builder;
+
+// A typed, fault-injecting mock server for users' tests (feature `mock`).
+#[cfg(feature = "mock")]
+pub mod mock;
 
 // What generated code names (see its docs); not public API.
 #[doc(hidden)]

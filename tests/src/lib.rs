@@ -33,6 +33,19 @@ pub mod snapshots {
         include!("../snapshots/orders.rs");
     }
 
+    /// `tests/fixtures/wire.yaml` with `Settings::mock(true)`: the mock of every kind of body.
+    #[deny(warnings)]
+    pub mod wire_mock {
+        include!("../snapshots/wire_mock.rs");
+    }
+
+    /// `tests/fixtures/hostile.yaml` with `Settings::mock(true)`: the mock's statics and
+    /// methods from names and texts that try to inject code.
+    #[deny(warnings)]
+    pub mod hostile_mock {
+        include!("../snapshots/hostile_mock.rs");
+    }
+
     /// `tests/fixtures/constructs.yaml`.
     #[deny(warnings)]
     pub mod constructs {

@@ -287,7 +287,7 @@ fn serde_flag_chooses_which_traits_types_implement() {
     assert!(stderr(&output).contains("possible values: needed, both"), "{}", stderr(&output));
 }
 
-/// `examples/generated-crate` is what `cargo gusset generate` writes today:
+/// `examples/generated-crate` is what `cargo gusset generate --mock` writes today:
 /// a change to the generator that changes it must regenerate it.
 #[test]
 fn the_generated_crate_example_is_up_to_date() {
@@ -297,13 +297,13 @@ fn the_generated_crate_example_is_up_to_date() {
         .arg(fixture("orders.yaml"))
         .arg("--out")
         .arg(&example)
-        .args(["--name", "orders-client", "--gusset-path", "../../runtime", "--check"])
+        .args(["--name", "orders-client", "--gusset-path", "../../runtime", "--mock", "--check"])
         .output()
         .unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),
-        "examples/generated-crate is stale: run `cargo run -p cargo-gusset -- gusset generate tests/fixtures/orders.yaml --out examples/generated-crate --name orders-client --gusset-path ../../runtime`\n{}",
+        "examples/generated-crate is stale: run `cargo run -p cargo-gusset -- gusset generate tests/fixtures/orders.yaml --out examples/generated-crate --name orders-client --gusset-path ../../runtime --mock`\n{}",
         stderr(&output)
     );
 }

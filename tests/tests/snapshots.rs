@@ -80,6 +80,26 @@ fn the_dynamic_table_matches_its_snapshot() {
     assert!(!plain.code().contains("call_dynamic"));
 }
 
+/// `Settings::mock(true)` for fixtures with every kind of body and response (`wire`) and names
+/// and texts that try to inject code (`hostile`); `src/lib.rs` compiles both with the `mock`
+/// feature under `#[deny(warnings)]`, and `tests/orders_mock.rs` runs the Orders mock.
+#[test]
+fn the_mock_modules_match_their_snapshots() {
+    let bless = std::env::var_os("GUSSET_BLESS").is_some();
+    for name in ["wire", "hostile"] {
+        let code = generate(fixture(name), &Settings::new().mock(true)).unwrap().code().to_string();
+        assert!(code.contains("#[cfg(feature = \"mock\")]\npub mod mock {"), "{code}");
+        let snapshot = root().join(format!("snapshots/{name}_mock.rs"));
+        if bless {
+            std::fs::write(&snapshot, &code).unwrap();
+        }
+        let old = std::fs::read_to_string(&snapshot).unwrap_or_default();
+        assert!(old == code, "{} is stale (rerun with GUSSET_BLESS=1 if the change is intended)", snapshot.display());
+        // Off by default.
+        assert!(!generate(fixture(name), &Settings::new()).unwrap().code().contains("mod mock"));
+    }
+}
+
 #[test]
 fn generating_twice_gives_the_same_bytes() {
     for name in FIXTURES {

@@ -159,7 +159,7 @@ fn decoder(decode: Decode) -> TokenStream {
     }
 }
 
-fn method_const(method: Method) -> TokenStream {
+pub(super) fn method_const(method: Method) -> TokenStream {
     match method {
         Method::Get => quote!(GET),
         Method::Put => quote!(PUT),

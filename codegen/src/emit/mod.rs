@@ -7,6 +7,7 @@
 
 mod client;
 mod dynamic;
+mod mock;
 mod object;
 mod pagination;
 mod types;
@@ -25,6 +26,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
     let deprecated = Deprecated::of(api);
     let client = client::emit_client(api, &deprecated);
     let dynamic = dynamic::emit_dynamic(api);
+    let mock = mock::emit_mock(api, &deprecated);
     let params = api.operations.iter().filter_map(|op| client::emit_params_struct(op, &deprecated));
     let types = api.types.iter().map(|def| types::emit_type(def, &deprecated));
     quote! {
@@ -37,6 +39,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
 
         #client
         #dynamic
+        #mock
         #(#params)*
         #(#types)*
     }

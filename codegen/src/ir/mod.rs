@@ -29,6 +29,8 @@ pub(crate) struct Api {
     pub(crate) operations: Vec<Operation>,
     /// Emit `Client::OPERATIONS` and `Client::call_dynamic` (`Settings::dynamic_calls`).
     pub(crate) dynamic_calls: bool,
+    /// Emit the `mock` module (`Settings::mock`).
+    pub(crate) mock: bool,
 }
 
 /// Doc text, one entry per line, already cleaned (no control characters, code
@@ -259,6 +261,9 @@ pub(crate) struct Operation {
     pub(crate) accept: String,
     /// How the operation pages, when it is a listing that does.
     pub(crate) pagination: Option<Pagination>,
+    /// The response statuses the document declares, as written: `"201"`, `"4XX"`, `"default"`
+    /// (what a mock checks its replies against).
+    pub(crate) statuses: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

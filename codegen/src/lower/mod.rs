@@ -179,7 +179,8 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
     recursion::mark_long_cycles(&mut types);
     content::settle_errors(&mut cx, &types, &mut operations);
     let listings = pagination::settle(&mut cx, settings, &types, &mut operations);
-    if !settings.serde_both_ways && !settings.dynamic_calls {
+    // A mock decodes what the client sends and encodes what it receives: both ways too.
+    if !settings.serde_both_ways && !settings.dynamic_calls && !settings.mock {
         direction::mark_directions(&mut types, &operations);
     }
 
@@ -193,6 +194,7 @@ pub(crate) fn lower(loaded: &Loaded, settings: &Settings, _module: &str) -> Lowe
         types,
         operations,
         dynamic_calls: settings.dynamic_calls,
+        mock: settings.mock,
     };
     Lowered { api: Some(api), diagnostics: cx.diagnostics, fidelity: cx.fidelity, listings }
 }

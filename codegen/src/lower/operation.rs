@@ -203,5 +203,24 @@ fn lower_operation<'a>(
         accept,
         // Settled once the types are final (see `pagination`).
         pagination: None,
+        statuses: declared_statuses(&op.responses),
     }
+}
+
+/// The statuses `responses` declares, codes and ranges in order, then `default`.
+fn declared_statuses(responses: &openapiv3::Responses) -> Vec<String> {
+    let mut statuses: Vec<String> = responses
+        .responses
+        .keys()
+        .map(|status| match status {
+            openapiv3::StatusCode::Code(c) => c.to_string(),
+            openapiv3::StatusCode::Range(r) => format!("{r}XX"),
+        })
+        .collect();
+    statuses.sort();
+    statuses.dedup();
+    if responses.default.is_some() {
+        statuses.push("default".to_owned());
+    }
+    statuses
 }

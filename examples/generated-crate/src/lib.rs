@@ -266,6 +266,257 @@ impl ::gusset::__private::GeneratedClient for Client {
     }
 }
 
+/// A typed mock of this API for tests, compiled with the `mock` feature: a server on
+/// 127.0.0.1 with one endpoint per operation, to stub replies and faults on and to
+/// assert on what the client sent (see `gusset::mock`).
+#[cfg(feature = "mock")]
+pub mod mock {
+    pub use ::gusset::mock::{Fault, Outcome, Received, Reply, RetryAfter};
+    /// The mock server; stops when dropped, and then fails the test if it saw a request
+    /// the document would refuse or that no stub took (see `gusset::mock::Server`, which
+    /// it dereferences to, for `url`, `verify`, `journal`...).
+    #[derive(Debug)]
+    pub struct Server(::gusset::mock::Server);
+    impl ::core::ops::Deref for Server {
+        type Target = ::gusset::mock::Server;
+        fn deref(&self) -> &::gusset::mock::Server {
+            &self.0
+        }
+    }
+
+    impl Server {
+        /// Starts a server on a random port of 127.0.0.1, on the current tokio runtime.
+        pub async fn start() -> ::std::io::Result<Server> {
+            ::gusset::mock::Server::start(OPERATIONS).await.map(Server)
+        }
+        /// The runtime's server (what this one dereferences to).
+        pub fn runtime(&self) -> &::gusset::mock::Server {
+            &self.0
+        }
+        /// Cancel an order
+        ///
+        /// `DELETE /orders/{orderId}`
+        pub fn cancel_order(
+            &self,
+        ) -> ::gusset::mock::Endpoint<'_, (), (), super::Problem> {
+            ::gusset::mock::Endpoint::new(
+                &self.0,
+                &SPEC_CANCEL_ORDER,
+                ::gusset::mock::decode_none,
+                ::gusset::mock::encode_empty,
+                ::gusset::mock::encode_json::<super::Problem>,
+            )
+        }
+        /// Create an order
+        ///
+        /// `POST /orders`
+        pub fn create_order(
+            &self,
+        ) -> ::gusset::mock::Endpoint<
+            '_,
+            super::NewOrder,
+            super::Order,
+            super::Problem,
+        > {
+            ::gusset::mock::Endpoint::new(
+                &self.0,
+                &SPEC_CREATE_ORDER,
+                ::gusset::mock::decode_json::<super::NewOrder>,
+                ::gusset::mock::encode_json::<super::Order>,
+                ::gusset::mock::encode_json::<super::Problem>,
+            )
+        }
+        /// Charge an order
+        ///
+        /// Charges the order's total to a payment method. Retrying with the same
+        /// `Idempotency-Key` never charges twice.
+        ///
+        /// `POST /payments`
+        pub fn create_payment(
+            &self,
+        ) -> ::gusset::mock::Endpoint<
+            '_,
+            super::NewPayment,
+            super::Payment,
+            super::Problem,
+        > {
+            ::gusset::mock::Endpoint::new(
+                &self.0,
+                &SPEC_CREATE_PAYMENT,
+                ::gusset::mock::decode_json::<super::NewPayment>,
+                ::gusset::mock::encode_json::<super::Payment>,
+                ::gusset::mock::encode_json::<super::Problem>,
+            )
+        }
+        /// Get an order
+        ///
+        /// `GET /orders/{orderId}`
+        pub fn get_order(
+            &self,
+        ) -> ::gusset::mock::Endpoint<'_, (), super::Order, super::Problem> {
+            ::gusset::mock::Endpoint::new(
+                &self.0,
+                &SPEC_GET_ORDER,
+                ::gusset::mock::decode_none,
+                ::gusset::mock::encode_json::<super::Order>,
+                ::gusset::mock::encode_json::<super::Problem>,
+            )
+        }
+        /// Get a payment
+        ///
+        /// `GET /payments/{paymentId}`
+        pub fn get_payment(
+            &self,
+        ) -> ::gusset::mock::Endpoint<'_, (), super::Payment, super::Problem> {
+            ::gusset::mock::Endpoint::new(
+                &self.0,
+                &SPEC_GET_PAYMENT,
+                ::gusset::mock::decode_none,
+                ::gusset::mock::encode_json::<super::Payment>,
+                ::gusset::mock::encode_json::<super::Problem>,
+            )
+        }
+        /// List orders
+        ///
+        /// Returns orders, newest first.
+        ///
+        /// `GET /orders`
+        ///
+        /// A listing (the cursor `cursor` from `/next_cursor`): `.await` gives the first page; `.pages()` and `.items()` stream every page and every item.
+        pub fn list_orders(
+            &self,
+        ) -> ::gusset::mock::Endpoint<'_, (), super::OrderPage, super::Problem> {
+            ::gusset::mock::Endpoint::new(
+                &self.0,
+                &SPEC_LIST_ORDERS,
+                ::gusset::mock::decode_none,
+                ::gusset::mock::encode_json::<super::OrderPage>,
+                ::gusset::mock::encode_json::<super::Problem>,
+            )
+        }
+        /// Update an order
+        ///
+        /// Changes the note or the shipping address of an open order.
+        ///
+        /// `PATCH /orders/{orderId}`
+        pub fn update_order(
+            &self,
+        ) -> ::gusset::mock::Endpoint<
+            '_,
+            super::OrderUpdate,
+            super::Order,
+            super::Problem,
+        > {
+            ::gusset::mock::Endpoint::new(
+                &self.0,
+                &SPEC_UPDATE_ORDER,
+                ::gusset::mock::decode_json::<super::OrderUpdate>,
+                ::gusset::mock::encode_json::<super::Order>,
+                ::gusset::mock::encode_json::<super::Problem>,
+            )
+        }
+    }
+
+    static OPERATIONS: &[&::gusset::mock::Spec] = &[
+        &SPEC_CANCEL_ORDER,
+        &SPEC_CREATE_ORDER,
+        &SPEC_CREATE_PAYMENT,
+        &SPEC_GET_ORDER,
+        &SPEC_GET_PAYMENT,
+        &SPEC_LIST_ORDERS,
+        &SPEC_UPDATE_ORDER,
+    ];
+    static SPEC_CANCEL_ORDER: ::gusset::mock::Spec = ::gusset::mock::Spec {
+        id: "cancelOrder",
+        method: ::gusset::http::Method::DELETE,
+        path: "/orders/{orderId}",
+        query: &[],
+        headers: &[],
+        body: None,
+        statuses: &["204", "404", "409"],
+        ok_type: "",
+        error_type: "application/problem+json",
+    };
+    static SPEC_CREATE_ORDER: ::gusset::mock::Spec = ::gusset::mock::Spec {
+        id: "createOrder",
+        method: ::gusset::http::Method::POST,
+        path: "/orders",
+        query: &[],
+        headers: &[],
+        body: Some(::gusset::mock::BodySpec {
+            media_type: "application/json",
+            required: true,
+            check: ::gusset::mock::check_json::<super::NewOrder>,
+        }),
+        statuses: &["201", "4XX", "5XX"],
+        ok_type: "application/json",
+        error_type: "application/problem+json",
+    };
+    static SPEC_CREATE_PAYMENT: ::gusset::mock::Spec = ::gusset::mock::Spec {
+        id: "createPayment",
+        method: ::gusset::http::Method::POST,
+        path: "/payments",
+        query: &[],
+        headers: &[],
+        body: Some(::gusset::mock::BodySpec {
+            media_type: "application/json",
+            required: true,
+            check: ::gusset::mock::check_json::<super::NewPayment>,
+        }),
+        statuses: &["201", "402", "4XX"],
+        ok_type: "application/json",
+        error_type: "application/problem+json",
+    };
+    static SPEC_GET_ORDER: ::gusset::mock::Spec = ::gusset::mock::Spec {
+        id: "getOrder",
+        method: ::gusset::http::Method::GET,
+        path: "/orders/{orderId}",
+        query: &[],
+        headers: &[],
+        body: None,
+        statuses: &["200", "404"],
+        ok_type: "application/json",
+        error_type: "application/problem+json",
+    };
+    static SPEC_GET_PAYMENT: ::gusset::mock::Spec = ::gusset::mock::Spec {
+        id: "getPayment",
+        method: ::gusset::http::Method::GET,
+        path: "/payments/{paymentId}",
+        query: &[],
+        headers: &[],
+        body: None,
+        statuses: &["200", "404"],
+        ok_type: "application/json",
+        error_type: "application/problem+json",
+    };
+    static SPEC_LIST_ORDERS: ::gusset::mock::Spec = ::gusset::mock::Spec {
+        id: "listOrders",
+        method: ::gusset::http::Method::GET,
+        path: "/orders",
+        query: &[],
+        headers: &[],
+        body: None,
+        statuses: &["200", "default"],
+        ok_type: "application/json",
+        error_type: "application/problem+json",
+    };
+    static SPEC_UPDATE_ORDER: ::gusset::mock::Spec = ::gusset::mock::Spec {
+        id: "updateOrder",
+        method: ::gusset::http::Method::PATCH,
+        path: "/orders/{orderId}",
+        query: &[],
+        headers: &[],
+        body: Some(::gusset::mock::BodySpec {
+            media_type: "application/json",
+            required: true,
+            check: ::gusset::mock::check_json::<super::OrderUpdate>,
+        }),
+        statuses: &["200", "4XX"],
+        ok_type: "application/json",
+        error_type: "application/problem+json",
+    };
+}
+
 /// Optional parameters of [`Client::cancel_order`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CancelOrderParams {
@@ -425,6 +676,43 @@ pub struct NewOrder {
     pub metadata: Option<::std::collections::BTreeMap<String, String>>,
 }
 
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for NewOrder {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "NewOrder")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for NewOrder {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut items = None;
+        let mut shipping_address = None;
+        let mut note = None;
+        let mut metadata = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "items" => rt::de::field(&mut __map, &mut items, "items")?,
+                "shipping_address" => {
+                    rt::de::field(&mut __map, &mut shipping_address, "shipping_address")?
+                }
+                "note" => rt::de::field(&mut __map, &mut note, "note")?,
+                "metadata" => rt::de::field(&mut __map, &mut metadata, "metadata")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            items: rt::de::required(items, "items")?,
+            shipping_address: rt::de::optional(shipping_address),
+            note: rt::de::optional(note),
+            metadata: rt::de::optional(metadata),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]
 pub struct NewPayment {
@@ -432,6 +720,38 @@ pub struct NewPayment {
     pub method: NewPaymentMethod,
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub amount: Option<Money>,
+}
+
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for NewPayment {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "NewPayment")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for NewPayment {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut order_id = None;
+        let mut method = None;
+        let mut amount = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "order_id" => rt::de::field(&mut __map, &mut order_id, "order_id")?,
+                "method" => rt::de::field(&mut __map, &mut method, "method")?,
+                "amount" => rt::de::field(&mut __map, &mut amount, "amount")?,
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            order_id: rt::de::required(order_id, "order_id")?,
+            method: rt::de::required(method, "method")?,
+            amount: rt::de::optional(amount),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -480,15 +800,30 @@ impl ::gusset::__private::serde::Serialize for NewPaymentMethod {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for NewPaymentMethod {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        let value = <String as ::gusset::__private::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        Ok(Self::from(value.as_str()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
+#[serde(crate = "::gusset::__private::serde")]
 pub struct Order {
     pub id: String,
     pub status: OrderStatus,
     pub items: Vec<LineItem>,
     pub total: Money,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub shipping_address: Option<Address>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub note: Option<String>,
     pub created_at: ::gusset::DateTime,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub metadata: Option<::std::collections::BTreeMap<String, String>>,
 }
 
@@ -541,10 +876,12 @@ impl ::gusset::__private::de::FromObject for Order {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
+#[serde(crate = "::gusset::__private::serde")]
 pub struct OrderPage {
     pub orders: Vec<Order>,
     /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
@@ -654,12 +991,45 @@ pub struct OrderUpdate {
     pub shipping_address: Option<Address>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+impl<'de> ::gusset::__private::serde::Deserialize<'de> for OrderUpdate {
+    fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::gusset::__private::de::object(deserializer, "OrderUpdate")
+    }
+}
+
+impl ::gusset::__private::de::FromObject for OrderUpdate {
+    fn from_object<'de, A: ::gusset::__private::serde::de::MapAccess<'de>>(
+        mut __map: A,
+    ) -> ::core::result::Result<Self, A::Error> {
+        use ::gusset::__private as rt;
+        let mut note = None;
+        let mut shipping_address = None;
+        while let Some(__key) = rt::de::key(&mut __map)? {
+            match __key.as_str() {
+                "note" => rt::de::field(&mut __map, &mut note, "note")?,
+                "shipping_address" => {
+                    rt::de::field(&mut __map, &mut shipping_address, "shipping_address")?
+                }
+                _ => rt::de::skip(&mut __map)?,
+            }
+        }
+        Ok(Self {
+            note: rt::de::optional(note),
+            shipping_address: rt::de::optional(shipping_address),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
+#[serde(crate = "::gusset::__private::serde")]
 pub struct Payment {
     pub id: ::gusset::Uuid,
     pub order_id: String,
     pub status: PaymentStatus,
     pub amount: Money,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub captured_on: Option<::gusset::Date>,
 }
 
@@ -744,6 +1114,15 @@ impl ::core::fmt::Display for PaymentStatus {
     }
 }
 
+impl ::gusset::__private::serde::Serialize for PaymentStatus {
+    fn serialize<S: ::gusset::__private::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::core::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl<'de> ::gusset::__private::serde::Deserialize<'de> for PaymentStatus {
     fn deserialize<D: ::gusset::__private::serde::Deserializer<'de>>(
         deserializer: D,
@@ -756,13 +1135,17 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for PaymentStatus {
 }
 
 /// Details of a failed request (RFC 9457).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
+#[serde(crate = "::gusset::__private::serde")]
 pub struct Problem {
     /// Defaults to `"about:blank"`.
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub r#type: Option<String>,
     pub title: String,
     pub status: i32,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub detail: Option<String>,
+    #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub instance: Option<String>,
 }
 
