@@ -16,20 +16,18 @@
 //! A method is taken as renamed when its name is gone and a method with a new name calls the same
 //! route (method and path template).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::{Change, Surface, Verdict, change};
 use crate::diagnostic::join;
 use crate::ir::{Api, Operation, Param, TypeDef, TypeKind, TypeRef};
 
-/// Compares the APIs; `old_schemas`/`new_schemas` say which component schemas each document has,
-/// for the pointers of types (the model does not keep where a type came from).
-pub(super) fn compare(
-    old: &Api,
-    new: &Api,
-    old_schemas: &BTreeSet<String>,
-    new_schemas: &BTreeSet<String>,
-) -> Vec<Change> {
+/// The component schemas of a document by the type name they give (`pull-request` →
+/// `PullRequest`), for the pointers of types: the model does not keep where a type came from.
+pub(super) type Schemas = BTreeMap<String, String>;
+
+/// Compares the APIs.
+pub(super) fn compare(old: &Api, new: &Api, old_schemas: &Schemas, new_schemas: &Schemas) -> Vec<Change> {
     let mut changes = Vec::new();
     methods(old, new, &mut changes);
     params_structs(old, new, &mut changes);
@@ -256,11 +254,11 @@ fn compare_fields(
 }
 
 /// The component schema a type comes from, when one has its name.
-fn type_pointer(schemas: &BTreeSet<String>, def: &TypeDef) -> Option<String> {
-    schemas.contains(&def.name).then(|| join("/components/schemas", &def.name))
+fn type_pointer(schemas: &Schemas, def: &TypeDef) -> Option<String> {
+    schemas.get(&def.name).map(|key| join("/components/schemas", key))
 }
 
-fn types(old: &Api, new: &Api, (os, ns): (&BTreeSet<String>, &BTreeSet<String>), changes: &mut Vec<Change>) {
+fn types(old: &Api, new: &Api, (os, ns): (&Schemas, &Schemas), changes: &mut Vec<Change>) {
     let by_name = |api: &Api| -> BTreeMap<String, usize> {
         api.types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect()
     };

@@ -238,14 +238,22 @@ pub fn diff(old: Document<'_>, new: Document<'_>, settings: &Settings) -> Result
     let mut changes = wire::compare(&old_loaded, &new_loaded)?;
     let old_api = lower(&old_loaded, settings, old)?;
     let new_api = lower(&new_loaded, settings, new)?;
-    let schemas = |loaded: &Loaded| -> std::collections::BTreeSet<String> {
-        loaded.document.components.iter().flat_map(|c| c.schemas.keys().cloned()).collect()
+    let schemas = |loaded: &Loaded| -> std::collections::BTreeMap<String, String> {
+        let keys = loaded.document.components.iter().flat_map(|c| c.schemas.keys());
+        keys.map(|k| (crate::naming::type_name(k), k.clone())).collect()
     };
     changes.extend(api::compare(&old_api, &new_api, &schemas(&old_loaded), &schemas(&new_loaded)));
     for change in &mut changes {
         change.old_pointer = change.old_pointer.take().map(|p| old_loaded.sources.original(&p));
         change.new_pointer = change.new_pointer.take().map(|p| new_loaded.sources.original(&p));
     }
+    // A component reached from several places (through `allOf` wrappers, say) reports its changes
+    // once: an addition by where it is in the new document, anything else by the old.
+    let mut seen = std::collections::HashSet::new();
+    changes.retain(|c| {
+        let at = if c.kind.0.ends_with("-added") { &c.new_pointer } else { &c.old_pointer };
+        c.surface == Surface::Rust || seen.insert((c.kind, c.verdict, c.message.clone(), at.clone()))
+    });
     let verdict = changes.iter().map(|c| c.verdict).max().unwrap_or(Verdict::Patch);
     Ok(Report { changes, verdict })
 }

@@ -90,6 +90,11 @@ impl<'a> Schemas<'a> {
         if depth > DEPTH || !self.seen.insert((old_ptr.clone(), new_ptr.clone(), direction)) {
             return;
         }
+        // `allOf` is read as the one schema it means (as `lower` does), so moving properties into
+        // or out of a shared component is no change.
+        let (old_flat, new_flat) = (flatten(old_doc, old_value, &old_ptr), flatten(new_doc, new_value, &new_ptr));
+        let old_value = old_flat.as_ref().unwrap_or(old_value);
+        let new_value = new_flat.as_ref().unwrap_or(new_value);
         let (o, n) = (Side { value: old_value, pointer: &old_ptr }, Side { value: new_value, pointer: &new_ptr });
         self.types(o, n, direction);
         self.enums(o, n, direction);
@@ -226,10 +231,10 @@ impl<'a> Schemas<'a> {
         let np = n.value.get("properties").and_then(Value::as_object).unwrap_or(&empty);
         let (op_ptr, np_ptr) = (join(o.pointer, "properties"), join(n.pointer, "properties"));
         for (name, old) in op {
-            let old_at = join(&op_ptr, name);
+            let old_at = written_at(old, &op_ptr, name);
             match np.get(name) {
                 Some(new) => {
-                    let new_at = join(&np_ptr, name);
+                    let new_at = written_at(new, &np_ptr, name);
                     self.compare_at(
                         At { value: old, pointer: &old_at },
                         At { value: new, pointer: &new_at },
@@ -254,8 +259,8 @@ impl<'a> Schemas<'a> {
             }
         }
         let required = n.names("required");
-        for name in np.keys().filter(|k| !op.contains_key(*k)) {
-            let new_at = join(&np_ptr, name);
+        for (name, new) in np.iter().filter(|(k, _)| !op.contains_key(*k)) {
+            let new_at = written_at(new, &np_ptr, name);
             let needed = required.contains(name.as_str());
             let (verdict, message) = match (d, needed) {
                 (Direction::Request, true) => {
@@ -300,10 +305,10 @@ impl<'a> Schemas<'a> {
         }
     }
 
-    /// `oneOf`/`anyOf` (alternatives: one more is looser) and `allOf` (an intersection: one more
-    /// is stricter), members matched by their `$ref`, else by position.
+    /// `oneOf`/`anyOf` (alternatives: one more is looser), members matched by their `$ref`, else
+    /// by position. (`allOf` is flattened before.)
     fn alternatives(&mut self, o: Side<'_>, n: Side<'_>, d: Direction, depth: usize) {
-        for (key, more) in [("oneOf", Way::Looser), ("anyOf", Way::Looser), ("allOf", Way::Stricter)] {
+        for (key, more) in [("oneOf", Way::Looser), ("anyOf", Way::Looser)] {
             let (Some(om), Some(nm)) = (o.array(key), n.array(key)) else {
                 continue;
             };
@@ -386,6 +391,70 @@ pub(super) fn resolve<'d>(document: &'d Value, value: &'d Value, pointer: &str) 
         pointer = target.to_owned();
     }
     None
+}
+
+/// Marks a property `flatten` merged: where it is written.
+const WRITTEN_AT: &str = "x-gusset-written-at";
+
+/// Where the property `name` of `properties` (at `pointer`) is written: there, or in the `allOf`
+/// member `flatten` took it from.
+fn written_at(property: &Value, pointer: &str, name: &str) -> String {
+    match property.get(WRITTEN_AT).and_then(Value::as_str) {
+        Some(at) => at.to_owned(),
+        None => join(pointer, name),
+    }
+}
+
+/// A schema with `allOf` as one schema: its own keywords, then each member's (resolved, itself
+/// flattened) where the schema has none; `properties` and `required` are merged. A merged
+/// property becomes a `$ref` to where it is written, so changes inside it get its real pointer.
+/// `None` when there is no `allOf`.
+fn flatten(document: &Value, value: &Value, pointer: &str) -> Option<Value> {
+    fn merge(document: &Value, value: &Value, pointer: &str, into: &mut serde_json::Map<String, Value>, depth: usize) {
+        let Some(object) = value.as_object() else { return };
+        for (key, v) in object {
+            match key.as_str() {
+                "allOf" | "$ref" => {}
+                "properties" => {
+                    let properties = into.entry("properties").or_insert_with(|| Value::Object(Default::default()));
+                    if let (Some(properties), Some(v)) = (properties.as_object_mut(), v.as_object()) {
+                        for name in v.keys() {
+                            let at = join(&join(pointer, "properties"), name);
+                            let merged = serde_json::json!({ "$ref": format!("#{at}"), WRITTEN_AT: at });
+                            properties.entry(name.clone()).or_insert(merged);
+                        }
+                    }
+                }
+                "required" => {
+                    let required = into.entry("required").or_insert_with(|| Value::Array(Vec::new()));
+                    if let (Some(required), Some(v)) = (required.as_array_mut(), v.as_array()) {
+                        for name in v {
+                            if !required.contains(name) {
+                                required.push(name.clone());
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    into.entry(key.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+        if depth > 16 {
+            return;
+        }
+        let members = object.get("allOf").and_then(Value::as_array).into_iter().flatten();
+        for (i, member) in members.enumerate() {
+            let at = join(&join(pointer, "allOf"), &i.to_string());
+            if let Some((member, at)) = resolve(document, member, &at) {
+                merge(document, member, &at, into, depth + 1);
+            }
+        }
+    }
+    value.get("allOf")?;
+    let mut into = serde_json::Map::new();
+    merge(document, value, pointer, &mut into, 0);
+    Some(Value::Object(into))
 }
 
 /// A member of `oneOf`/`allOf` in a message: its `$ref` target's last token, else its type.
