@@ -214,3 +214,41 @@ fn a_broken_document_is_a_located_error() {
     .unwrap_err();
     assert!(error.to_string().contains("broken.yaml"), "{error}");
 }
+
+/// The dev corpus's two GitHub documents, 2020-08 (YAML) and 2023-04 (JSON): present only in the
+/// development environment, so the test says so and passes without them.
+#[test]
+fn the_github_pair_compares_with_claims_that_hold() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev");
+    let (old, new) =
+        (corpus.join("github-api.github.com-2020-08.yaml"), corpus.join("github-api.github.com-2023-04.json"));
+    if !old.is_file() || !new.is_file() {
+        eprintln!("skipped: the GitHub documents of the dev corpus are not here");
+        return;
+    }
+    let started = std::time::Instant::now();
+    let report = diff::diff(Document::File(&old), Document::File(&new), &Settings::new()).unwrap();
+    let took = started.elapsed();
+    assert_eq!(report.verdict(), Major);
+    let has = |kind: &str, verdict: Verdict, text: &str| {
+        report.changes().iter().any(|c| c.kind.as_str() == kind && c.verdict == verdict && c.message.contains(text))
+    };
+    // Claims checked by hand against the two documents.
+    assert!(has("operation-removed", Major, "`POST /content_references/{content_reference_id}/attachments`"));
+    assert!(has("format-changed", Major, "format `uri` became `uri-template`"));
+    assert!(has("type-changed", Major, "type `integer` became `number`; the response is looser"));
+    assert!(has("property-required", Major, "property `event_type` became required; the request is stricter"));
+    assert!(has("media-type-removed", Major, "`application/vnd.github.v3.star+json` of the 200 response"));
+    assert!(has("field-added", Major, "`Installation::has_multiple_single_files` added"));
+    assert!(has("type-removed", Major, "type `GistFull` removed"));
+    // `minimal-repository.template_repository` was `type: string` and became an object: one type
+    // change, not an added property per property of the object.
+    assert!(has("type-changed", Major, "type `string` became `object`"));
+    assert!(!report.changes().iter().any(|c| c.kind.as_str() == "property-added"
+        && c.old_pointer.as_deref() == Some("/components/schemas/minimal-repository/properties/template_repository")));
+    let mut counts = String::new();
+    for (kind, count) in report.counts() {
+        counts.push_str(&format!("{count} {kind}\n"));
+    }
+    eprintln!("{} changes in {took:?}:\n{counts}", report.changes().len());
+}

@@ -96,7 +96,11 @@ impl<'a> Schemas<'a> {
         let old_value = old_flat.as_ref().unwrap_or(old_value);
         let new_value = new_flat.as_ref().unwrap_or(new_value);
         let (o, n) = (Side { value: old_value, pointer: &old_ptr }, Side { value: new_value, pointer: &new_ptr });
-        self.types(o, n, direction);
+        if !self.types(o, n, direction) {
+            // Values of another type: what lies under it (properties of an object that was a
+            // string, say) is new, not changed.
+            return;
+        }
         self.enums(o, n, direction);
         self.bounds(o, n, direction);
         self.required(o, n, direction);
@@ -111,7 +115,8 @@ impl<'a> Schemas<'a> {
         self.changes.push(change.at(Some(o.pointer), Some(n.pointer)));
     }
 
-    fn types(&mut self, o: Side<'_>, n: Side<'_>, d: Direction) {
+    /// Type, format and nullability; `false` when the type changed to another altogether.
+    fn types(&mut self, o: Side<'_>, n: Side<'_>, d: Direction) -> bool {
         let (ot, nt) = (o.str("type"), n.str("type"));
         if ot != nt {
             let way = match (ot, nt) {
@@ -119,9 +124,9 @@ impl<'a> Schemas<'a> {
                 (Some("number"), Some("integer")) | (None, Some(_)) => Way::Stricter,
                 _ => Way::Different,
             };
-            let what = format!("type `{}` became `{}`", ot.unwrap_or("any"), nt.unwrap_or("any"));
+            let what = format!("type `{}` became `{}`", o.type_name(), n.type_name());
             self.push("type-changed", o, n, d, way, what);
-            return;
+            return way != Way::Different;
         }
         let (of, nf) = (o.str("format"), n.str("format"));
         if of != nf {
@@ -139,6 +144,7 @@ impl<'a> Schemas<'a> {
             let what = if nn { "`null` is now allowed" } else { "`null` is no longer allowed" };
             self.push("nullable-changed", o, n, d, way, what.to_owned());
         }
+        true
     }
 
     fn enums(&mut self, o: Side<'_>, n: Side<'_>, d: Direction) {
@@ -359,6 +365,12 @@ struct Side<'a> {
 impl<'a> Side<'a> {
     fn str(&self, key: &str) -> Option<&'a str> {
         self.value.get(key).and_then(Value::as_str)
+    }
+
+    /// The type for a message: `type`, else `oneOf`/`anyOf`, else `any`.
+    fn type_name(&self) -> &'a str {
+        self.str("type")
+            .unwrap_or_else(|| ["oneOf", "anyOf"].into_iter().find(|k| self.value.get(*k).is_some()).unwrap_or("any"))
     }
 
     fn flag(&self, key: &str) -> bool {
