@@ -70,7 +70,7 @@ fn methods(old: &Api, new: &Api, changes: &mut Vec<Change>) {
                             .signatures(Some(before), Some(after)),
                     );
                 }
-                if !op.deprecated && n.deprecated {
+                if op.deprecated.is_none() && n.deprecated.is_some() {
                     let message = format!("`Client::{}` is deprecated", op.method_name);
                     changes
                         .push(rust("method-deprecated", Verdict::Patch, message).at(o.as_deref(), Some(&pointer(n))));
@@ -275,7 +275,7 @@ fn types(old: &Api, new: &Api, (os, ns): (&Schemas, &Schemas), changes: &mut Vec
         };
         let n = &new.types[j];
         let np = type_pointer(ns, n);
-        if !def.deprecated && n.deprecated {
+        if def.deprecated.is_none() && n.deprecated.is_some() {
             changes.push(
                 rust("type-deprecated", Verdict::Patch, format!("type `{}` is deprecated", def.name))
                     .at(op.as_deref(), np.as_deref()),
