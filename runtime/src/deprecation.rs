@@ -173,7 +173,7 @@ fn links(value: &str) -> Vec<(String, String)> {
 /// `name=value` or `name="quoted value"` at the start of `text`: the name, the value and the rest.
 fn parameter(text: &str) -> (String, String, &str) {
     let text = text.trim_start();
-    let name_end = text.find(|c: char| c == '=' || c == ';' || c == ',').unwrap_or(text.len());
+    let name_end = text.find(['=', ';', ',']).unwrap_or(text.len());
     let name = text[..name_end].trim().to_owned();
     let Some(after) = text[name_end..].strip_prefix('=') else { return (name, String::new(), &text[name_end..]) };
     let after = after.trim_start();
