@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bump;
 use crate::crate_files::{self, Change, CrateSpec, Runtime};
 use crate::report::{self, Shown};
 use crate::{Console, FAILURE, SUCCESS, SettingsArgs};
@@ -27,6 +28,12 @@ pub(crate) struct GenerateArgs {
     /// Write nothing; exit 1 and list the files that would change
     #[arg(long)]
     check: bool,
+    /// When DIR holds a crate generated with --bump: compare its copy of the document with this
+    /// one, bump the crate's version by the verdict (0.x as Cargo reads it; --version is then
+    /// ignored) and put the changelog entry atop DIR/CHANGELOG.md. Keeps a copy of the document
+    /// in DIR/gusset/ for the next run
+    #[arg(long)]
+    bump: bool,
     #[command(flatten)]
     settings: SettingsArgs,
 }
@@ -48,17 +55,26 @@ pub(crate) fn run(args: &GenerateArgs, console: &mut Console<'_>) -> std::io::Re
     let document = file_name(&args.document);
     let runtime = args.gusset_path.clone().map_or(Runtime::Registry, Runtime::Path);
     let name = args.name.clone().unwrap_or_else(|| crate_files::default_name(generated.name()));
+    let mut version = args.version.clone();
+    let mut extra = Vec::new();
+    if args.bump {
+        match bumped(args, &document, &name, console)? {
+            Ok((bumped, files)) => (version, extra) = (bumped, files),
+            Err(code) => return Ok(code),
+        }
+    }
     let spec = CrateSpec {
         name: &name,
-        version: &args.version,
+        version: &version,
         document: &document,
         runtime: &runtime,
         mock: args.settings.mock(),
     };
-    let files = [
+    let mut files = vec![
         (args.out.join("Cargo.toml"), crate_files::cargo_toml(&spec)),
         (args.out.join("src").join("lib.rs"), crate_files::lib_rs(&spec, generated.code())),
     ];
+    files.extend(extra);
     let mut changed = Vec::new();
     for (path, content) in &files {
         match crate_files::change(path, content) {
@@ -96,6 +112,53 @@ pub(crate) fn run(args: &GenerateArgs, console: &mut Console<'_>) -> std::io::Re
         if count == 1 { "" } else { "s" }
     )?;
     Ok(SUCCESS)
+}
+
+/// For `--bump`: the version to write and the files beside the crate's (the changelog, the copy of
+/// the document), or the exit code of a failure already reported.
+#[allow(clippy::type_complexity)]
+fn bumped(
+    args: &GenerateArgs,
+    document: &str,
+    name: &str,
+    console: &mut Console<'_>,
+) -> std::io::Result<Result<(semver::Version, Vec<(PathBuf, String)>), u8>> {
+    let text = match std::fs::read_to_string(&args.document) {
+        Ok(text) => text,
+        Err(error) => return fail(console, &args.document, "read", &error).map(Err),
+    };
+    let stored = bump::stored(&args.out, document);
+    let mut files = Vec::new();
+    let current = bump::current_version(&args.out);
+    let version = match (std::fs::read_to_string(&stored), current) {
+        (Ok(previous), Some(current)) => {
+            match crate::diff::verdict_against(&previous, &args.document, &args.document, &args.settings.settings()) {
+                Ok(report) if report.changes().is_empty() => current,
+                Ok(report) => {
+                    let version = bump::bump(&current, report.verdict());
+                    let changelog = args.out.join("CHANGELOG.md");
+                    let existing = std::fs::read_to_string(&changelog).ok();
+                    files.push((changelog, bump::changelog(existing.as_deref(), &report, &version)));
+                    let breaking = report.breaking().count();
+                    writeln!(
+                        console.err,
+                        "     Bumping `{name}` {current} -> {version}: a {} change ({breaking} breaking of {})",
+                        report.verdict(),
+                        report.changes().len()
+                    )?;
+                    version
+                }
+                Err(error) => {
+                    writeln!(console.err, "error: cannot compare with `{}`: {error}", stored.display())?;
+                    return Ok(Err(FAILURE));
+                }
+            }
+        }
+        (_, Some(current)) => current,
+        (_, None) => args.version.clone(),
+    };
+    files.push((stored, text));
+    Ok(Ok((version, files)))
 }
 
 /// Reports an I/O failure on `path`.

@@ -6,6 +6,7 @@
 //! cargo gusset check --all openapi/orders.yaml                  # every diagnostic
 //! cargo gusset generate openapi/orders.yaml --out orders-client # writes Cargo.toml + src/lib.rs
 //! cargo gusset generate openapi/orders.yaml --out orders-client --check  # exit 1 if it would change
+//! cargo gusset diff git:HEAD:openapi/orders.yaml openapi/orders.yaml --fail-on major  # exit 3 if breaking
 //! ```
 //!
 //! `generate` writes a complete crate that depends only on the `gusset`
@@ -20,12 +21,18 @@
 //! rest counted, as rustc and cargo keep a first look short; `--all` prints
 //! every one (a real API's document can have thousands of warnings).
 //!
+//! `diff` compares two versions of a document, files or `git:<rev>:<path>`, and prints every
+//! change to the wire and to the generated Rust API with the semver verdict for the generated
+//! crate (`--format text|json|markdown`; markdown is a changelog entry with migration notes).
+//!
 //! Exit codes: 0 success, 1 errors in the document or `--check` found
-//! changes, 2 bad command-line usage.
+//! changes, 2 bad command-line usage, 3 `diff`'s verdict reached `--fail-on`.
 //!
 //! The binary is a thin `main` over [`run`], which tests call directly.
 
+mod bump;
 mod crate_files;
+mod diff;
 mod generate;
 mod report;
 
@@ -42,6 +49,8 @@ pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;
 /// Exit code: the command line was wrong (clap's convention).
 pub const USAGE: u8 = 2;
+/// Exit code of `diff`: the verdict reached `--fail-on`.
+pub const BREAKING: u8 = 3;
 
 /// The command line of `cargo gusset`.
 #[derive(Debug, Parser)]
@@ -58,6 +67,9 @@ enum Command {
     /// Print the problems in an OpenAPI document (the first 10 in full and a
     /// count of the rest, or all with --all); exit 1 when there are errors
     Check(CheckArgs),
+    /// Compare two versions of a document (files or git:<rev>:<path>): every change to the wire
+    /// and to the generated Rust API, and the semver verdict; exit 3 when it reaches --fail-on
+    Diff(diff::DiffArgs),
 }
 
 /// `cargo gusset check <document>`.
@@ -154,6 +166,7 @@ where
     let result = match cli.command {
         Command::Generate(args) => generate::run(&args, console),
         Command::Check(args) => check(&args, console),
+        Command::Diff(args) => diff::run(&args, console),
     };
     // Output that cannot be written (a closed pipe) is not worth a panic;
     // the exit code still tells the caller what happened.

@@ -50,6 +50,7 @@
 
 mod builder;
 mod diagnostic;
+pub mod diff;
 mod emit;
 mod fidelity;
 mod format;

@@ -26,6 +26,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("lower", &["diagnostic", "fidelity", "naming", "settings", "ir", "load"]),
     ("emit", &["diagnostic", "naming", "settings", "ir"]),
     ("format", &["diagnostic", "naming", "settings", "ir"]),
+    ("diff", &["diagnostic", "naming", "settings", "ir", "load", "lower"]),
     ("builder", &["diagnostic", "fidelity", "naming", "settings", "ir", "load", "lower", "emit", "format"]),
 ];
 

@@ -424,6 +424,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
                 time: Time { sleeper: self.sleeper, clock: self.clock },
                 ids: Ids::new(self.id_seed),
                 api_version: self.api_version,
+                deprecations_reported: Default::default(),
             }),
         })
     }

@@ -52,6 +52,8 @@ pub(crate) struct Inner {
     pub(crate) ids: Ids,
     /// The version this client speaks, sent or not (see [`Client::api_version`]).
     pub(crate) api_version: Option<String>,
+    /// The operations whose deprecation this client has reported (once each).
+    pub(crate) deprecations_reported: std::sync::Mutex<std::collections::HashSet<&'static str>>,
 }
 
 /// Retries and what bounds them.

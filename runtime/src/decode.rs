@@ -144,7 +144,7 @@ pub(crate) fn finish<T, E>(
         if raw.status.is_success() { ok(&view).map(Ok) } else { err(&view).map(Err) }
     };
     match decoded {
-        Ok(Ok(body)) => Ok(Response { status: raw.status, headers: raw.headers, body, meta: raw.meta }),
+        Ok(Ok(body)) => Ok(Response::new(raw.status, raw.headers, body, raw.meta)),
         Ok(Err(body)) => {
             let status: StatusCode = raw.status;
             Err(Error::Api { status, headers: raw.headers, body, context: context(op, raw.meta, true) })

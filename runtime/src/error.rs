@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
+use crate::deprecation::Deprecation;
 use crate::redact::RedactedHeaders;
 use crate::token::TokenError;
 
@@ -104,6 +105,9 @@ pub enum Error<E> {
     CircuitOpen { host: String, context: ErrorContext },
     /// The server asked to wait longer than the retry policy's cap before retrying.
     RetryAfterTooLong { status: StatusCode, wait: Duration, cap: Duration, context: ErrorContext },
+    /// The response said the operation is deprecated or will be sunset, and an
+    /// [`Interceptor::on_deprecation`](crate::Interceptor::on_deprecation) refused it with `reason`.
+    Deprecated { status: StatusCode, deprecation: Box<Deprecation>, reason: String, context: ErrorContext },
 }
 
 impl<E> Error<E> {
@@ -121,7 +125,8 @@ impl<E> Error<E> {
             | Error::Token { context, .. }
             | Error::BudgetExhausted { context, .. }
             | Error::CircuitOpen { context, .. }
-            | Error::RetryAfterTooLong { context, .. } => context,
+            | Error::RetryAfterTooLong { context, .. }
+            | Error::Deprecated { context, .. } => context,
         }
     }
 
@@ -132,7 +137,8 @@ impl<E> Error<E> {
             | Error::UnexpectedStatus { status, .. }
             | Error::Decode { status, .. }
             | Error::ResponseTooLarge { status, .. }
-            | Error::RetryAfterTooLong { status, .. } => Some(*status),
+            | Error::RetryAfterTooLong { status, .. }
+            | Error::Deprecated { status, .. } => Some(*status),
             Error::BudgetExhausted { status, .. } => *status,
             _ => None,
         }
@@ -192,6 +198,9 @@ impl<E> Error<E> {
             Error::CircuitOpen { host, context } => Error::CircuitOpen { host, context },
             Error::RetryAfterTooLong { status, wait, cap, context } => {
                 Error::RetryAfterTooLong { status, wait, cap, context }
+            }
+            Error::Deprecated { status, deprecation, reason, context } => {
+                Error::Deprecated { status, deprecation, reason, context }
             }
         }
     }
@@ -265,6 +274,13 @@ impl<E: fmt::Debug> fmt::Debug for Error<E> {
                 .field("cap", cap)
                 .field("context", context)
                 .finish(),
+            Error::Deprecated { status, deprecation, reason, context } => f
+                .debug_struct("Deprecated")
+                .field("status", status)
+                .field("deprecation", deprecation)
+                .field("reason", reason)
+                .field("context", context)
+                .finish(),
         }
     }
 }
@@ -315,6 +331,9 @@ impl<E> fmt::Display for Error<E> {
                 wait.as_secs_f64(),
                 cap.as_secs_f64()
             )?,
+            Error::Deprecated { status, deprecation, reason, .. } => {
+                write!(f, "`{op}` status {status} refused as deprecated ({deprecation}): {reason}")?;
+            }
         }
         write!(f, " after {} attempt{}", context.0.attempts, if context.0.attempts == 1 { "" } else { "s" })?;
         write!(f, " (correlation id `{}`", context.0.correlation_id)?;

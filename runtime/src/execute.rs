@@ -15,6 +15,8 @@ use crate::breaker::is_failure_status;
 use crate::challenge::token_rejected;
 use crate::client::Inner;
 use crate::correlation;
+use crate::deprecation::Deprecation;
+use crate::error::Error;
 use crate::failure::{Failed, Failure, context};
 use crate::idempotency::may_resend;
 use crate::interceptor::AttemptInfo;
@@ -63,6 +65,10 @@ pub(crate) async fn execute(
         .unwrap_or_else(|| inner.ids.trace_id());
     let result = attempts(inner, &prepared, policy, deadline, trace_id, &mut state).instrument(span.clone()).await;
     span.record("gusset.attempts", state.attempts);
+    let refused = match &result {
+        Ok(last) => span.in_scope(|| deprecation(inner, &prepared, last)),
+        Err(_) => None,
+    };
     let PreparedRequest { idempotency_key, correlation_id, .. } = prepared;
     let meta = CallMeta {
         correlation_id,
@@ -70,16 +76,46 @@ pub(crate) async fn execute(
         idempotency_key,
         attempts: state.attempts,
     };
-    match result {
-        Ok(Final { status, headers, body }) => {
+    match (result, refused) {
+        (Ok(Final { status, .. }), Some((deprecation, reason))) => {
+            span.record("http.response.status_code", status.as_u16());
+            Err(Error::Deprecated { status, deprecation, reason, context: context(op.id, meta, true) })
+        }
+        (Ok(Final { status, headers, body }), None) => {
             span.record("http.response.status_code", status.as_u16());
             Ok(RawParts { status, headers, body, meta })
         }
-        Err(failed) => {
+        (Err(failed), _) => {
             tracing::debug!(parent: &span, error = ?failed, "call failed");
             Err(failed.into_error(context(op.id, meta, state.reached), &inner.resilience.host))
         }
     }
+}
+
+/// Reports what the final response says of the operation's deprecation: a `tracing` warning the
+/// first time for this operation on this client, every interceptor every time. The first
+/// interceptor that refuses it gives the deprecation and its reason.
+fn deprecation(inner: &Inner, prepared: &PreparedRequest, last: &Final) -> Option<(Box<Deprecation>, String)> {
+    let deprecation = Deprecation::from_headers(&last.headers)?;
+    let op = prepared.operation.id;
+    let first = inner.deprecations_reported.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(op);
+    if first {
+        let date = |at: Option<std::time::SystemTime>| at.map(httpdate::fmt_http_date);
+        tracing::warn!(
+            "gusset.operation_id" = op,
+            deprecated = deprecation.deprecated,
+            since = date(deprecation.since),
+            sunset = date(deprecation.sunset),
+            links = ?deprecation.deprecation_links,
+            sunset_links = ?deprecation.sunset_links,
+            "`{op}` is deprecated by the server: {deprecation}"
+        );
+    }
+    inner
+        .interceptors
+        .iter()
+        .find_map(|i| i.on_deprecation(prepared, &deprecation).err())
+        .map(|reason| (Box::new(deprecation), reason))
 }
 
 /// Whether a final status shows the server coping (so the budget is replenished).

@@ -3,6 +3,7 @@
 
 use http::{HeaderMap, StatusCode};
 
+use crate::deprecation::Deprecation;
 use crate::prepared::PreparedRequest;
 
 /// Which attempt of a call is running.
@@ -38,5 +39,26 @@ pub trait Interceptor: Send + Sync + 'static {
     /// After each response arrives, before its body is read and before any retry decision.
     fn after_response(&self, request: &PreparedRequest, attempt: AttemptInfo, status: StatusCode, headers: &HeaderMap) {
         let _ = (request, attempt, status, headers);
+    }
+
+    /// When a call's final response says its operation is deprecated or will be sunset (see
+    /// [`Deprecation`]): on every such response, where the client's own `tracing` warning comes
+    /// once per operation. Count it, or return `Err(reason)` to fail the call with
+    /// [`Error::Deprecated`](crate::Error::Deprecated) (in tests or CI, say).
+    ///
+    /// ```
+    /// use gusset::{Deprecation, Interceptor, PreparedRequest};
+    ///
+    /// #[derive(Debug)]
+    /// struct NoDeprecatedCalls;
+    /// impl Interceptor for NoDeprecatedCalls {
+    ///     fn on_deprecation(&self, request: &PreparedRequest, deprecation: &Deprecation) -> Result<(), String> {
+    ///         Err(format!("`{}` is {deprecation}", request.operation_id()))
+    ///     }
+    /// }
+    /// ```
+    fn on_deprecation(&self, request: &PreparedRequest, deprecation: &Deprecation) -> Result<(), String> {
+        let _ = (request, deprecation);
+        Ok(())
     }
 }

@@ -99,6 +99,7 @@ mod budget; // the retry budget
 mod challenge; // `WWW-Authenticate`: was the token rejected?
 pub mod clock; // time, replaceable in tests
 pub mod correlation; // ambient ids, `traceparent`
+mod deprecation; // `Deprecation`, `Sunset` and their `Link`s
 mod ids; // the random source of a client
 mod multipart; // `multipart/form-data` bodies
 mod params; // parameter styles and serialisation
@@ -186,6 +187,7 @@ pub use builder::ClientBuilder;
 pub use bytes::Bytes;
 pub use call::{Call, CallFuture};
 pub use client::Client;
+pub use deprecation::Deprecation;
 pub use error::{BuildError, Error, ErrorContext, TimeoutKind};
 pub use idempotency::IdempotencyConfig;
 pub use interceptor::{AttemptInfo, Interceptor};

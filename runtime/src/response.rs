@@ -6,6 +6,7 @@ use std::ops::Deref;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
+use crate::deprecation::Deprecation;
 use crate::redact::RedactedHeaders;
 
 /// What the runtime learnt about a call besides its body; shared by responses and errors.
@@ -35,9 +36,20 @@ pub struct Response<T> {
     pub(crate) headers: HeaderMap,
     pub(crate) body: T,
     pub(crate) meta: CallMeta,
+    pub(crate) deprecation: Option<Deprecation>,
 }
 
 impl<T> Response<T> {
+    pub(crate) fn new(status: StatusCode, headers: HeaderMap, body: T, meta: CallMeta) -> Self {
+        let deprecation = Deprecation::from_headers(&headers);
+        Response { status, headers, body, meta, deprecation }
+    }
+
+    /// What the server said about the deprecation of this operation (the `Deprecation` and
+    /// `Sunset` headers and their `Link` relations), if anything.
+    pub fn deprecation(&self) -> Option<&Deprecation> {
+        self.deprecation.as_ref()
+    }
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -72,7 +84,13 @@ impl<T> Response<T> {
     }
     /// Changes the body, keeping everything else.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
-        Response { status: self.status, headers: self.headers, body: f(self.body), meta: self.meta }
+        Response {
+            status: self.status,
+            headers: self.headers,
+            body: f(self.body),
+            meta: self.meta,
+            deprecation: self.deprecation,
+        }
     }
 }
 
@@ -93,6 +111,7 @@ impl<T: fmt::Debug> fmt::Debug for Response<T> {
             .field("server_request_id", &self.meta.server_request_id)
             .field("idempotency_key", &self.meta.idempotency_key)
             .field("attempts", &self.meta.attempts)
+            .field("deprecation", &self.deprecation)
             .finish()
     }
 }

@@ -137,6 +137,7 @@ impl Client {
     /// Lists pets, with every parameter style
     ///
     /// `GET /pets`
+    #[allow(deprecated)]
     pub fn list_pets(
         &self,
         tags: &Vec<String>,
@@ -213,8 +214,17 @@ impl Client {
         rt::call(&self.inner, request, rt::decode_json, rt::decode_value)
     }
 
+    /// Uploads a photo. This operation is deprecated in favour of `/photos`. It keeps working until the sunset.
+    ///
     /// `PUT /pets/{pet-id}/photo`
-    #[deprecated]
+    ///
+    /// **Deprecated** until 2030-06-30, when it is to be removed.
+    ///
+    /// **Deprecated parameter** `pet_id`: Deprecated in the API document.
+    #[deprecated(
+        note = "This operation is deprecated in favour of `/photos`. Deprecated until 2030-06-30, when it is to be removed."
+    )]
+    #[allow(deprecated)]
     pub fn upload_photo(
         &self,
         pet_id: i64,
@@ -246,11 +256,14 @@ impl ::gusset::__private::GeneratedClient for Client {
 }
 
 /// Optional parameters of [`Client::list_pets`].
+#[allow(deprecated)]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPetsParams {
     pub filter: Option<PetFilter>,
     pub ids: Option<Vec<i64>>,
     pub x_trace: Option<String>,
+    /// Deprecated; the server ignores it.
+    #[deprecated(note = "Deprecated; the server ignores it.")]
     pub session: Option<String>,
     pub r#type: Option<ListPetsType>,
 }
@@ -564,10 +577,11 @@ pub struct Everything {
     pub map: Option<::std::collections::BTreeMap<String, Level>>,
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub nullable_name: Option<String>,
-    #[deprecated]
+    /// Deprecated: read `name` instead.
+    #[deprecated(note = "Deprecated: read `name` instead.")]
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub old: Option<String>,
-    #[deprecated]
+    #[deprecated(note = "Deprecated in the API document.")]
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub old_status: Option<EverythingOldStatus>,
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
@@ -776,7 +790,7 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for EverythingInlineDeepD
     }
 }
 
-#[deprecated]
+#[deprecated(note = "Deprecated in the API document.")]
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EverythingOldStatus {
@@ -1092,11 +1106,11 @@ pub struct NewPet {
     pub foo_bar2: Option<String>,
 }
 
-#[deprecated]
+#[deprecated(note = "Deprecated in the API document.")]
 #[allow(deprecated)]
 pub type OldAlias = Vec<OldThing>;
 
-#[deprecated]
+#[deprecated(note = "Deprecated in the API document.")]
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OldMode {
@@ -1160,7 +1174,8 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for OldMode {
     }
 }
 
-#[deprecated]
+/// **Deprecated** since 2020-02-26; to be removed on 2021-02-21.
+#[deprecated(note = "Deprecated since 2020-02-26; to be removed on 2021-02-21.")]
 #[allow(deprecated)]
 #[derive(Debug, Clone, PartialEq, Default, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]

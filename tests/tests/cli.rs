@@ -307,3 +307,124 @@ fn the_generated_crate_example_is_up_to_date() {
         stderr(&output)
     );
 }
+
+fn diff_fixture(name: &str) -> PathBuf {
+    fixture("diff").join(name)
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn diff_prints_the_verdict_and_exits_3_when_it_reaches_fail_on() {
+    let run = |old: &str, new: &str, extra: &[&str]| {
+        cargo_gusset().arg("diff").arg(diff_fixture(old)).arg(diff_fixture(new)).args(extra).output().unwrap()
+    };
+    let major = run("pets-v1.yaml", "pets-v2.yaml", &[]);
+    assert_eq!(major.status.code(), Some(0), "{}", stderr(&major));
+    let text = stdout(&major);
+    assert!(text.contains("major wire operation-removed: operation `DELETE /pets/{petId}` removed"), "{text}");
+    assert!(text.lines().last().unwrap().starts_with("verdict: major ("), "{text}");
+    assert_eq!(run("pets-v1.yaml", "pets-v2.yaml", &["--fail-on", "major"]).status.code(), Some(3));
+    assert_eq!(run("additions-v1.yaml", "additions-v2.yaml", &["--fail-on", "major"]).status.code(), Some(0));
+    assert_eq!(run("additions-v1.yaml", "additions-v2.yaml", &["--fail-on", "minor"]).status.code(), Some(3));
+    assert_eq!(run("docs-v1.yaml", "docs-v2.yaml", &["--fail-on", "minor"]).status.code(), Some(0));
+    assert_eq!(run("docs-v1.yaml", "docs-v2.yaml", &["--fail-on", "patch"]).status.code(), Some(3));
+    let same = run("docs-v1.yaml", "docs-v1.yaml", &[]);
+    assert_eq!(stdout(&same), "verdict: patch (no changes)\n");
+    assert_eq!(run("docs-v1.yaml", "docs-v2.yaml", &["--fail-on", "huge"]).status.code(), Some(2));
+
+    let json = run("additions-v1.yaml", "additions-v2.yaml", &["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["verdict"], "minor");
+    assert_eq!(json["changes"].as_array().unwrap().len(), 3);
+
+    let markdown = run("pets-v1.yaml", "pets-v2.yaml", &["--format", "markdown", "--title", "2.0.0"]);
+    let markdown = stdout(&markdown);
+    assert!(markdown.starts_with("## 2.0.0\n\nA **major** release:"), "{markdown}");
+    assert!(markdown.contains("### Migration\n\n- `Client::create_pet` changed its signature."), "{markdown}");
+}
+
+#[test]
+fn diff_reads_committed_versions_through_git_and_says_why_it_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let output = StdCommand::new("git").args(args).current_dir(dir.path()).output().unwrap();
+        assert!(output.status.success(), "git {args:?}: {}", stderr(&output));
+    };
+    git(&["init", "--quiet"]);
+    std::fs::copy(diff_fixture("pets-v1.yaml"), dir.path().join("api.yaml")).unwrap();
+    git(&["add", "api.yaml"]);
+    git(&["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "v1"]);
+    std::fs::copy(diff_fixture("pets-v2.yaml"), dir.path().join("api.yaml")).unwrap();
+    let run = |old: &str| cargo_gusset().args(["diff", old, "api.yaml"]).current_dir(dir.path()).output().unwrap();
+
+    let committed = run("git:HEAD:api.yaml");
+    assert_eq!(committed.status.code(), Some(0), "{}", stderr(&committed));
+    assert!(stdout(&committed).contains("`Client::get_pet` renamed to `Client::fetch_pet`"), "{}", stdout(&committed));
+
+    let no_rev = run("git:no-such-rev:api.yaml");
+    assert_eq!(no_rev.status.code(), Some(1));
+    assert!(
+        stderr(&no_rev)
+            .starts_with("error: cannot read `git:no-such-rev:api.yaml`: `git show no-such-rev:api.yaml` failed:"),
+        "{}",
+        stderr(&no_rev)
+    );
+    let malformed = run("git:HEAD");
+    assert_eq!(malformed.status.code(), Some(1));
+    assert!(stderr(&malformed).contains("`git:HEAD` is not `git:<rev>:<path>`"), "{}", stderr(&malformed));
+    let missing = run("nowhere.yaml");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("cannot read `nowhere.yaml`"), "{}", stderr(&missing));
+    let no_git = cargo_gusset()
+        .args(["diff", "git:HEAD:api.yaml", "api.yaml"])
+        .current_dir(dir.path())
+        .env("PATH", dir.path().join("empty"))
+        .output()
+        .unwrap();
+    assert_eq!(no_git.status.code(), Some(1));
+    assert!(stderr(&no_git).contains("`git` is not installed or not on PATH"), "{}", stderr(&no_git));
+}
+
+#[test]
+fn generate_bump_versions_the_crate_by_the_verdict_and_keeps_a_changelog() {
+    let dir = tempfile::tempdir().unwrap();
+    let document = dir.path().join("pets.yaml");
+    let generate = || {
+        cargo_gusset()
+            .args(["generate", "pets.yaml", "--out", "client", "--version", "1.4.2", "--bump"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let manifest = || std::fs::read_to_string(dir.path().join("client/Cargo.toml")).unwrap();
+    std::fs::copy(diff_fixture("additions-v1.yaml"), &document).unwrap();
+    let first = generate();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(manifest().contains("version = \"1.4.2\""));
+    assert!(!dir.path().join("client/CHANGELOG.md").exists());
+    assert_eq!(std::fs::read(dir.path().join("client/gusset/pets.yaml")).unwrap(), std::fs::read(&document).unwrap());
+
+    std::fs::copy(diff_fixture("additions-v2.yaml"), &document).unwrap();
+    let minor = generate();
+    assert_eq!(minor.status.code(), Some(0), "{}", stderr(&minor));
+    assert!(stderr(&minor).contains("Bumping `pets-client` 1.4.2 -> 1.5.0: a minor change"), "{}", stderr(&minor));
+    assert!(manifest().contains("version = \"1.5.0\""));
+    let changelog = std::fs::read_to_string(dir.path().join("client/CHANGELOG.md")).unwrap();
+    assert!(changelog.starts_with("# Changelog\n\n## 1.5.0\n\nA **minor** release:"), "{changelog}");
+
+    // The same document again changes nothing.
+    let again = generate();
+    assert!(stderr(&again).contains("up to date"), "{}", stderr(&again));
+
+    std::fs::copy(diff_fixture("additions-v1.yaml"), &document).unwrap();
+    let major = generate();
+    assert_eq!(major.status.code(), Some(0), "{}", stderr(&major));
+    assert!(manifest().contains("version = \"2.0.0\""));
+    let changelog = std::fs::read_to_string(dir.path().join("client/CHANGELOG.md")).unwrap();
+    let versions: Vec<&str> = changelog.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(versions, ["## 2.0.0", "## 1.5.0"], "{changelog}");
+    assert!(changelog.contains("`Client::count_things` removed"), "{changelog}");
+}

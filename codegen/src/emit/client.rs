@@ -174,7 +174,7 @@ pub(super) fn method_const(method: Method) -> TokenStream {
 
 fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream {
     let docs = doc_attrs(&op.docs);
-    let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+    let deprecated = op.deprecated.as_ref().map(|note| quote!(#[deprecated(note = #note)]));
     let name = ident(&op.method_name);
     let id = &op.id;
     let path = &op.path;
@@ -229,7 +229,10 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
         }
     }
     let allow = Deprecated::allow(
-        op.params.iter().chain(op.optional.iter().flat_map(|o| &o.params)).any(|p| deprecated_types.mentioned(&p.ty))
+        op.params
+            .iter()
+            .chain(op.optional.iter().flat_map(|o| &o.params))
+            .any(|p| p.deprecated.is_some() || deprecated_types.mentioned(&p.ty))
             || op.body.as_ref().is_some_and(|b| deprecated_types.mentioned(&b.ty))
             || deprecated_types.mentioned(&op.success.ty)
             || deprecated_types.mentioned(&op.error.ty)
@@ -274,12 +277,15 @@ pub(super) fn emit_params_struct(op: &Operation, deprecated_types: &Deprecated<'
         let docs = doc_attrs(&p.docs);
         let field = ident(&p.name);
         let ty = type_tokens(&p.ty.clone().option());
+        let deprecated = p.deprecated.as_ref().map(|note| quote!(#[deprecated(note = #note)]));
         quote! {
             #docs
+            #deprecated
             pub #field: #ty,
         }
     });
-    let allow = Deprecated::allow(optional.params.iter().any(|p| deprecated_types.mentioned(&p.ty)));
+    let allow =
+        Deprecated::allow(optional.params.iter().any(|p| p.deprecated.is_some() || deprecated_types.mentioned(&p.ty)));
     Some(quote! {
         #[doc = #doc]
         #allow

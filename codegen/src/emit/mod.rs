@@ -53,7 +53,7 @@ pub(crate) struct Deprecated<'a>(BTreeSet<&'a str>);
 
 impl<'a> Deprecated<'a> {
     fn of(api: &'a Api) -> Self {
-        Deprecated(api.types.iter().filter(|t| t.deprecated).map(|t| t.name.as_str()).collect())
+        Deprecated(api.types.iter().filter(|t| t.deprecated.is_some()).map(|t| t.name.as_str()).collect())
     }
 
     /// Whether `ty` names a deprecated type anywhere inside it.
@@ -69,10 +69,10 @@ impl<'a> Deprecated<'a> {
 
     /// `#[allow(deprecated)]` when the items emitted for `def` use something deprecated.
     pub(crate) fn allow_for(&self, def: &TypeDef) -> Option<TokenStream> {
-        let uses = def.deprecated
+        let uses = def.deprecated.is_some()
             || match &def.kind {
                 TypeKind::Struct(s) => {
-                    s.fields.iter().any(|f| f.deprecated || self.mentioned(&f.ty))
+                    s.fields.iter().any(|f| f.deprecated.is_some() || self.mentioned(&f.ty))
                         || s.additional.as_ref().is_some_and(|(_, ty)| self.mentioned(ty))
                 }
                 TypeKind::Enum(_) => false,

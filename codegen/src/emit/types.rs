@@ -20,7 +20,7 @@ fn serde_derives(directions: Directions) -> (Vec<TokenStream>, TokenStream) {
 pub(super) fn emit_type(def: &TypeDef, deprecated_types: &Deprecated<'_>) -> TokenStream {
     let docs = doc_attrs(&def.docs);
     let allow = deprecated_types.allow_for(def);
-    let deprecated = def.deprecated.then(|| quote!(#[deprecated]));
+    let deprecated = def.deprecated.as_ref().map(|note| quote!(#[deprecated(note = #note)]));
     let name = ident(&def.name);
     let definition = emit_definition(def, &name, docs, deprecated, allow);
     if !def.explicit_auto_traits {
@@ -121,7 +121,7 @@ fn emit_struct(
         let rename = (serializes && f.name != f.wire).then(|| quote!(#[serde(rename = #wire)]));
         let skip = (serializes && f.skip_if_none)
             .then(|| quote!(#[serde(skip_serializing_if = "::core::option::Option::is_none")]));
-        let deprecated = f.deprecated.then(|| quote!(#[deprecated]));
+        let deprecated = f.deprecated.as_ref().map(|note| quote!(#[deprecated(note = #note)]));
         quote! {
             #docs
             #deprecated

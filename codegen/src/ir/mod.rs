@@ -45,7 +45,8 @@ pub(crate) struct Docs {
 pub(crate) struct TypeDef {
     pub(crate) name: String,
     pub(crate) docs: Docs,
-    pub(crate) deprecated: bool,
+    /// The `#[deprecated]` note, when the document deprecates the schema.
+    pub(crate) deprecated: Option<String>,
     pub(crate) kind: TypeKind,
     /// Which serde traits the type implements.
     pub(crate) serde: Directions,
@@ -78,13 +79,13 @@ impl TypeDef {
                 ty: ty.clone(),
                 skip_if_none: false,
                 docs: Docs::default(),
-                deprecated: false,
+                deprecated: None,
             })
             .collect();
         TypeDef {
             name: name.into(),
             docs: Docs::default(),
-            deprecated: false,
+            deprecated: None,
             kind: TypeKind::Struct(Struct { fields, additional: None, default: false }),
             serde: Directions::BOTH,
             explicit_auto_traits: false,
@@ -127,7 +128,8 @@ pub(crate) struct Field {
     /// Absent when `None` (optional fields) rather than `null`.
     pub(crate) skip_if_none: bool,
     pub(crate) docs: Docs,
-    pub(crate) deprecated: bool,
+    /// The `#[deprecated]` note, when the document deprecates the property.
+    pub(crate) deprecated: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -243,7 +245,8 @@ pub(crate) struct Operation {
     /// The path template as written in the document.
     pub(crate) path: String,
     pub(crate) docs: Docs,
-    pub(crate) deprecated: bool,
+    /// The `#[deprecated]` note, when the document deprecates the operation.
+    pub(crate) deprecated: Option<String>,
     /// Positional parameters in order: path parameters in template order,
     /// then required query, header and cookie parameters.
     pub(crate) params: Vec<Param>,
@@ -301,6 +304,9 @@ pub(crate) struct Param {
     pub(crate) style: Style,
     pub(crate) explode: bool,
     pub(crate) docs: Docs,
+    /// The `#[deprecated]` note, when the document deprecates the parameter (on the field of a
+    /// params struct; a positional parameter says it in the method's docs).
+    pub(crate) deprecated: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 
 mod accept;
 mod content;
+mod deprecation;
 mod direction;
 mod docs;
 mod object;

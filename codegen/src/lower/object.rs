@@ -50,11 +50,11 @@ pub(crate) fn lower_struct<'a>(
                         d.default.as_ref().map(|v| format!("Defaults to {}.", super::code_line(&v.to_string())));
                     (
                         docs(&[d.title.as_deref(), d.description.as_deref(), default.as_deref()]),
-                        d.deprecated,
+                        super::deprecation::note(d.deprecated, d.description.as_deref(), &d.extensions),
                         d.read_only || d.write_only,
                     )
                 }
-                None => (Default::default(), false, false),
+                None => (Default::default(), None, false),
             };
             let is_required = required.contains(&wire) && !read_or_write_only;
             let (ty, skip_if_none) = if is_required { (ty, false) } else { (ty.option(), true) };
@@ -63,8 +63,8 @@ pub(crate) fn lower_struct<'a>(
                 wire: wire.clone(),
                 ty,
                 skip_if_none,
-                docs: data_docs,
-                deprecated,
+                docs: super::deprecation::with_dates(data_docs, deprecated.as_ref()),
+                deprecated: deprecated.map(|d| d.note),
             });
         }
     }
@@ -99,7 +99,7 @@ pub(crate) fn lower_struct<'a>(
             ty,
             skip_if_none: false,
             docs: docs(&[Some("Required by the document, which does not describe it further.")]),
-            deprecated: false,
+            deprecated: None,
         });
     }
     for field in &mut fields {

@@ -185,6 +185,15 @@ fn lower_operation<'a>(
             format!("`body` is a `multipart/form-data` form with the parts {}.", parts.join(", "))
         });
     }
+    let deprecated = super::deprecation::note(op.deprecated, op.description.as_deref(), &op.extensions);
+    let mut docs = super::deprecation::with_dates(docs, deprecated.as_ref());
+    for p in params.positional.iter().filter(|p| p.deprecated.is_some()) {
+        if !docs.lines.is_empty() {
+            docs.lines.push(String::new());
+        }
+        let note = p.deprecated.as_deref().unwrap_or_default();
+        docs.lines.push(format!("**Deprecated parameter** `{}`: {note}", p.name));
+    }
     let declared_idempotent = op.extensions.get("x-idempotent").and_then(|v| v.as_bool()).unwrap_or(false);
     Operation {
         id: op.operation_id.clone().unwrap_or_else(|| at.method_name.clone()),
@@ -192,7 +201,7 @@ fn lower_operation<'a>(
         method: at.method,
         path: at.path.to_string(),
         docs,
-        deprecated: op.deprecated,
+        deprecated: deprecated.map(|d| d.note),
         params: params.positional,
         optional: params.optional,
         body,

@@ -98,6 +98,12 @@ pub(super) fn lower_params<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>, version_header: O
             style,
             explode,
             docs: docs(&[data.description.as_deref()]),
+            deprecated: super::deprecation::note(
+                data.deprecated.unwrap_or(false),
+                data.description.as_deref(),
+                &data.extensions,
+            )
+            .map(|d| d.note),
         };
         if location == Location::Path {
             path_params.push(lowered);
@@ -122,6 +128,7 @@ pub(super) fn lower_params<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>, version_header: O
                 style: Style::Simple,
                 explode: false,
                 docs: Default::default(),
+                deprecated: None,
             });
         }
     }

@@ -278,7 +278,7 @@ mod tests {
             TypeDef {
                 name: "A".into(),
                 docs: Docs::default(),
-                deprecated: false,
+                deprecated: None,
                 kind: TypeKind::Alias(TypeRef::Named("B".into())),
                 serde: Directions::BOTH,
                 explicit_auto_traits: false,
@@ -286,7 +286,7 @@ mod tests {
             TypeDef {
                 name: "B".into(),
                 docs: Docs::default(),
-                deprecated: false,
+                deprecated: None,
                 kind: TypeKind::Alias(TypeRef::Named("A".into())),
                 serde: Directions::BOTH,
                 explicit_auto_traits: false,
@@ -300,7 +300,7 @@ mod tests {
         TypeDef {
             name: name.into(),
             docs: Docs::default(),
-            deprecated: false,
+            deprecated: None,
             kind: TypeKind::Alias(ty),
             serde: Directions::BOTH,
             explicit_auto_traits: false,

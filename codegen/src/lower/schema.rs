@@ -78,7 +78,9 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
 /// as its schema says.
 fn insert(cx: &mut Cx<'_>, name: String, data: Option<&SchemaData>, kind: TypeKind, pointer: &str) {
     let docs = data.map(|d| docs(&[d.title.as_deref(), d.description.as_deref()])).unwrap_or_default();
-    let deprecated = data.is_some_and(|d| d.deprecated);
+    let deprecated = data.and_then(|d| super::deprecation::note(d.deprecated, d.description.as_deref(), &d.extensions));
+    let docs = super::deprecation::with_dates(docs, deprecated.as_ref());
+    let deprecated = deprecated.map(|d| d.note);
     cx.type_pointers.insert(name.clone(), pointer.to_owned());
     cx.type_at.entry(pointer.to_owned()).or_insert_with(|| name.clone());
     cx.types.insert(

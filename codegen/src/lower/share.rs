@@ -36,7 +36,7 @@ pub(super) fn share_identical(types: &mut [TypeDef], components: &BTreeSet<Strin
     // the choice does not depend on the order of the document.
     let mut order: Vec<usize> = (0..types.len()).filter(|&i| !matches!(types[i].kind, TypeKind::Alias(_))).collect();
     order.sort_by(|&a, &b| {
-        let key = |t: &TypeDef| (!components.contains(&t.name), t.deprecated, t.name.len(), t.name.clone());
+        let key = |t: &TypeDef| (!components.contains(&t.name), t.deprecated.is_some(), t.name.len(), t.name.clone());
         key(&types[a]).cmp(&key(&types[b]))
     });
     // Merging two types can make the types that hold them identical too, so
