@@ -19,7 +19,7 @@ pub(super) fn match_path(template: &str, path: &str) -> Option<Vec<(String, Stri
                         return None;
                     }
                     params.push((name.to_owned(), decode(g)));
-                } else if !segment_matches(w, g) {
+                } else if !segment_matches(w, g, &mut params) {
                     return None;
                 }
             }
@@ -28,12 +28,17 @@ pub(super) fn match_path(template: &str, path: &str) -> Option<Vec<(String, Stri
     }
 }
 
-/// A literal segment, or one with a parameter inside (`{id}.json`, `v{version}`).
-fn segment_matches(want: &str, got: &str) -> bool {
+/// A literal segment, or one with a parameter inside (`{id}.json`, `v{version}`), whose value
+/// joins `params`.
+fn segment_matches(want: &str, got: &str, params: &mut Vec<(String, String)>) -> bool {
     match (want.find('{'), want.find('}')) {
         (Some(open), Some(close)) if open < close => {
             let (prefix, suffix) = (&want[..open], &want[close + 1..]);
-            got.len() > prefix.len() + suffix.len() && got.starts_with(prefix) && got.ends_with(suffix)
+            let fits = got.len() > prefix.len() + suffix.len() && got.starts_with(prefix) && got.ends_with(suffix);
+            if fits {
+                params.push((want[open + 1..close].to_owned(), decode(&got[prefix.len()..got.len() - suffix.len()])));
+            }
+            fits
         }
         _ => decode(got) == decode(want),
     }
@@ -96,7 +101,7 @@ mod tests {
         assert_eq!(match_path("/orders/{id}", "/orders/o%201"), Some(vec![("id".into(), "o 1".into())]));
         assert_eq!(match_path("/orders/{id}", "/orders"), None);
         assert_eq!(match_path("/orders/{id}", "/orders/a/b"), None);
-        assert_eq!(match_path("/files/{name}.json", "/files/a.json"), Some(vec![]));
+        assert_eq!(match_path("/files/{name}.json", "/files/a.json"), Some(vec![("name".into(), "a".into())]));
         assert_eq!(match_path("/files/{name}.json", "/files/a.xml"), None);
     }
 }
