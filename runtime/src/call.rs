@@ -100,6 +100,12 @@ impl<'a, T, E> Call<'a, T, E> {
         (self.client, self.request, self.options, self.ok, self.err)
     }
 
+    /// The same call with its success body ignored (for a caller that streams it).
+    pub(crate) fn without_body(self) -> Call<'a, (), E> {
+        let Call { client, request, options, err, .. } = self;
+        Call { client, request, options, ok: crate::decode::decode_empty, err }
+    }
+
     /// The id of the operation it calls.
     pub(crate) fn operation(&self) -> &'static str {
         self.request.op.id

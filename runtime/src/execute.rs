@@ -61,7 +61,9 @@ pub(crate) async fn execute(
         .trace_id
         .or_else(|| correlation::trace_id_of(&prepared.correlation_id))
         .unwrap_or_else(|| inner.ids.trace_id());
-    let result = attempts(inner, &prepared, policy, deadline, trace_id, &mut state).instrument(span.clone()).await;
+    let result = attempts(inner, &prepared, policy, (deadline, options.stream), trace_id, &mut state)
+        .instrument(span.clone())
+        .await;
     span.record("gusset.attempts", state.attempts);
     let PreparedRequest { idempotency_key, correlation_id, .. } = prepared;
     let meta = CallMeta {
@@ -71,9 +73,9 @@ pub(crate) async fn execute(
         attempts: state.attempts,
     };
     match result {
-        Ok(Final { status, headers, body }) => {
+        Ok(Final { status, headers, body, stream }) => {
             span.record("http.response.status_code", status.as_u16());
-            Ok(RawParts { status, headers, body, meta })
+            Ok(RawParts { status, headers, body, meta, stream })
         }
         Err(failed) => {
             tracing::debug!(parent: &span, error = ?failed, "call failed");
@@ -91,7 +93,7 @@ async fn attempts(
     inner: &Inner,
     prepared: &PreparedRequest,
     policy: &RetryPolicy,
-    deadline: Option<Instant>,
+    (deadline, stream): (Option<Instant>, bool),
     trace_id: u128,
     state: &mut State,
 ) -> Result<Final, Failed> {
@@ -113,7 +115,7 @@ async fn attempts(
         );
         let mut used_provider = None;
         let mut head = None;
-        let plan = Plan { info, trace_id, stale, deadline };
+        let plan = Plan { info, trace_id, stale, deadline, stream };
         let outcome = attempt(inner, prepared, plan, &mut used_provider, &mut head).instrument(span.clone()).await;
         stale = None;
         // Whatever became of the body, a response head names the server's request id.
