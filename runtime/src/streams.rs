@@ -49,7 +49,7 @@ use http_body::Body as _;
 
 use crate::call::Call;
 use crate::clock::BoxFuture;
-use crate::decode::{DecodeError, Decoder, decode_empty, finish, rejection};
+use crate::decode::{DecodeError, Decoder, decode_empty, decode_text, finish, rejection};
 use crate::error::Error;
 use crate::execute::execute;
 use crate::failure::context;
@@ -120,6 +120,12 @@ impl<'a, T, E> EventsCall<'a, T, E> {
         Self { call: self.call.header(name, value), ..self }
     }
 
+    /// The same call, reading the whole stream as text under the client's buffered-body limit
+    /// (what a call by operation id with JSON arguments does).
+    pub fn into_buffered(self) -> Call<'a, String, E> {
+        self.call.with_ok(decode_text)
+    }
+
     /// Sends the call; the same as awaiting it.
     pub fn send(self) -> EventsFuture<'a, T, E> {
         self.into_future()
@@ -153,7 +159,7 @@ impl<'a, T, E> Call<'a, T, E> {
     /// decoded as usual. Retries and timeouts apply until the response head, as for
     /// [events](crate::EventsCall).
     pub fn bytes_stream(self) -> BytesFuture<'a, E> {
-        BytesFuture { opening: open(self.without_body(), None) }
+        BytesFuture { opening: open(self.with_ok(decode_empty), None) }
     }
 }
 

@@ -214,6 +214,8 @@ impl Client {
     }
 
     /// `PUT /pets/{pet-id}/photo`
+    ///
+    /// Awaiting the call buffers the body; `.bytes_stream().await` streams it in chunks instead.
     #[deprecated]
     pub fn upload_photo(
         &self,

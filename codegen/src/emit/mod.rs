@@ -9,6 +9,7 @@ mod client;
 mod dynamic;
 mod object;
 mod pagination;
+mod streaming;
 mod types;
 
 use std::collections::BTreeSet;

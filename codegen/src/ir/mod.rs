@@ -6,8 +6,10 @@
 //! leaks past `lower`.
 
 mod pagination;
+mod streaming;
 
 pub(crate) use pagination::{CursorFrom, Next, Pagination};
+pub(crate) use streaming::Streaming;
 
 /// A whole client.
 #[derive(Debug, Clone)]
@@ -259,6 +261,8 @@ pub(crate) struct Operation {
     pub(crate) accept: String,
     /// How the operation pages, when it is a listing that does.
     pub(crate) pagination: Option<Pagination>,
+    /// How a success response is streamed, when it is.
+    pub(crate) streaming: Option<Streaming>,
 }
 
 #[derive(Debug, Clone)]
