@@ -23,7 +23,7 @@ pub(crate) struct Final {
     pub(crate) headers: HeaderMap,
     pub(crate) body: bytes::Bytes,
     /// A success response left unread, when the plan asked for a stream (`body` is empty).
-    pub(crate) stream: Option<reqwest::Response>,
+    pub(crate) stream: Option<Box<reqwest::Response>>,
 }
 
 /// One attempt's result.
@@ -138,7 +138,12 @@ async fn exchange(
         }
         if plan.stream && status.is_success() {
             // Retries end here: once the caller reads the body, nothing is resent.
-            return Attempt::Response(Final { status, headers, body: bytes::Bytes::new(), stream: Some(response) });
+            return Attempt::Response(Final {
+                status,
+                headers,
+                body: bytes::Bytes::new(),
+                stream: Some(Box::new(response)),
+            });
         }
         let announced = response.content_length();
         match read_body(&mut response, inner.responses.max_bytes).await {

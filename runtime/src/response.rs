@@ -25,7 +25,7 @@ pub(crate) struct RawParts {
     pub(crate) body: Bytes,
     pub(crate) meta: CallMeta,
     /// A success response left unread for streaming (`body` is then empty).
-    pub(crate) stream: Option<reqwest::Response>,
+    pub(crate) stream: Option<Box<reqwest::Response>>,
 }
 
 /// A successful response: the decoded body plus status, headers and the call's ids.

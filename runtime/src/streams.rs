@@ -192,6 +192,14 @@ impl Head {
     }
 }
 
+/// A success response whose body is yet to be read.
+struct Opened {
+    body: Pin<Box<reqwest::Body>>,
+    head: Head,
+    /// The client's buffered-body limit.
+    limit: usize,
+}
+
 /// A call on its way to a streamed response: the same non-generic code for every operation.
 struct Opening<'a, E> {
     inner: BoxFuture<'a, Result<(RawParts, usize), Error<Infallible>>>,
@@ -217,7 +225,8 @@ fn open<'a, E>(call: Call<'a, (), E>, accept: Option<&'static HeaderValue>) -> O
 
 impl<E> Opening<'_, E> {
     /// The unread body, its head and the client's buffered-body limit; or the call's error.
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(Pin<Box<reqwest::Body>>, Head, usize), Error<E>>> {
+    #[allow(clippy::result_large_err)] // the call's error type; see `decode::finish`
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<Opened, Error<E>>> {
         let (mut raw, limit) = match self.inner.as_mut().poll(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e.widen())),
@@ -237,7 +246,7 @@ impl<E> Opening<'_, E> {
         };
         let RawParts { status, headers, meta, .. } = raw;
         let head = Head { operation, status, headers, meta };
-        Poll::Ready(Ok((Box::pin(reqwest::Body::from(response)), head, limit)))
+        Poll::Ready(Ok(Opened { body: Box::pin(reqwest::Body::from(*response)), head, limit }))
     }
 }
 
@@ -254,7 +263,7 @@ impl<T, E> Future for EventsFuture<'_, T, E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let (body, head, limit) = match this.opening.poll(cx) {
+        let Opened { body, head, limit } = match this.opening.poll(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             Poll::Ready(Ok(opened)) => opened,
@@ -298,10 +307,13 @@ impl<E> Future for BytesFuture<'_, E> {
     type Output = Result<ByteStream<E>, Error<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.get_mut()
-            .opening
-            .poll(cx)
-            .map(|opened| opened.map(|(body, head, _)| ByteStream { body, head, ended: false, error: PhantomData }))
+        match self.get_mut().opening.poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Ready(Ok(Opened { body, head, .. })) => {
+                Poll::Ready(Ok(ByteStream { body, head, ended: false, error: PhantomData }))
+            }
+        }
     }
 }
 
