@@ -6,10 +6,10 @@
 //!
 //! ```
 //! let mut parser = gusset::sse::Parser::new();
-//! assert!(parser.feed(b"event: delta\ndata: {\"text\"").is_empty());
+//! assert!(parser.feed(b"event: delta\ndata: {\"text\":\n").is_empty());
 //! let events = parser.feed(b": a comment\ndata: \"hi\"}\n\n");
 //! assert_eq!(events[0].event, "delta");
-//! assert_eq!(events[0].data, "{\"text\"\n\"hi\"}");
+//! assert_eq!(events[0].data, "{\"text\":\n\"hi\"}");
 //! ```
 //!
 //! The rules: a UTF-8 byte order mark at the very start is skipped; lines end in CR, LF or CRLF
