@@ -22,6 +22,8 @@ pub(crate) struct Final {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: bytes::Bytes,
+    /// A success response left unread, when the plan asked for a stream (`body` is empty).
+    pub(crate) stream: Option<Box<reqwest::Response>>,
 }
 
 /// One attempt's result.
@@ -52,6 +54,8 @@ pub(crate) struct Plan {
     pub(crate) stale: Option<u64>,
     /// The call's deadline, if it has one.
     pub(crate) deadline: Option<Instant>,
+    /// A success response's body is for the caller to stream: the attempt ends at its head.
+    pub(crate) stream: bool,
 }
 
 /// Sends one attempt under its timer and reads its response.
@@ -132,9 +136,18 @@ async fn exchange(
         for interceptor in &inner.interceptors {
             interceptor.after_response(prepared, info, status, &headers);
         }
+        if plan.stream && status.is_success() {
+            // Retries end here: once the caller reads the body, nothing is resent.
+            return Attempt::Response(Final {
+                status,
+                headers,
+                body: bytes::Bytes::new(),
+                stream: Some(Box::new(response)),
+            });
+        }
         let announced = response.content_length();
         match read_body(&mut response, inner.responses.max_bytes).await {
-            Body::Complete(body) => Attempt::Response(Final { status, headers, body }),
+            Body::Complete(body) => Attempt::Response(Final { status, headers, body, stream: None }),
             // Not retried: the next attempt would get the same oversized answer.
             Body::TooLarge => Attempt::fatal(Failed::TooLarge { status, limit: inner.responses.max_bytes }, true),
             // A truncated or reset body: the request reached the server, the response is lost.

@@ -100,6 +100,12 @@ impl<'a, T, E> Call<'a, T, E> {
         (self.client, self.request, self.options, self.ok, self.err)
     }
 
+    /// The same call with another success decoder (`decode_empty` for a caller that streams it).
+    pub(crate) fn with_ok<U>(self, ok: Decoder<U>) -> Call<'a, U, E> {
+        let Call { client, request, options, err, .. } = self;
+        Call { client, request, options, ok, err }
+    }
+
     /// The id of the operation it calls.
     pub(crate) fn operation(&self) -> &'static str {
         self.request.op.id

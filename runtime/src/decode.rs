@@ -118,7 +118,7 @@ pub fn decode_value(r: &RawResponse<'_>) -> Result<serde_json::Value, DecodeErro
 
 /// A decoder's rejection as a non-generic error.
 pub(crate) fn rejection(op: &'static str, raw: RawParts, e: DecodeError) -> Error<Infallible> {
-    let RawParts { status, headers, body, meta } = raw;
+    let RawParts { status, headers, body, meta, .. } = raw;
     let snippet = snippet(&body);
     let context = context(op, meta, true);
     if e.undocumented {
@@ -169,6 +169,7 @@ mod tests {
                 idempotency_key: None,
                 attempts: 2,
             },
+            stream: None,
         }
     }
 

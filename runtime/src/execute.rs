@@ -63,7 +63,9 @@ pub(crate) async fn execute(
         .trace_id
         .or_else(|| correlation::trace_id_of(&prepared.correlation_id))
         .unwrap_or_else(|| inner.ids.trace_id());
-    let result = attempts(inner, &prepared, policy, deadline, trace_id, &mut state).instrument(span.clone()).await;
+    let result = attempts(inner, &prepared, policy, (deadline, options.stream), trace_id, &mut state)
+        .instrument(span.clone())
+        .await;
     span.record("gusset.attempts", state.attempts);
     let refused = match &result {
         Ok(last) => span.in_scope(|| deprecation(inner, &prepared, last)),
@@ -81,9 +83,9 @@ pub(crate) async fn execute(
             span.record("http.response.status_code", status.as_u16());
             Err(Error::Deprecated { status, deprecation, reason, context: context(op.id, meta, true) })
         }
-        (Ok(Final { status, headers, body }), None) => {
+        (Ok(Final { status, headers, body, stream }), None) => {
             span.record("http.response.status_code", status.as_u16());
-            Ok(RawParts { status, headers, body, meta })
+            Ok(RawParts { status, headers, body, meta, stream })
         }
         (Err(failed), _) => {
             tracing::debug!(parent: &span, error = ?failed, "call failed");
@@ -127,7 +129,7 @@ async fn attempts(
     inner: &Inner,
     prepared: &PreparedRequest,
     policy: &RetryPolicy,
-    deadline: Option<Instant>,
+    (deadline, stream): (Option<Instant>, bool),
     trace_id: u128,
     state: &mut State,
 ) -> Result<Final, Failed> {
@@ -149,7 +151,7 @@ async fn attempts(
         );
         let mut used_provider = None;
         let mut head = None;
-        let plan = Plan { info, trace_id, stale, deadline };
+        let plan = Plan { info, trace_id, stale, deadline, stream };
         let outcome = attempt(inner, prepared, plan, &mut used_provider, &mut head).instrument(span.clone()).await;
         stale = None;
         // Whatever became of the body, a response head names the server's request id.

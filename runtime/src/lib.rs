@@ -104,6 +104,7 @@ mod ids; // the random source of a client
 mod multipart; // `multipart/form-data` bodies
 mod params; // parameter styles and serialisation
 mod retry; // the retry policy: decisions and backoff
+pub mod sse; // the `text/event-stream` parser
 mod text; // snippets and escaping of server text
 mod values; // `Date`, `DateTime`, `Base64`
 
@@ -165,6 +166,9 @@ mod call;
 // Listings as streams of pages and items.
 mod paginate;
 
+// Server-sent events and binary bodies as streams.
+mod streams;
+
 // Calls by operation id with JSON arguments, for clients generated with `dynamic_calls`.
 pub mod dynamic;
 
@@ -198,6 +202,7 @@ pub use prepared::PreparedRequest;
 pub use response::Response;
 pub use retry::{Jitter, RetryPolicy};
 pub use stored::{AttemptOutcome, StoredRequest};
+pub use streams::{ByteStream, BytesFuture, EventStream, EventsCall, EventsFuture};
 pub use token::{Token, TokenContext, TokenError, TokenProvider, TokenSource};
 /// UUIDs in generated types (`format: uuid`), so user code can build them
 /// without depending on `uuid` itself.

@@ -95,6 +95,8 @@ pub(crate) struct CallOptions {
     pub(crate) headers: Vec<(String, String)>,
     /// The trace of a listing whose pages this call fetches (see `paginate`).
     pub(crate) trace_id: Option<u128>,
+    /// A success response's body is left unread, for the caller to stream (see `streams`).
+    pub(crate) stream: bool,
 }
 
 impl fmt::Debug for CallOptions {

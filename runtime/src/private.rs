@@ -22,6 +22,7 @@
 //! | [`FormField`], [`FormEncoding`] (`Style(Style, explode)`, `Json`) | the `encoding` slice of `Request::form_with`, a `'static` literal: one entry per property the request body's `encoding` map names | new variants may be added |
 //! | [`call`] | `call(&self.client, request, ok, err)` is the body of every generated method; returns [`Call`](crate::Call) | stable |
 //! | [`paged`], [`Pagination`], [`Next`] (`Link`, `BodyLink`, `Cursor { param, from, has_more }`, `Offset { param, limit }`, `Page { param, first, size }`), [`CursorFrom`] (`Field`, `LastItem`) | a paginated operation's method wraps its call: `paged(call(..), &PAGINATION)` with a `static` literal; returns [`Paged`](crate::Paged) | new variants may be added; fields only with codegen |
+//! | [`events`], [`decode_event_json`], [`decode_event`], [`EventDecoder`] | a `text/event-stream` operation's method wraps its call: `events(call(.., decode_empty, err), decode_event_json)` (typed data) or `decode_event` (raw [`Event`](crate::sse::Event)s); returns [`EventsCall`](crate::EventsCall) | decoders may be added |
 //! | [`decode_json`], [`decode_empty`], [`decode_bytes`], [`decode_text`], [`decode_value`] | the `ok` and `err` decoders, as function pointers of type [`Decoder`] | decoders may be added |
 //! | [`Decoder`], [`RawResponse`], [`DecodeError`] | the decoder type; hand-written decoders (the project's own tests) name the other two | stable |
 //! | [`de`]: [`object`](de::object), [`FromObject`](de::FromObject), [`key`](de::key), [`field`](de::field), [`skip`](de::skip), [`extra`](de::extra), [`optional`](de::optional), [`required`](de::required), [`Key`](de::Key) | the `Deserialize` impls of generated structs (see `de.rs` for why not `#[derive]`) | only with codegen |
@@ -29,7 +30,7 @@
 //! | [`auto_traits!`](auto_traits) | `auto_traits!(Type: FieldType, ...)` after each type on a cycle of types too long for the compiler to derive its auto traits (see `auto_traits.rs`) | only with codegen |
 //! | [`serde`], [`serde_json`], [`http`], [`uuid`], [`bytes`] | the crates generated code names, so a user's crate needs only `gusset` | follow this crate's dependency versions |
 //!
-//! Generated code also names public items: `gusset::{Client, ClientBuilder, Call, Paged, Bytes, Uuid,
+//! Generated code also names public items: `gusset::{Client, ClientBuilder, Call, Paged, EventsCall, sse::Event, Bytes, Uuid,
 //! Date, DateTime, Base64, Multipart}`. Those are public API and change only with a major version.
 
 pub use bytes;
@@ -51,6 +52,7 @@ pub use crate::idempotency::Idempotency;
 pub use crate::paginate::{CursorFrom, Next, Pagination, paged};
 pub use crate::params::Style;
 pub use crate::request::Request;
+pub use crate::streams::{EventDecoder, decode_event, decode_event_json, events};
 
 /// What generated `Deserialize` impls call; see `de.rs`.
 pub mod de {

@@ -25,6 +25,8 @@ pub(crate) struct RawParts {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     pub(crate) meta: CallMeta,
+    /// A success response left unread for streaming (`body` is then empty).
+    pub(crate) stream: Option<Box<reqwest::Response>>,
 }
 
 /// A successful response: the decoded body plus status, headers and the call's ids.

@@ -294,7 +294,7 @@ async fn resend(inner: &Inner, prepared: &PreparedRequest, number: u32) -> Attem
         };
         let mut used_provider = None;
         let mut head = None;
-        let plan = Plan { info, trace_id, stale, deadline: None };
+        let plan = Plan { info, trace_id, stale, deadline: None, stream: false };
         let outcome = attempt(inner, prepared, plan, &mut used_provider, &mut head).await;
         let server_request_id = head.and_then(|h| h.server_request_id);
         let now = inner.time.clock.now();
@@ -308,7 +308,7 @@ async fn resend(inner: &Inner, prepared: &PreparedRequest, number: u32) -> Attem
             context(op.id, meta, reached)
         };
         match outcome {
-            Attempt::Response(Final { status, headers, body }) => {
+            Attempt::Response(Final { status, headers, body, .. }) => {
                 if let Some(permit) = permit {
                     permit.record(is_failure_status(status.as_u16()), now);
                 }

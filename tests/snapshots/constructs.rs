@@ -221,6 +221,8 @@ impl Client {
     /// **Deprecated** until 2030-06-30, when it is to be removed.
     ///
     /// **Deprecated parameter** `pet_id`: Deprecated in the API document.
+    ///
+    /// Awaiting the call buffers the body; `.bytes_stream().await` streams it in chunks instead.
     #[deprecated(
         note = "This operation is deprecated in favour of `/photos`. Deprecated until 2030-06-30, when it is to be removed."
     )]

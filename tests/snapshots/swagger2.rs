@@ -144,6 +144,8 @@ impl Client {
     }
 
     /// `GET /books/{bookId}/cover`
+    ///
+    /// Awaiting the call buffers the body; `.bytes_stream().await` streams it in chunks instead.
     pub fn get_cover(
         &self,
         book_id: &str,

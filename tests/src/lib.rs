@@ -94,6 +94,13 @@ pub mod snapshots {
         include!("../snapshots/pagination.rs");
     }
 
+    /// `tests/fixtures/streaming.yaml`: server-sent events with typed and untyped data, an
+    /// operation that answers JSON or a stream, and a binary download.
+    #[deny(warnings)]
+    pub mod streaming {
+        include!("../snapshots/streaming.rs");
+    }
+
     /// `tests/fixtures/wire.yaml`: `Accept` from the responses' media types,
     /// form bodies by the Encoding Object, multipart part types.
     #[deny(warnings)]

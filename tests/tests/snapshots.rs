@@ -22,6 +22,7 @@ const FIXTURES: &[&str] = &[
     "rustdoc",
     "recursive",
     "pagination",
+    "streaming",
 ];
 
 fn root() -> &'static Path {

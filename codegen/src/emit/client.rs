@@ -7,7 +7,8 @@ use quote::quote;
 
 use super::{Deprecated, doc_attrs, ident, type_tokens};
 use crate::ir::{
-    Api, BodyKind, Decode, FormEncoding, FormField, Location, Method, Operation, Param, SchemeKind, Style, TypeRef,
+    Api, BodyKind, Decode, FormEncoding, FormField, Location, Method, Operation, Param, SchemeKind, Streaming, Style,
+    TypeRef,
 };
 
 pub(super) fn emit_client(api: &Api, deprecated_types: &Deprecated<'_>) -> TokenStream {
@@ -173,14 +174,16 @@ pub(super) fn method_const(method: Method) -> TokenStream {
 }
 
 fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream {
-    let docs = doc_attrs(&op.docs);
+    let mut docs = op.docs.clone();
+    docs.lines.extend(super::streaming::doc_lines(op.streaming.as_ref()));
+    let docs = doc_attrs(&docs);
     let deprecated = op.deprecated.as_ref().map(|note| quote!(#[deprecated(note = #note)]));
     let name = ident(&op.method_name);
     let id = &op.id;
     let path = &op.path;
     let http_method = method_const(op.method);
     let idempotency = if op.idempotent { quote!(Always) } else { quote!(Default) };
-    let security = op.security.iter().map(|alt| quote!(&[#(#alt),*]));
+    let security: Vec<TokenStream> = op.security.iter().map(|alt| quote!(&[#(#alt),*])).collect();
     let accept = &op.accept;
 
     let mut args = Vec::new();
@@ -236,7 +239,8 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
             || op.body.as_ref().is_some_and(|b| deprecated_types.mentioned(&b.ty))
             || deprecated_types.mentioned(&op.success.ty)
             || deprecated_types.mentioned(&op.error.ty)
-            || op.pagination.as_ref().is_some_and(|p| deprecated_types.mentioned(&p.item)),
+            || op.pagination.as_ref().is_some_and(|p| deprecated_types.mentioned(&p.item))
+            || matches!(&op.streaming, Some(Streaming::Events { data: Some(ty), .. }) if deprecated_types.mentioned(ty)),
     );
     let too_many = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let ok = type_tokens(&op.success.ty);
@@ -245,7 +249,82 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
     let err_decoder = decoder(op.error.decode);
     let request_mut = (!setters.is_empty()).then(|| quote!(mut));
     let call = quote!(rt::call(&self.inner, request, #ok_decoder, #err_decoder));
-    let (returns, call) = super::pagination::wrap(op.pagination.as_ref(), &ok, &err, call);
+    let (returns, call, stream) = match &op.streaming {
+        Some(Streaming::Events { data, method_name: None }) => {
+            let (returns, call) = super::streaming::events(data.as_ref(), &err, &err_decoder);
+            (returns, call, None)
+        }
+        Some(Streaming::Events { data, method_name: Some(stream) }) => {
+            let (returns, call) = super::pagination::wrap(op.pagination.as_ref(), &ok, &err, call);
+            (returns, call, Some((stream, super::streaming::events(data.as_ref(), &err, &err_decoder))))
+        }
+        _ => {
+            let (returns, call) = super::pagination::wrap(op.pagination.as_ref(), &ok, &err, call);
+            (returns, call, None)
+        }
+    };
+    let method = |docs: &TokenStream, name: &proc_macro2::Ident, returns: &TokenStream, call: &TokenStream| {
+        method_tokens(MethodParts {
+            docs,
+            deprecated: &deprecated,
+            allow: &allow,
+            too_many: &too_many,
+            name,
+            args: &args,
+            returns,
+            operation: quote! {
+                static OPERATION: rt::Operation = rt::Operation {
+                    id: #id,
+                    method: rt::http::Method::#http_method,
+                    path: #path,
+                    idempotency: rt::Idempotency::#idempotency,
+                    security: &[#(#security),*],
+                };
+            },
+            accept,
+            request_mut: &request_mut,
+            setters: &setters,
+            call,
+        })
+    };
+    let main = method(&docs, &name, &returns, &call);
+    let Some((stream, (stream_returns, stream_call))) = stream else { return main };
+    let stream_docs = doc_attrs(&crate::ir::Docs { lines: super::streaming::stream_method_docs(&op.method_name) });
+    let second = method(&stream_docs, &ident(stream), &stream_returns, &stream_call);
+    quote!(#main #second)
+}
+
+/// The pieces of one generated method.
+struct MethodParts<'t> {
+    docs: &'t TokenStream,
+    deprecated: &'t Option<TokenStream>,
+    allow: &'t Option<TokenStream>,
+    too_many: &'t Option<TokenStream>,
+    name: &'t proc_macro2::Ident,
+    args: &'t [TokenStream],
+    returns: &'t TokenStream,
+    operation: TokenStream,
+    accept: &'t str,
+    request_mut: &'t Option<TokenStream>,
+    setters: &'t [TokenStream],
+    call: &'t TokenStream,
+}
+
+fn method_tokens(parts: MethodParts<'_>) -> TokenStream {
+    let MethodParts {
+        docs,
+        deprecated,
+        allow,
+        too_many,
+        name,
+        args,
+        returns,
+        operation,
+        accept,
+        request_mut,
+        setters,
+        call,
+    } = parts;
     quote! {
         #docs
         #deprecated
@@ -253,13 +332,7 @@ fn emit_method(op: &Operation, deprecated_types: &Deprecated<'_>) -> TokenStream
         #too_many
         pub fn #name(&self, #(#args),*) -> #returns {
             use ::gusset::__private as rt;
-            static OPERATION: rt::Operation = rt::Operation {
-                id: #id,
-                method: rt::http::Method::#http_method,
-                path: #path,
-                idempotency: rt::Idempotency::#idempotency,
-                security: &[#(#security),*],
-            };
+            #operation
             static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(#accept);
             let #request_mut request = rt::Request::new(&OPERATION);
             #(#setters)*

@@ -11,7 +11,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{ident, type_tokens};
-use crate::ir::{Api, BodyKind, Decode, Location, Operation, Param, TypeRef};
+use crate::ir::{Api, BodyKind, Decode, Location, Operation, Param, Streaming, TypeRef};
 
 pub(super) fn emit_dynamic(api: &Api) -> Option<TokenStream> {
     if !api.dynamic_calls {
@@ -154,14 +154,18 @@ fn emit_arm(op: &Operation, id: &str, index: usize) -> TokenStream {
         lets.push(quote!(let params = #ty { #(#fields)* };));
         args.push(quote!(&params));
     }
-    let ok = converter(op.success.decode);
+    let (ok, buffered) = match &op.streaming {
+        // The method streams: a dynamic call reads the stream whole, as text.
+        Some(Streaming::Events { method_name: None, .. }) => (converter(Decode::Text), Some(quote!(.into_buffered()))),
+        _ => (converter(op.success.decode), None),
+    };
     let err = converter(op.error.decode);
     quote! {
         #id => {
             let fail = |e| dy::DynamicError::argument(#id, e);
             args.expect_only(&Self::OPERATIONS[#index]).map_err(fail)?;
             #(#lets)*
-            ::gusset::__private::reply(#id, self.#name(#(#args),*).await, #ok, #err)
+            ::gusset::__private::reply(#id, self.#name(#(#args),*)#buffered.await, #ok, #err)
         }
     }
 }

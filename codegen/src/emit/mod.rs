@@ -10,6 +10,7 @@ mod dynamic;
 mod mock;
 mod object;
 mod pagination;
+mod streaming;
 mod types;
 
 use std::collections::BTreeSet;

@@ -6,8 +6,10 @@
 //! leaks past `lower`.
 
 mod pagination;
+mod streaming;
 
 pub(crate) use pagination::{CursorFrom, Next, Pagination};
+pub(crate) use streaming::Streaming;
 
 /// A whole client.
 #[derive(Debug, Clone)]
@@ -267,6 +269,8 @@ pub(crate) struct Operation {
     /// The response statuses the document declares, as written: `"201"`, `"4XX"`, `"default"`
     /// (what a mock checks its replies against).
     pub(crate) statuses: Vec<String>,
+    /// How a success response is streamed, when it is.
+    pub(crate) streaming: Option<Streaming>,
 }
 
 #[derive(Debug, Clone)]

@@ -20,6 +20,7 @@ mod schema;
 mod security;
 mod shape;
 mod share;
+mod streaming;
 mod union;
 
 use std::collections::BTreeMap;

@@ -11,10 +11,11 @@ use super::params::lower_params;
 use super::refs::resolve;
 use super::schema::resolve_schema;
 use super::shape::SRef;
+use super::streaming::lower_streaming;
 use super::{Cx, docs};
 use crate::diagnostic::join;
 use crate::fidelity::Cause;
-use crate::ir::{BodyKind, Method, Operation, SecurityScheme};
+use crate::ir::{BodyKind, Method, Operation, SecurityScheme, Streaming};
 use crate::naming::{self, Namespace};
 
 /// Methods the generated `Client` defines itself.
@@ -84,6 +85,12 @@ pub(super) fn lower_operations<'a>(
         at.method_name = method_names.claim(base);
         at.type_base = naming::type_name(&at.method_name);
         out.push(lower_operation(cx, schemes, version.as_ref().map(|(name, _)| name.as_str()), &at));
+    }
+    // After every operation's own name, so a stream's method never takes one of them.
+    for op in &mut out {
+        if let Some(Streaming::Events { method_name: Some(name), .. }) = &mut op.streaming {
+            *name = method_names.claim(format!("{}_stream", op.method_name));
+        }
     }
     out.sort_by(|a, b| a.method_name.cmp(&b.method_name));
     (out, version)
@@ -157,6 +164,7 @@ fn lower_operation<'a>(
     let params = lower_params(cx, at, version_header);
     let body = lower_request_body(cx, at);
     let (success, error) = lower_responses(cx, at);
+    let streaming = lower_streaming(cx, at, &success);
     let accept = lower_accept(cx, at);
     let security = op.security.as_ref().or(cx.doc.security.as_ref()).map(|alternatives| {
         alternatives
@@ -213,6 +221,7 @@ fn lower_operation<'a>(
         // Settled once the types are final (see `pagination`).
         pagination: None,
         statuses: declared_statuses(&op.responses),
+        streaming,
     }
 }
 
