@@ -25,6 +25,12 @@ struct Last {
     status: Option<u16>,
     violations: Option<String>,
     content_type: Option<String>,
+    /// The request body as sent, when it is JSON.
+    sent: Option<Value>,
+    /// A request Prism rejected with a problem document but no `sl-violations` header: it is
+    /// sent again as it was (without the client's credentials) to read the violations from
+    /// the whole problem document, which the client's error keeps only a snippet of.
+    replay: Option<(gusset::http::Method, gusset::reqwest::Url, gusset::http::HeaderMap, Option<gusset::Bytes>)>,
 }
 
 #[derive(Debug)]
@@ -33,14 +39,21 @@ struct Watch(Arc<Mutex<Last>>);
 impl gusset::Interceptor for Watch {
     fn after_response(
         &self,
-        _: &gusset::PreparedRequest,
+        request: &gusset::PreparedRequest,
         _: gusset::AttemptInfo,
         status: gusset::http::StatusCode,
         headers: &gusset::http::HeaderMap,
     ) {
         let text = |name: &str| headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         if let Ok(mut last) = self.0.lock() {
-            *last = Last { status: Some(status.as_u16()), violations: text("sl-violations"), content_type: text("content-type") };
+            let sent = request.body().and_then(|b| serde_json::from_slice(b).ok());
+            let violations = text("sl-violations");
+            let content_type = text("content-type");
+            let problem = content_type.as_deref().is_some_and(|t| t.contains("problem+json"));
+            let replay = (status.as_u16() == 422 && problem && violations.is_none()).then(|| {
+                (request.method().clone(), request.url().clone(), request.headers().clone(), request.body().cloned())
+            });
+            *last = Last { status: Some(status.as_u16()), violations, content_type, sent, replay };
         }
     }
 }
@@ -61,7 +74,7 @@ fn outcome(result: Result<gusset::dynamic::Reply, DynamicError>) -> Value {
     match result {
         Ok(reply) if reply.is_error => {
             // Prism's own problems (an invalid request) say why in the body.
-            let body: String = reply.body.to_string().chars().take(600).collect();
+            let body: String = reply.body.to_string().chars().take(4000).collect();
             json!({"outcome": "documented-error", "message": body})
         }
         Ok(_) => json!({"outcome": "success"}),
@@ -97,6 +110,7 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start tokio: {e}"))?;
+    let raw = gusset::reqwest::Client::new();
     for call in calls {
         let id = call["id"].as_str().unwrap_or_default().to_owned();
         if let Ok(mut l) = last.lock() {
@@ -111,11 +125,32 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
             line["status"] = json!(l.status);
             line["violations"] = json!(l.violations);
             line["content_type"] = json!(l.content_type);
+            line["sent"] = json!(l.sent);
+        }
+        let replay = last.lock().ok().and_then(|mut l| l.replay.take());
+        if let Some(replay) = replay {
+            if let Some(validation) = runtime.block_on(violations_of(&raw, replay)) {
+                line["violations"] = json!(validation);
+            }
         }
         line["id"] = json!(id);
         println!("{line}");
     }
     Ok(())
+}
+
+/// The `validation` list of the problem document Prism answers `replay` with, as text.
+async fn violations_of(
+    raw: &gusset::reqwest::Client,
+    (method, url, headers, body): (gusset::http::Method, gusset::reqwest::Url, gusset::http::HeaderMap, Option<gusset::Bytes>),
+) -> Option<String> {
+    let mut request = raw.request(method, url).headers(headers);
+    if let Some(body) = body {
+        request = request.body(body);
+    }
+    let text = request.send().await.ok()?.text().await.ok()?;
+    let problem: Value = serde_json::from_str(&text).ok()?;
+    problem.get("validation").filter(|v| v.is_array()).map(Value::to_string)
 }
 
 fn main() -> std::process::ExitCode {
@@ -195,6 +230,9 @@ pub(crate) struct Answer {
     /// Prism's `sl-violations` header, verbatim.
     pub(crate) violations: Option<String>,
     pub(crate) content_type: Option<String>,
+    /// The request body the client sent, when it was JSON.
+    #[serde(default)]
+    pub(crate) sent: Option<Value>,
 }
 
 /// Runs `exe --list`.

@@ -341,7 +341,7 @@ fn merge_all_of(doc: &Document, schema: &Value, parts: &[Value]) -> Value {
 
 /// The discriminator property and the value that selects `branch`, when `schema` has one.
 fn discriminator_tag(doc: &Document, schema: &Value, branch: &Value) -> Option<(String, String)> {
-    let discriminator = schema.get("discriminator")?;
+    let discriminator = super::discriminator::discriminator_of(doc, schema)?;
     let property = discriminator.get("propertyName")?.as_str()?.to_owned();
     let reference = branch.get("$ref").and_then(Value::as_str);
     if let (Some(mapping), Some(reference)) = (discriminator.get("mapping").and_then(Value::as_object), reference) {
@@ -641,9 +641,17 @@ fn check_at(doc: &Document, schema: &Value, value: &Value, at: &str, depth: usiz
         }
     }
     if let Some(branches) = s.get("oneOf").and_then(Value::as_array) {
-        let n = branches.iter().filter(|b| check_at(doc, b, value, at, depth + 1).is_ok()).count();
-        if n != 1 && s.get("discriminator").is_none() {
-            return fail(format!("matches {n} branches of oneOf, not one"));
+        if super::discriminator::discriminator_of(doc, schema).is_some() {
+            // OpenAPI's rule: the discriminator value names the branch the value must satisfy.
+            match super::discriminator::selected_branch(doc, schema, value) {
+                Some(branch) => check_at(doc, branch, value, at, depth + 1)?,
+                None => return fail("its discriminator selects no branch of oneOf".into()),
+            }
+        } else {
+            let n = branches.iter().filter(|b| check_at(doc, b, value, at, depth + 1).is_ok()).count();
+            if n != 1 {
+                return fail(format!("matches {n} branches of oneOf, not one"));
+            }
         }
     }
     let types: Vec<&str> = match s.get("type") {
