@@ -182,9 +182,34 @@ pub(crate) fn write(workspace: &Workspace, name: &str, code: &str) -> std::io::R
     workspace.write_crate_with(name, code, DEPENDENCIES, &[("src/main.rs", &main)])
 }
 
-/// Builds the harness (and its client) of crate `name`.
+/// Builds the harness (and its client) of crate `name`. A build the linker failed (`linking
+/// with `cc` failed`, as a full disk makes it) prints the end of cargo's output and the free
+/// space of the target dir, and is tried once more: it says nothing of the client.
 pub(crate) fn build(workspace: &Workspace, name: &str) -> std::io::Result<Checked> {
+    let built = workspace.compile("build", name)?;
+    if built.ok {
+        return Ok(built);
+    }
+    let log = workspace.root.join("logs").join(format!("{name}.log"));
+    let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+    if !is_linker_failure(&stderr) {
+        return Ok(built);
+    }
+    let lines: Vec<&str> = stderr.lines().collect();
+    let tail = lines.get(lines.len().saturating_sub(60)..).unwrap_or_default().join("\n");
+    eprintln!("conformance: the linker failed building `{name}`; cargo's output ends:\n{tail}");
+    let target = workspace.root.join("target");
+    match std::process::Command::new("df").arg("-h").arg(&target).output() {
+        Ok(df) => eprintln!("conformance: df -h {}:\n{}", target.display(), String::from_utf8_lossy(&df.stdout)),
+        Err(e) => eprintln!("conformance: cannot run df: {e}"),
+    }
+    eprintln!("conformance: building `{name}` once more");
     workspace.compile("build", name)
+}
+
+/// Whether cargo's output says the linker, not the compiler, failed.
+fn is_linker_failure(stderr: &str) -> bool {
+    stderr.contains("linking with `cc` failed") || stderr.contains("error: linking with")
 }
 
 /// The harness executable of crate `name`.
@@ -260,4 +285,16 @@ pub(crate) fn run(exe: &Path, url: &str, calls: &Path) -> Result<Vec<Answer>, St
         return Err(format!("the harness failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
     }
     Ok(answers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_failing_linker_is_a_linker_failure() {
+        let linker = "error: linking with `cc` failed: exit status: 1\n  = note: collect2: error: ld returned 1 exit status";
+        assert!(is_linker_failure(linker));
+        assert!(!is_linker_failure("error[E0425]: cannot find value `x` in this scope"));
+    }
 }

@@ -92,7 +92,14 @@ impl<'a> Synth<'a> {
             return value.clone();
         }
         if let Some(values) = object.get("enum").and_then(Value::as_array) {
-            let choices: Vec<&Value> = values.iter().filter(|v| !v.is_null()).collect();
+            // Values of another type than the schema's (an `enum` of strings on an array, as
+            // some documents have) can be sent by no typed client: leave them.
+            let typed = type_of(object);
+            let choices: Vec<&Value> = values
+                .iter()
+                .filter(|v| !v.is_null())
+                .filter(|v| typed.as_deref().is_none_or(|t| has_type(v, t)))
+                .collect();
             if !choices.is_empty() {
                 let i = self.rng.below(choices.len());
                 return choices.get(i).map(|v| (*v).clone()).unwrap_or(Value::Null);
