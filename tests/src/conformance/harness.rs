@@ -293,7 +293,8 @@ mod tests {
 
     #[test]
     fn only_a_failing_linker_is_a_linker_failure() {
-        let linker = "error: linking with `cc` failed: exit status: 1\n  = note: collect2: error: ld returned 1 exit status";
+        let linker =
+            "error: linking with `cc` failed: exit status: 1\n  = note: collect2: error: ld returned 1 exit status";
         assert!(is_linker_failure(linker));
         assert!(!is_linker_failure("error[E0425]: cannot find value `x` in this scope"));
     }

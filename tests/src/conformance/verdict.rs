@@ -98,9 +98,29 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
     let request = request(answer, cx);
     let response = match answer.outcome.as_str() {
         "success" | "documented-error" | "prism-crashed" => Ok(()),
+        // The response Prism made up does not fit the document, and Prism says so itself (a
+        // `response` violation: the document's own example breaks its schema, say `null` for
+        // an object): that it does not decode says nothing of the client.
+        "decode" if request == Request::Accepted && prism_broke_its_response(answer) => {
+            let verbatim = answer.violations.clone().unwrap_or_default();
+            return Verdict {
+                operation: answer.id.clone(),
+                request: Request::PrismFalsePositive(format!("Prism's response breaks the document: {verbatim}")),
+                response: Ok(()),
+            };
+        }
         kind => Err((format!("response: {kind}{}", message_class(answer.message.as_deref())), detail(answer))),
     };
     Verdict { operation: answer.id.clone(), request, response }
+}
+
+/// Whether Prism listed an error-level violation of the response it sent.
+fn prism_broke_its_response(answer: &Answer) -> bool {
+    let violations: Vec<Violation> =
+        answer.violations.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+    violations
+        .iter()
+        .any(|v| v.severity.eq_ignore_ascii_case("error") && v.location.first().is_some_and(|l| l == "response"))
 }
 
 fn request(answer: &Answer, cx: &Context<'_>) -> Request {
@@ -217,6 +237,10 @@ mod tests {
         // Prism's violations of its own made-up response are not the request's.
         let response = r#"[{"location":["response","body","code"],"severity":"Error","code":"pattern","message":"must match pattern"}]"#;
         assert!(judge(&answer("success", Some(200), Some(response)), &Context::default()).passed());
+        // A response Prism itself says breaks the document does not count against the client.
+        let v = judge(&answer("decode", Some(200), Some(response)), &Context::default());
+        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
+        assert_eq!(v.failure(), None);
         // Warnings are not rejections.
         let warning = header.replace("Error", "Warning");
         assert!(judge(&answer("success", Some(200), Some(&warning)), &Context::default()).passed());
