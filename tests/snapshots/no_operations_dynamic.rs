@@ -68,12 +68,8 @@ impl Client {
     > {
         use ::gusset::dynamic as dy;
         let _ = args;
-        match id {
-            _ => {
-                ::core::result::Result::Err(dy::DynamicError::UnknownOperation {
-                    id: id.to_owned(),
-                })
-            }
-        }
+        ::core::result::Result::Err(dy::DynamicError::UnknownOperation {
+            id: id.to_owned(),
+        })
     }
 }
