@@ -143,7 +143,7 @@ fn with_properties<'a>(
     let schema = resolve_schema(cx, m)?;
     // Where the branch's own properties are: the reference's target, or the branch itself.
     let target = match m {
-        SRef::Ref(reference) => reference.to_string(),
+        SRef::Ref(reference) => reference.strip_prefix('#').unwrap_or(reference).to_string(),
         SRef::Item(_) => member_pointer.to_string(),
     };
     let (mut sets, additional, mut refs) = match shape(schema) {
