@@ -217,6 +217,8 @@ pub enum Cause {
     /// A name listed in `required` with no property of that name and no
     /// `additionalProperties` schema: a required field of any value.
     RequiredWithoutProperty,
+    /// Properties beside a `oneOf`/`anyOf` left out of a branch that is not an object.
+    PropertiesBesideUnion,
 
     /// A header or cookie parameter whose name is not a valid HTTP token.
     InvalidHeaderName,
@@ -263,6 +265,7 @@ impl Cause {
             Cause::NoSchema => "no-schema",
             Cause::UndocumentedError => "undocumented-error",
             Cause::RequiredWithoutProperty => "required-without-property",
+            Cause::PropertiesBesideUnion => "properties-beside-union",
             Cause::InvalidHeaderName => "invalid-header-name",
             Cause::ParameterNotInPath => "parameter-not-in-path",
             Cause::UnsupportedMultipart => "unsupported-multipart",

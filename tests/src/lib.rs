@@ -72,6 +72,20 @@ pub mod snapshots {
         include!("../snapshots/orders_dynamic.rs");
     }
 
+    /// A document with only webhooks, with `Settings::dynamic_calls(true)`: no operation reads
+    /// the arguments of `call_dynamic`.
+    #[deny(warnings)]
+    pub mod no_operations_dynamic {
+        include!("../snapshots/no_operations_dynamic.rs");
+    }
+
+    /// `tests/fixtures/unions.yaml`: properties beside a `oneOf`, and branches that inherit
+    /// their discriminator through `allOf`.
+    #[deny(warnings)]
+    pub mod unions {
+        include!("../snapshots/unions.rs");
+    }
+
     /// `tests/fixtures/fidelity.yaml`: references to anything anywhere,
     /// required names without properties, arrays and maps of themselves,
     /// enum values that read as prelude names.

@@ -197,3 +197,25 @@ fn enum_values_that_read_as_prelude_names_keep_their_wire_values() {
     let speeds: Vec<Option<f::Speed>> = decode(json!(["fast", null, "warp"])).unwrap();
     assert_eq!(speeds, [Some(f::Speed::Fast), None, Some(f::Speed::UnknownValue("warp".into()))]);
 }
+
+/// `unions.yaml`: the properties beside a `oneOf` are fields of every branch, sent and decoded,
+/// and branches that inherit a discriminator through `allOf` decode by its value, not as the
+/// first branch that happens to fit.
+#[test]
+fn properties_beside_a_one_of_and_inherited_discriminators_are_kept() {
+    use gusset_tests::snapshots::unions as u;
+    let wire = json!({"source": "bucket", "label": "nightly", "bucket": "b1"});
+    let import: u::Import = decode(wire.clone()).unwrap();
+    let u::Import::BucketImport(bucket) = &import else { panic!("{import:?}") };
+    assert_eq!(bucket.label.as_deref(), Some("nightly"));
+    assert_eq!(bucket.source, u::ImportBucketImportSource::Bucket);
+    assert_eq!(serde_json::to_value(&import).unwrap(), wire);
+    let upload: u::Import = decode(json!({"source": "upload", "upload_id": "u1"})).unwrap();
+    assert!(matches!(upload, u::Import::UploadImport(ref i) if i.upload_id == "u1"), "{upload:?}");
+
+    // Every field of `Cat` is optional but the tag: without the tag's rule a dog decodes as one.
+    let dog: u::AnyPet = decode(json!({"pet_type": "Dog", "barks": true})).unwrap();
+    assert!(matches!(dog, u::AnyPet::Dog(ref d) if d.barks == Some(true)), "{dog:?}");
+    let cat: u::AnyPet = decode(json!({"pet_type": "Cat", "hunts": false})).unwrap();
+    assert!(matches!(cat, u::AnyPet::Cat(_)), "{cat:?}");
+}

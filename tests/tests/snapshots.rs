@@ -23,6 +23,7 @@ const FIXTURES: &[&str] = &[
     "recursive",
     "pagination",
     "streaming",
+    "unions",
 ];
 
 fn root() -> &'static Path {
@@ -61,6 +62,21 @@ fn generated_code_matches_the_snapshots() {
         "snapshots are stale (rerun with GUSSET_BLESS=1 if the change is intended):\n{}",
         stale.join("\n")
     );
+}
+
+/// A document with no operations (only webhooks) still gets a `call_dynamic` that compiles
+/// without a warning: `src/lib.rs` compiles this snapshot with `#[deny(warnings)]`.
+#[test]
+fn the_dynamic_table_of_a_document_without_operations_matches_its_snapshot() {
+    let document = "openapi: 3.1.0\ninfo: {title: Hooks, version: '1'}\nwebhooks:\n  ping:\n    post:\n      responses: {'200': {description: ok}}\n";
+    let code =
+        generate_from_str("hooks.yaml", document, &Settings::new().dynamic_calls(true)).unwrap().code().to_string();
+    assert!(code.contains("pub const OPERATIONS: &'static [::gusset::dynamic::OperationInfo] = &[];"), "{code}");
+    let snapshot = root().join("snapshots/no_operations_dynamic.rs");
+    if std::env::var_os("GUSSET_BLESS").is_some() {
+        std::fs::write(&snapshot, &code).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(&snapshot).unwrap_or_default(), code, "stale: rerun with GUSSET_BLESS=1");
 }
 
 /// The operation table of `Settings::dynamic_calls(true)` (with every type serde both ways),

@@ -43,6 +43,14 @@ pub(super) fn emit_dynamic(api: &Api) -> Option<TokenStream> {
         }
     });
     let arms = api.operations.iter().zip(&keys).enumerate().map(|(i, (op, id))| emit_arm(op, id, i));
+    let unknown = quote!(::core::result::Result::Err(dy::DynamicError::UnknownOperation { id: id.to_owned() }));
+    // A document with no operations (only webhooks, say) has no arm that reads the arguments,
+    // and a `match` of only `_` is noise.
+    let body = if api.operations.is_empty() {
+        quote!(let _ = args; #unknown)
+    } else {
+        quote!(match id { #(#arms)* _ => #unknown, })
+    };
     Some(quote! {
         impl Client {
             /// Every operation of the API, in the order of the methods: what
@@ -62,10 +70,7 @@ pub(super) fn emit_dynamic(api: &Api) -> Option<TokenStream> {
                 args: &::gusset::dynamic::Arguments,
             ) -> ::core::result::Result<::gusset::dynamic::Reply, ::gusset::dynamic::DynamicError> {
                 use ::gusset::dynamic as dy;
-                match id {
-                    #(#arms)*
-                    _ => ::core::result::Result::Err(dy::DynamicError::UnknownOperation { id: id.to_owned() }),
-                }
+                #body
             }
         }
     })

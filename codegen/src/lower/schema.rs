@@ -76,7 +76,7 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
 
 /// Records the type `name` defined at `pointer`, documented and deprecated
 /// as its schema says.
-fn insert(cx: &mut Cx<'_>, name: String, data: Option<&SchemaData>, kind: TypeKind, pointer: &str) {
+pub(crate) fn insert(cx: &mut Cx<'_>, name: String, data: Option<&SchemaData>, kind: TypeKind, pointer: &str) {
     let docs = data.map(|d| docs(&[d.title.as_deref(), d.description.as_deref()])).unwrap_or_default();
     let deprecated = data.and_then(|d| super::deprecation::note(d.deprecated, d.description.as_deref(), &d.extensions));
     let docs = super::deprecation::with_dates(docs, deprecated.as_ref());

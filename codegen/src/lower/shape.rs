@@ -101,6 +101,11 @@ pub(crate) fn shape(schema: &Schema) -> Shape<'_> {
         SchemaKind::Any(a) => {
             if !a.all_of.is_empty() {
                 Shape::AllOf(&a.all_of)
+            } else if !a.one_of.is_empty() {
+                // Properties beside a `oneOf` apply to every branch: `lower_union` merges them in.
+                Shape::OneOf(&a.one_of)
+            } else if !a.any_of.is_empty() && !a.properties.is_empty() {
+                Shape::AnyOf(&a.any_of)
             } else if !a.properties.is_empty() || a.typ.as_deref() == Some("object") {
                 Shape::Object {
                     properties: &a.properties,

@@ -25,6 +25,12 @@ struct Last {
     status: Option<u16>,
     violations: Option<String>,
     content_type: Option<String>,
+    /// The request body as sent, when it is JSON.
+    sent: Option<Value>,
+    /// A request Prism rejected with a problem document but no `sl-violations` header: it is
+    /// sent again as it was (without the client's credentials) to read the violations from
+    /// the whole problem document, which the client's error keeps only a snippet of.
+    replay: Option<(gusset::http::Method, gusset::reqwest::Url, gusset::http::HeaderMap, Option<gusset::Bytes>)>,
 }
 
 #[derive(Debug)]
@@ -33,14 +39,21 @@ struct Watch(Arc<Mutex<Last>>);
 impl gusset::Interceptor for Watch {
     fn after_response(
         &self,
-        _: &gusset::PreparedRequest,
+        request: &gusset::PreparedRequest,
         _: gusset::AttemptInfo,
         status: gusset::http::StatusCode,
         headers: &gusset::http::HeaderMap,
     ) {
         let text = |name: &str| headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         if let Ok(mut last) = self.0.lock() {
-            *last = Last { status: Some(status.as_u16()), violations: text("sl-violations"), content_type: text("content-type") };
+            let sent = request.body().and_then(|b| serde_json::from_slice(b).ok());
+            let violations = text("sl-violations");
+            let content_type = text("content-type");
+            let problem = content_type.as_deref().is_some_and(|t| t.contains("problem+json"));
+            let replay = (status.as_u16() == 422 && problem && violations.is_none()).then(|| {
+                (request.method().clone(), request.url().clone(), request.headers().clone(), request.body().cloned())
+            });
+            *last = Last { status: Some(status.as_u16()), violations, content_type, sent, replay };
         }
     }
 }
@@ -61,7 +74,7 @@ fn outcome(result: Result<gusset::dynamic::Reply, DynamicError>) -> Value {
     match result {
         Ok(reply) if reply.is_error => {
             // Prism's own problems (an invalid request) say why in the body.
-            let body: String = reply.body.to_string().chars().take(600).collect();
+            let body: String = reply.body.to_string().chars().take(4000).collect();
             json!({"outcome": "documented-error", "message": body})
         }
         Ok(_) => json!({"outcome": "success"}),
@@ -97,6 +110,7 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start tokio: {e}"))?;
+    let raw = gusset::reqwest::Client::new();
     for call in calls {
         let id = call["id"].as_str().unwrap_or_default().to_owned();
         if let Ok(mut l) = last.lock() {
@@ -111,11 +125,32 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
             line["status"] = json!(l.status);
             line["violations"] = json!(l.violations);
             line["content_type"] = json!(l.content_type);
+            line["sent"] = json!(l.sent);
+        }
+        let replay = last.lock().ok().and_then(|mut l| l.replay.take());
+        if let Some(replay) = replay {
+            if let Some(validation) = runtime.block_on(violations_of(&raw, replay)) {
+                line["violations"] = json!(validation);
+            }
         }
         line["id"] = json!(id);
         println!("{line}");
     }
     Ok(())
+}
+
+/// The `validation` list of the problem document Prism answers `replay` with, as text.
+async fn violations_of(
+    raw: &gusset::reqwest::Client,
+    (method, url, headers, body): (gusset::http::Method, gusset::reqwest::Url, gusset::http::HeaderMap, Option<gusset::Bytes>),
+) -> Option<String> {
+    let mut request = raw.request(method, url).headers(headers);
+    if let Some(body) = body {
+        request = request.body(body);
+    }
+    let text = request.send().await.ok()?.text().await.ok()?;
+    let problem: Value = serde_json::from_str(&text).ok()?;
+    problem.get("validation").filter(|v| v.is_array()).map(Value::to_string)
 }
 
 fn main() -> std::process::ExitCode {
@@ -147,9 +182,34 @@ pub(crate) fn write(workspace: &Workspace, name: &str, code: &str) -> std::io::R
     workspace.write_crate_with(name, code, DEPENDENCIES, &[("src/main.rs", &main)])
 }
 
-/// Builds the harness (and its client) of crate `name`.
+/// Builds the harness (and its client) of crate `name`. A build the linker failed (`linking
+/// with `cc` failed`, as a full disk makes it) prints the end of cargo's output and the free
+/// space of the target dir, and is tried once more: it says nothing of the client.
 pub(crate) fn build(workspace: &Workspace, name: &str) -> std::io::Result<Checked> {
+    let built = workspace.compile("build", name)?;
+    if built.ok {
+        return Ok(built);
+    }
+    let log = workspace.root.join("logs").join(format!("{name}.log"));
+    let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+    if !is_linker_failure(&stderr) {
+        return Ok(built);
+    }
+    let lines: Vec<&str> = stderr.lines().collect();
+    let tail = lines.get(lines.len().saturating_sub(60)..).unwrap_or_default().join("\n");
+    eprintln!("conformance: the linker failed building `{name}`; cargo's output ends:\n{tail}");
+    let target = workspace.root.join("target");
+    match std::process::Command::new("df").arg("-h").arg(&target).output() {
+        Ok(df) => eprintln!("conformance: df -h {}:\n{}", target.display(), String::from_utf8_lossy(&df.stdout)),
+        Err(e) => eprintln!("conformance: cannot run df: {e}"),
+    }
+    eprintln!("conformance: building `{name}` once more");
     workspace.compile("build", name)
+}
+
+/// Whether cargo's output says the linker, not the compiler, failed.
+fn is_linker_failure(stderr: &str) -> bool {
+    stderr.contains("linking with `cc` failed") || stderr.contains("error: linking with")
 }
 
 /// The harness executable of crate `name`.
@@ -195,6 +255,9 @@ pub(crate) struct Answer {
     /// Prism's `sl-violations` header, verbatim.
     pub(crate) violations: Option<String>,
     pub(crate) content_type: Option<String>,
+    /// The request body the client sent, when it was JSON.
+    #[serde(default)]
+    pub(crate) sent: Option<Value>,
 }
 
 /// Runs `exe --list`.
@@ -222,4 +285,17 @@ pub(crate) fn run(exe: &Path, url: &str, calls: &Path) -> Result<Vec<Answer>, St
         return Err(format!("the harness failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
     }
     Ok(answers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_failing_linker_is_a_linker_failure() {
+        let linker =
+            "error: linking with `cc` failed: exit status: 1\n  = note: collect2: error: ld returned 1 exit status";
+        assert!(is_linker_failure(linker));
+        assert!(!is_linker_failure("error[E0425]: cannot find value `x` in this scope"));
+    }
 }

@@ -15,6 +15,7 @@
 //! failures grouped by cause, and write `conformance-report.md`.
 
 pub(crate) mod args;
+pub(crate) mod discriminator;
 pub(crate) mod document;
 pub(crate) mod harness;
 pub(crate) mod prism;
@@ -217,7 +218,17 @@ fn exercise(
     row.run_time = run_start.elapsed();
     match answers {
         Ok(answers) => {
-            row.verdicts = answers.iter().map(verdict::judge).collect();
+            row.verdicts = answers
+                .iter()
+                .map(|answer| {
+                    let op = listed.iter().find(|op| op.id == answer.id);
+                    let body_schema = op.and_then(|op| {
+                        let media = doc.body(&op.method, &op.path, op.body.as_deref()?)?;
+                        media.get("schema")
+                    });
+                    verdict::judge(answer, &verdict::Context { doc: Some(&doc), body_schema })
+                })
+                .collect();
             let answered: BTreeSet<&str> = answers.iter().map(|a| a.id.as_str()).collect();
             for call in calls.iter().filter(|c| !answered.contains(c.id.as_str())) {
                 row.verdicts.push(verdict::Verdict {

@@ -92,7 +92,14 @@ impl<'a> Synth<'a> {
             return value.clone();
         }
         if let Some(values) = object.get("enum").and_then(Value::as_array) {
-            let choices: Vec<&Value> = values.iter().filter(|v| !v.is_null()).collect();
+            // Values of another type than the schema's (an `enum` of strings on an array, as
+            // some documents have) can be sent by no typed client: leave them.
+            let typed = type_of(object);
+            let choices: Vec<&Value> = values
+                .iter()
+                .filter(|v| !v.is_null())
+                .filter(|v| typed.as_deref().is_none_or(|t| has_type(v, t)))
+                .collect();
             if !choices.is_empty() {
                 let i = self.rng.below(choices.len());
                 return choices.get(i).map(|v| (*v).clone()).unwrap_or(Value::Null);
@@ -341,7 +348,7 @@ fn merge_all_of(doc: &Document, schema: &Value, parts: &[Value]) -> Value {
 
 /// The discriminator property and the value that selects `branch`, when `schema` has one.
 fn discriminator_tag(doc: &Document, schema: &Value, branch: &Value) -> Option<(String, String)> {
-    let discriminator = schema.get("discriminator")?;
+    let discriminator = super::discriminator::discriminator_of(doc, schema)?;
     let property = discriminator.get("propertyName")?.as_str()?.to_owned();
     let reference = branch.get("$ref").and_then(Value::as_str);
     if let (Some(mapping), Some(reference)) = (discriminator.get("mapping").and_then(Value::as_object), reference) {
@@ -641,9 +648,17 @@ fn check_at(doc: &Document, schema: &Value, value: &Value, at: &str, depth: usiz
         }
     }
     if let Some(branches) = s.get("oneOf").and_then(Value::as_array) {
-        let n = branches.iter().filter(|b| check_at(doc, b, value, at, depth + 1).is_ok()).count();
-        if n != 1 && s.get("discriminator").is_none() {
-            return fail(format!("matches {n} branches of oneOf, not one"));
+        if super::discriminator::discriminator_of(doc, schema).is_some() {
+            // OpenAPI's rule: the discriminator value names the branch the value must satisfy.
+            match super::discriminator::selected_branch(doc, schema, value) {
+                Some(branch) => check_at(doc, branch, value, at, depth + 1)?,
+                None => return fail("its discriminator selects no branch of oneOf".into()),
+            }
+        } else {
+            let n = branches.iter().filter(|b| check_at(doc, b, value, at, depth + 1).is_ok()).count();
+            if n != 1 {
+                return fail(format!("matches {n} branches of oneOf, not one"));
+            }
         }
     }
     let types: Vec<&str> = match s.get("type") {

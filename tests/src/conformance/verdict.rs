@@ -4,6 +4,8 @@
 
 use serde::Deserialize;
 
+use super::discriminator;
+use super::document::Document;
 use super::harness::Answer;
 
 /// Prism's verdict on a request.
@@ -63,28 +65,67 @@ struct Violation {
 /// Headers OpenAPI 3 says a parameter definition of is ignored, which Prism insists on anyway.
 const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
 
+/// What a violation is judged against besides itself: the document and the request body
+/// schema of the operation, for [`discriminator::prism_misses_discriminator`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Context<'a> {
+    pub(crate) doc: Option<&'a Document>,
+    pub(crate) body_schema: Option<&'a serde_json::Value>,
+}
+
 /// Whether a violation is one Prism reports wrongly: a declared `Accept`, `Content-Type` or
-/// `Authorization` header parameter, or an integer beyond ±2^53. (A request Prism crashes on,
-/// such as a `pipeDelimited` object, is reported apart as well.)
-fn is_false_positive(v: &Violation) -> bool {
-    let header = v.location.first().is_some_and(|l| l == "request")
-        && v.location.get(1).is_some_and(|l| l == "header")
-        && v.location.get(2).is_some_and(|h| IGNORED_HEADERS.contains(&h.to_ascii_lowercase().as_str()));
+/// `Authorization` header parameter, an integer beyond ±2^53, or a `oneOf` with a
+/// discriminator that the sent value satisfies by the discriminator's rule (Prism does not
+/// support discriminators; see [`discriminator`]). (A request Prism crashes on, such as a
+/// `pipeDelimited` object, is reported apart as well.)
+fn is_false_positive(v: &Violation, cx: &Context<'_>, sent: Option<&serde_json::Value>) -> bool {
+    // The `sl-violations` header starts locations with `request`; a problem document does not.
+    let place: Vec<&str> = v.location.iter().map(String::as_str).skip_while(|l| *l == "request").collect();
+    let header = place.first().is_some_and(|l| *l == "header")
+        && place.get(1).is_some_and(|h| IGNORED_HEADERS.contains(&h.to_ascii_lowercase().as_str()));
     let big_integer = v.message.contains("9007199254740991") || v.message.contains("9007199254740992");
-    header || big_integer
+    let discriminated = match (cx.doc, cx.body_schema, sent) {
+        (Some(doc), Some(schema), Some(sent)) => {
+            discriminator::prism_misses_discriminator(doc, schema, sent, &v.location, &v.message)
+        }
+        _ => false,
+    };
+    header || big_integer || discriminated
 }
 
 /// Judges one answer of the harness.
-pub(crate) fn judge(answer: &Answer) -> Verdict {
-    let request = request(answer);
+pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
+    let request = request(answer, cx);
     let response = match answer.outcome.as_str() {
         "success" | "documented-error" | "prism-crashed" => Ok(()),
+        // The response Prism made up does not fit the document, and Prism says so itself (a
+        // `response` violation: the document's own example breaks its schema, say `null` for
+        // an object): that it does not decode says nothing of the client.
+        "decode" if request == Request::Accepted && prism_broke_its_response(answer) => {
+            let verbatim = answer.violations.clone().unwrap_or_default();
+            return Verdict {
+                operation: answer.id.clone(),
+                request: Request::PrismFalsePositive(format!("Prism's response breaks the document: {verbatim}")),
+                response: Ok(()),
+            };
+        }
         kind => Err((format!("response: {kind}{}", message_class(answer.message.as_deref())), detail(answer))),
     };
     Verdict { operation: answer.id.clone(), request, response }
 }
 
-fn request(answer: &Answer) -> Request {
+/// Whether Prism listed an error-level violation of the response it sent.
+fn prism_broke_its_response(answer: &Answer) -> bool {
+    let violations: Vec<Violation> =
+        answer.violations.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+    violations
+        .iter()
+        .any(|v| v.severity.eq_ignore_ascii_case("error") && v.location.first().is_some_and(|l| l == "response"))
+}
+
+fn request(answer: &Answer, cx: &Context<'_>) -> Request {
+    let sent = answer.sent.as_ref();
+    let false_positive = |v: &Violation| is_false_positive(v, cx, sent);
     match answer.outcome.as_str() {
         "prism-crashed" => {
             return Request::PrismFalsePositive(format!(
@@ -102,20 +143,28 @@ fn request(answer: &Answer) -> Request {
     }
     let violations: Vec<Violation> =
         answer.violations.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
-    let errors: Vec<&Violation> = violations.iter().filter(|v| v.severity.eq_ignore_ascii_case("error")).collect();
+    // Prism also validates the response it makes up (the document's own example, which may not
+    // fit the document's schema) and lists that in the same header, under `response`: those
+    // say nothing of the request.
+    let errors: Vec<&Violation> = violations
+        .iter()
+        .filter(|v| v.severity.eq_ignore_ascii_case("error"))
+        .filter(|v| v.location.first().is_none_or(|l| l != "response"))
+        .collect();
     if !errors.is_empty() {
         let verbatim = answer.violations.clone().unwrap_or_default();
-        if errors.iter().all(|v| is_false_positive(v)) {
+        if errors.iter().all(|v| false_positive(v)) {
             return Request::PrismFalsePositive(verbatim);
         }
-        let Some(first) = errors.into_iter().find(|v| !is_false_positive(v)) else {
+        let Some(first) = errors.into_iter().find(|v| !false_positive(v)) else {
             return Request::PrismFalsePositive(verbatim);
         };
         let code = match &first.code {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let place = first.location.iter().skip(1).take(1).cloned().collect::<Vec<_>>().join(".");
+        let place =
+            first.location.iter().skip_while(|l| *l == "request").take(1).cloned().collect::<Vec<_>>().join(".");
         return Request::Rejected { cause: format!("request: {place} {code}"), detail: verbatim };
     }
     // Prism's own errors (no route, no method, security) are problem documents.
@@ -168,12 +217,13 @@ mod tests {
             status,
             violations: violations.map(str::to_owned),
             content_type: Some("application/json".into()),
+            sent: None,
         }
     }
 
     #[test]
     fn a_clean_call_passes() {
-        let v = judge(&answer("success", Some(200), None));
+        let v = judge(&answer("success", Some(200), None), &Context::default());
         assert!(v.passed(), "{v:?}");
         assert_eq!(v.failure(), None);
     }
@@ -181,31 +231,41 @@ mod tests {
     #[test]
     fn violations_reject_the_request_verbatim() {
         let header = r#"[{"location":["request","query","limit"],"severity":"Error","code":"type","message":"must be integer"}]"#;
-        let v = judge(&answer("unexpected-status", Some(422), Some(header)));
+        let v = judge(&answer("unexpected-status", Some(422), Some(header)), &Context::default());
         assert_eq!(v.request, Request::Rejected { cause: "request: query type".into(), detail: header.into() });
         assert_eq!(v.failure().unwrap().0, "request: query type");
+        // Prism's violations of its own made-up response are not the request's.
+        let response = r#"[{"location":["response","body","code"],"severity":"Error","code":"pattern","message":"must match pattern"}]"#;
+        assert!(judge(&answer("success", Some(200), Some(response)), &Context::default()).passed());
+        // A response Prism itself says breaks the document does not count against the client.
+        let v = judge(&answer("decode", Some(200), Some(response)), &Context::default());
+        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
+        assert_eq!(v.failure(), None);
         // Warnings are not rejections.
         let warning = header.replace("Error", "Warning");
-        assert!(judge(&answer("success", Some(200), Some(&warning))).passed());
+        assert!(judge(&answer("success", Some(200), Some(&warning)), &Context::default()).passed());
     }
 
     #[test]
     fn prisms_false_positives_are_apart() {
         let accept = r#"[{"location":["request","header","Accept"],"severity":"Error","code":"required","message":"must have required property 'accept'"}]"#;
-        let v = judge(&answer("unexpected-status", Some(422), Some(accept)));
+        let v = judge(&answer("unexpected-status", Some(422), Some(accept)), &Context::default());
         assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
         assert!(!v.passed());
         assert_eq!(v.failure(), None);
         let big = r#"[{"location":["request","body","n"],"severity":"Error","code":"maximum","message":"must be <= 9007199254740991"}]"#;
-        assert!(matches!(judge(&answer("success", Some(422), Some(big))).request, Request::PrismFalsePositive(_)));
+        assert!(matches!(
+            judge(&answer("success", Some(422), Some(big)), &Context::default()).request,
+            Request::PrismFalsePositive(_)
+        ));
     }
 
     #[test]
     fn decode_failures_and_unsent_calls_have_causes() {
-        let v = judge(&answer("decode", Some(200), None));
+        let v = judge(&answer("decode", Some(200), None), &Context::default());
         assert_eq!(v.request, Request::Accepted);
         assert_eq!(v.failure().unwrap().0, "response: decode (invalid type)");
-        let v = judge(&answer("argument", None, None));
+        let v = judge(&answer("argument", None, None), &Context::default());
         assert!(matches!(&v.request, Request::NotSent { cause, .. } if cause == "not sent: argument (invalid type)"));
     }
 }
