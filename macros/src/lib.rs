@@ -4,7 +4,7 @@
 //!
 //! ```toml
 //! [dependencies]
-//! gusset = "0.2"
+//! gusset = "0.3"
 //! ```
 //!
 //! # `generate!`: the client's items in place
