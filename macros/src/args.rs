@@ -44,6 +44,9 @@ pub(crate) struct Args {
     /// `serde = "both"`: every type implements `Serialize` and `Deserialize`
     /// (`"needed"`, the default: each only what the client uses).
     pub(crate) serde_both_ways: bool,
+    /// `mock = "on"`: also generate `mod mock`, the typed mock server, behind the user's crate's
+    /// own `mock` feature (which must turn on `gusset/mock`); `"off"`, the default, generates none.
+    pub(crate) mock: bool,
 }
 
 impl std::fmt::Debug for Args {
@@ -54,12 +57,13 @@ impl std::fmt::Debug for Args {
             .field("api_version", &self.api_version.as_ref().map(LitStr::value))
             .field("version_header", &self.version_header.as_ref().map(LitStr::value))
             .field("serde_both_ways", &self.serde_both_ways)
+            .field("mock", &self.mock)
             .finish()
     }
 }
 
 /// The names `key = "value"` may use, listed in messages.
-const KEYS: &str = "`spec`, `api_version`, `version_header`, `serde`";
+const KEYS: &str = "`spec`, `api_version`, `version_header`, `serde`, `mock`";
 
 /// One argument before checking: a bare expression (the path) or a pair.
 enum Arg {
@@ -92,6 +96,7 @@ impl Args {
         let mut api_version = None;
         let mut version_header = None;
         let mut serde = None;
+        let mut mock = None;
         for (index, arg) in parsed.into_iter().enumerate() {
             match arg {
                 Arg::Positional(expr) => {
@@ -111,6 +116,7 @@ impl Args {
                         "api_version" => &mut api_version,
                         "version_header" => &mut version_header,
                         "serde" => &mut serde,
+                        "mock" => &mut mock,
                         _ => {
                             errors.push(&key, format!("unknown argument `{name}`: expected one of {KEYS}"));
                             continue;
@@ -145,9 +151,21 @@ impl Args {
                 false
             }
         };
+        let mock = match mock.as_ref().map(|lit| (lit, lit.value())) {
+            None => false,
+            Some((_, value)) if value == "off" => false,
+            Some((_, value)) if value == "on" => true,
+            Some((lit, value)) => {
+                errors.push(
+                    lit,
+                    format!("unknown `mock = \"{}\"`: expected \"on\" or \"off\" (the default)", value.escape_debug()),
+                );
+                false
+            }
+        };
         errors.finish()?;
         match spec {
-            Some(spec) => Ok(Args { spec, api_version, version_header, serde_both_ways }),
+            Some(spec) => Ok(Args { spec, api_version, version_header, serde_both_ways, mock }),
             // Unreachable in practice: a missing spec was reported above.
             None => Err(syn::Error::new(Span::call_site(), "missing the OpenAPI document's path")),
         }
@@ -163,7 +181,7 @@ impl Args {
         if let Some(header) = &self.version_header {
             settings = settings.api_version_header(header.value());
         }
-        settings.serde_both_ways(self.serde_both_ways)
+        settings.serde_both_ways(self.serde_both_ways).mock(self.mock)
     }
 }
 
@@ -262,6 +280,18 @@ mod tests {
     }
 
     #[test]
+    fn mock_is_on_only_when_asked() {
+        let on = Args::parse(quote!("a.yaml", mock = "on"), Macro::Generate).unwrap();
+        assert_eq!(on.settings(), gusset_codegen::Settings::new().header_comment(false).mock(true));
+        let off = Args::parse(quote!("a.yaml", mock = "off"), Macro::Client).unwrap();
+        assert_eq!(off.settings(), gusset_codegen::Settings::new().header_comment(false));
+        assert_eq!(
+            messages(Args::parse(quote!("a.yaml", mock = "yes"), Macro::Generate)),
+            ["unknown `mock = \"yes\"`: expected \"on\" or \"off\" (the default)"]
+        );
+    }
+
+    #[test]
     fn spec_key_works_in_both_macros() {
         for which in [Macro::Generate, Macro::Client] {
             let args = Args::parse(quote!(spec = "a.yaml"), which).unwrap();
@@ -280,7 +310,7 @@ mod tests {
             found,
             [
                 "`spec` expects a string literal, like `spec = \"...\"`",
-                "unknown argument `colour`: expected one of `spec`, `api_version`, `version_header`, `serde`",
+                "unknown argument `colour`: expected one of `spec`, `api_version`, `version_header`, `serde`, `mock`",
                 "`api_version` is given more than once",
                 "`version_header` expects a string literal, like `version_header = \"...\"`",
                 "unknown `serde = \"all\"`: expected \"needed\" (the default) or \"both\"",

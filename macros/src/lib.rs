@@ -42,6 +42,8 @@
 //! |---|---|
 //! | `api_version = "2024-01-01"` | the API version sent on every request (default: the document's) |
 //! | `version_header = "X-Api-Version"` | the header that carries it |
+//! | `serde = "both"` | every type implements `Serialize` and `Deserialize` (default `"needed"`) |
+//! | `mock = "on"` | also generate `mod mock`, the typed mock server for tests, behind your crate's own `mock` feature (declare `mock = ["gusset/mock"]`); default `"off"` |
 //!
 //! ```ignore
 //! gusset::generate!("openapi/orders.yaml", api_version = "2024-01-01", version_header = "X-Api-Version");

@@ -14,6 +14,12 @@ pub mod via_macro {
     gusset::generate!("fixtures/orders.yaml");
 }
 
+/// The Orders client through `gusset::generate!` with its typed mock (`mock = "on"`), which this
+/// crate's `mock` feature (on by default) compiles.
+pub mod via_macro_with_mock {
+    gusset::generate!("fixtures/orders.yaml", mock = "on");
+}
+
 /// The Orders client through `#[gusset::client]`, next to an item of the
 /// user's own.
 #[gusset::client(spec = "fixtures/orders.yaml")]

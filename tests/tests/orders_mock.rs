@@ -258,3 +258,23 @@ async fn the_journal_keeps_the_order_across_endpoints() -> TestResult {
     assert_eq!(journal, ["POST /orders", "GET /orders", "DELETE /orders/o-1"]);
     Ok(())
 }
+
+/// The macro route generates the same mock: `gusset::generate!(.., mock = "on")`.
+#[tokio::test]
+async fn the_macro_route_generates_the_same_typed_mock() -> TestResult {
+    use gusset_tests::via_macro_with_mock as orders;
+    let server = orders::mock::Server::start().await?;
+    server.get_order().path_param("orderId", "o-9").error(
+        404,
+        orders::Problem { r#type: None, title: "no such order".into(), status: 404, detail: None, instance: None },
+    );
+    let client = orders::Client::builder(server.url()).bearer_auth("test-token").build()?;
+    match client.get_order("o-9").await {
+        Err(Error::Api { status, body, .. }) => {
+            assert_eq!((status.as_u16(), body.title.as_str()), (404, "no such order"))
+        }
+        other => panic!("expected the stubbed 404, got {other:?}"),
+    }
+    server.get_order().assert_calls(1);
+    Ok(())
+}
