@@ -18,9 +18,11 @@ pub(crate) mod args;
 pub(crate) mod discriminator;
 pub(crate) mod document;
 pub(crate) mod harness;
+mod pattern;
 pub(crate) mod prism;
 mod report;
 pub(crate) mod synth;
+mod validate;
 pub(crate) mod verdict;
 
 use std::collections::BTreeSet;

@@ -7,6 +7,9 @@
 use serde_json::{Map, Value, json};
 
 use super::document::Document;
+use super::pattern::from_pattern;
+pub(crate) use super::validate::check;
+use super::validate::{bound, has_type};
 
 /// Integers stay within what a JSON number keeps exactly (and Prism accepts).
 const MAX_SAFE: i64 = (1 << 53) - 1;
@@ -396,10 +399,6 @@ fn holder_examples(doc: &Document, holder: &Value) -> Vec<Value> {
     out
 }
 
-fn bound(object: &Map<String, Value>, key: &str) -> Option<f64> {
-    object.get(key).and_then(Value::as_f64)
-}
-
 /// The inclusive range a number may take: `minimum`/`maximum`, exclusive forms of 3.0
 /// (booleans) and 3.1 (numbers).
 fn range(object: &Map<String, Value>, step: f64) -> (f64, f64) {
@@ -444,324 +443,6 @@ fn uuid(rng: &mut Rng) -> String {
     let (a, b) = (rng.next(), rng.next());
     let hex = format!("{a:016x}{b:016x}");
     format!("{}-{}-4{}-a{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
-}
-
-/// A string matching a simple regular expression: literals, escapes (`\d \w \s`, escaped
-/// punctuation), classes (`[a-z0-9_]`, negated ones), `.`, groups with alternatives (the first
-/// is taken), and the quantifiers `? * + {n} {n,} {n,m}` (the least count that is at least 1,
-/// `{0}` kept). `None` for what it does not know (look-arounds, back-references).
-pub(crate) fn from_pattern(pattern: &str, rng: &mut Rng) -> Option<String> {
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut at = 0;
-    let out = sequence(&chars, &mut at, rng)?;
-    (at == chars.len()).then_some(out)
-}
-
-fn sequence(chars: &[char], at: &mut usize, rng: &mut Rng) -> Option<String> {
-    let mut out = String::new();
-    let mut alternatives_done = false;
-    while let Some(&c) = chars.get(*at) {
-        if c == ')' {
-            break;
-        }
-        if c == '|' {
-            // Keep the first alternative; skip the rest of this group.
-            alternatives_done = true;
-            *at += 1;
-            let mut skip_depth = 0usize;
-            while let Some(&c) = chars.get(*at) {
-                match c {
-                    '\\' => *at += 1,
-                    '(' => skip_depth += 1,
-                    ')' if skip_depth == 0 => break,
-                    ')' => skip_depth -= 1,
-                    _ => {}
-                }
-                *at += 1;
-            }
-            break;
-        }
-        let atom = atom(chars, at, rng)?;
-        let (low, _) = quantifier(chars, at)?;
-        for _ in 0..low {
-            out.push_str(&atom.clone().unwrap_or_default());
-        }
-    }
-    let _ = alternatives_done;
-    Some(out)
-}
-
-/// One atom's text (`None` inside for an anchor, which matches the empty string).
-fn atom(chars: &[char], at: &mut usize, rng: &mut Rng) -> Option<Option<String>> {
-    let c = *chars.get(*at)?;
-    *at += 1;
-    Some(match c {
-        '^' | '$' => None,
-        '.' => Some("a".to_owned()),
-        '\\' => {
-            let e = *chars.get(*at)?;
-            *at += 1;
-            Some(match e {
-                'd' => (rng.below(10)).to_string(),
-                'w' => "a".to_owned(),
-                's' => " ".to_owned(),
-                'b' | 'B' | 'A' | 'z' | 'Z' => return Some(None),
-                c if c.is_ascii_alphanumeric() => return None,
-                c => c.to_string(),
-            })
-        }
-        '[' => Some(class(chars, at)?.to_string()),
-        '(' => {
-            if chars.get(*at) == Some(&'?') {
-                if chars.get(*at + 1) != Some(&':') {
-                    return None;
-                }
-                *at += 2;
-            }
-            let inner = sequence(chars, at, rng)?;
-            if chars.get(*at) != Some(&')') {
-                return None;
-            }
-            *at += 1;
-            Some(inner)
-        }
-        '*' | '+' | '?' | '{' | ')' | '|' => return None,
-        c => Some(c.to_string()),
-    })
-}
-
-/// A character of a class (`[...]`, at is past the `[`).
-fn class(chars: &[char], at: &mut usize) -> Option<char> {
-    let negated = chars.get(*at) == Some(&'^');
-    if negated {
-        *at += 1;
-    }
-    let mut members: Vec<(char, char)> = Vec::new();
-    let mut first = true;
-    loop {
-        let c = *chars.get(*at)?;
-        *at += 1;
-        if c == ']' && !first {
-            break;
-        }
-        first = false;
-        let low = if c == '\\' {
-            let e = *chars.get(*at)?;
-            *at += 1;
-            match e {
-                'd' => {
-                    members.push(('0', '9'));
-                    continue;
-                }
-                'w' => {
-                    members.push(('a', 'z'));
-                    continue;
-                }
-                's' => {
-                    members.push((' ', ' '));
-                    continue;
-                }
-                e => e,
-            }
-        } else {
-            c
-        };
-        if chars.get(*at) == Some(&'-') && chars.get(*at + 1).is_some_and(|n| *n != ']') {
-            let high = *chars.get(*at + 1)?;
-            *at += 2;
-            members.push((low, high));
-        } else {
-            members.push((low, low));
-        }
-    }
-    if negated {
-        return ('a'..='z').chain('0'..='9').find(|c| !members.iter().any(|(l, h)| (*l..=*h).contains(c)));
-    }
-    // Prefer a letter or digit member, for values that read well.
-    members.iter().find(|(l, _)| l.is_ascii_alphanumeric()).or(members.first()).map(|(l, _)| *l)
-}
-
-/// The repetition after an atom: (least count used, whether it was given).
-fn quantifier(chars: &[char], at: &mut usize) -> Option<(usize, bool)> {
-    let found = match chars.get(*at) {
-        Some('?' | '*' | '+') => {
-            *at += 1;
-            (1, true)
-        }
-        Some('{') => {
-            let close = chars[*at..].iter().position(|c| *c == '}')? + *at;
-            let inside: String = chars[*at + 1..close].iter().collect();
-            *at = close + 1;
-            let (low, high) = match inside.split_once(',') {
-                Some((low, high)) => (low.trim().parse::<usize>().ok()?, high.trim().parse::<usize>().ok()),
-                None => {
-                    let n = inside.trim().parse::<usize>().ok()?;
-                    (n, Some(n))
-                }
-            };
-            let n = if low == 0 && high != Some(0) { 1 } else { low };
-            (n, true)
-        }
-        _ => (1, false),
-    };
-    // A lazy or possessive marker changes nothing here.
-    if found.1 && matches!(chars.get(*at), Some('?' | '+')) {
-        *at += 1;
-    }
-    Some(found)
-}
-
-/// Whether `value` satisfies `schema`, as far as this small validator knows (types, `enum`,
-/// `const`, bounds, lengths, `required`, properties, items, `allOf`/`anyOf`/`oneOf`, the
-/// `date`, `date-time` and `uuid` formats); patterns are not checked. `Err` says where and why.
-pub(crate) fn check(doc: &Document, schema: &Value, value: &Value) -> Result<(), String> {
-    check_at(doc, schema, value, "", 0)
-}
-
-fn check_at(doc: &Document, schema: &Value, value: &Value, at: &str, depth: usize) -> Result<(), String> {
-    let schema = doc.resolve(schema);
-    let Some(s) = schema.as_object() else { return Ok(()) };
-    if depth > 64 {
-        return Ok(());
-    }
-    let fail = |why: String| Err(format!("{}: {why}", if at.is_empty() { "/" } else { at }));
-    let nullable = s.get("nullable").and_then(Value::as_bool) == Some(true);
-    if value.is_null() && nullable {
-        return Ok(());
-    }
-    if let Some(values) = s.get("enum").and_then(Value::as_array) {
-        if !values.contains(value) {
-            return fail(format!("{value} is not one of the enum's values"));
-        }
-    }
-    if let Some(c) = s.get("const") {
-        if c != value {
-            return fail(format!("{value} is not the const {c}"));
-        }
-    }
-    for part in s.get("allOf").and_then(Value::as_array).into_iter().flatten() {
-        check_at(doc, part, value, at, depth + 1)?;
-    }
-    if let Some(branches) = s.get("anyOf").and_then(Value::as_array) {
-        if !branches.iter().any(|b| check_at(doc, b, value, at, depth + 1).is_ok()) {
-            return fail("matches no branch of anyOf".into());
-        }
-    }
-    if let Some(branches) = s.get("oneOf").and_then(Value::as_array) {
-        if super::discriminator::discriminator_of(doc, schema).is_some() {
-            // OpenAPI's rule: the discriminator value names the branch the value must satisfy.
-            match super::discriminator::selected_branch(doc, schema, value) {
-                Some(branch) => check_at(doc, branch, value, at, depth + 1)?,
-                None => return fail("its discriminator selects no branch of oneOf".into()),
-            }
-        } else {
-            let n = branches.iter().filter(|b| check_at(doc, b, value, at, depth + 1).is_ok()).count();
-            if n != 1 {
-                return fail(format!("matches {n} branches of oneOf, not one"));
-            }
-        }
-    }
-    let types: Vec<&str> = match s.get("type") {
-        Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
-    if !types.is_empty() && !types.iter().any(|t| has_type(value, t)) {
-        return fail(format!("{value} is not of type {}", types.join(" or ")));
-    }
-    match value {
-        Value::String(text) => {
-            let n = text.chars().count() as u64;
-            if s.get("minLength").and_then(Value::as_u64).is_some_and(|m| n < m) {
-                return fail(format!("shorter than minLength ({n})"));
-            }
-            if s.get("maxLength").and_then(Value::as_u64).is_some_and(|m| n > m) {
-                return fail(format!("longer than maxLength ({n})"));
-            }
-            let format = s.get("format").and_then(Value::as_str).unwrap_or_default();
-            let ok = match format {
-                "date-time" => text.parse::<gusset::DateTime>().is_ok(),
-                "date" => text.parse::<gusset::Date>().is_ok(),
-                "uuid" => gusset::Uuid::parse_str(text).is_ok(),
-                _ => true,
-            };
-            if !ok {
-                return fail(format!("`{text}` is not a {format}"));
-            }
-        }
-        Value::Number(n) => {
-            let x = n.as_f64().unwrap_or_default();
-            let (lo, hi) = (bound(s, "minimum"), bound(s, "maximum"));
-            let ex_lo = s.get("exclusiveMinimum");
-            let ex_hi = s.get("exclusiveMaximum");
-            let below = lo.is_some_and(|l| x < l || (ex_lo == Some(&Value::Bool(true)) && x == l))
-                || ex_lo.and_then(Value::as_f64).is_some_and(|l| x <= l);
-            let above = hi.is_some_and(|h| x > h || (ex_hi == Some(&Value::Bool(true)) && x == h))
-                || ex_hi.and_then(Value::as_f64).is_some_and(|h| x >= h);
-            if below || above {
-                return fail(format!("{x} is out of bounds"));
-            }
-            if let Some(m) = s.get("multipleOf").and_then(Value::as_f64).filter(|m| *m > 0.0) {
-                if ((x / m).round() * m - x).abs() > 1e-9 {
-                    return fail(format!("{x} is not a multiple of {m}"));
-                }
-            }
-        }
-        Value::Array(items) => {
-            let n = items.len() as u64;
-            if s.get("minItems").and_then(Value::as_u64).is_some_and(|m| n < m)
-                || s.get("maxItems").and_then(Value::as_u64).is_some_and(|m| n > m)
-            {
-                return fail(format!("{n} items is outside minItems/maxItems"));
-            }
-            if let Some(item_schema) = s.get("items") {
-                for (i, item) in items.iter().enumerate() {
-                    check_at(doc, item_schema, item, &format!("{at}/{i}"), depth + 1)?;
-                }
-            }
-        }
-        Value::Object(members) => {
-            for name in s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
-                let read_only = s
-                    .get("properties")
-                    .and_then(|p| p.get(name))
-                    .is_some_and(|p| doc.resolve(p).get("readOnly") == Some(&Value::Bool(true)));
-                if !members.contains_key(name) && !read_only {
-                    return fail(format!("required property `{name}` is missing"));
-                }
-            }
-            let properties = s.get("properties").and_then(Value::as_object);
-            for (name, member) in members {
-                match properties.and_then(|p| p.get(name)) {
-                    Some(property) => check_at(doc, property, member, &format!("{at}/{name}"), depth + 1)?,
-                    None => match s.get("additionalProperties") {
-                        Some(Value::Bool(false)) => return fail(format!("property `{name}` is not allowed")),
-                        Some(extra @ Value::Object(_)) => {
-                            check_at(doc, extra, member, &format!("{at}/{name}"), depth + 1)?
-                        }
-                        _ => {}
-                    },
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-fn has_type(value: &Value, t: &str) -> bool {
-    match t {
-        "string" => value.is_string(),
-        "integer" => {
-            value.as_i64().is_some() || value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
-        }
-        "number" => value.is_number(),
-        "boolean" => value.is_boolean(),
-        "array" => value.is_array(),
-        "object" => value.is_object(),
-        "null" => value.is_null(),
-        _ => true,
-    }
 }
 
 #[cfg(test)]
@@ -839,19 +520,7 @@ mod tests {
     }
 
     #[test]
-    fn simple_patterns_are_matched() {
-        let mut rng = Rng::new(1);
-        let mut make = |p: &str| from_pattern(p, &mut rng);
-        let digits = make(r"^\d{4}-\d{2}$").unwrap();
-        assert!(digits.len() == 7 && digits.chars().nth(4) == Some('-'), "{digits}");
-        assert!(digits.chars().filter(|c| *c != '-').all(|c| c.is_ascii_digit()), "{digits}");
-        assert_eq!(make("^[A-Z]{3}$").unwrap(), "AAA");
-        assert_eq!(make("^(?:usd|eur)$").unwrap(), "usd");
-        assert_eq!(make(r"^[^0-9]+\.txt$").unwrap(), "a.txt");
-        assert_eq!(make("^ab?c*d+$").unwrap(), "abcd");
-        assert_eq!(make("^x{0}y$").unwrap(), "y");
-        assert_eq!(make(r"^(?=a)"), None, "look-arounds are not known");
-        assert_eq!(make(r"(a)\1"), None, "nor back-references");
+    fn patterns_shape_synthesized_strings() {
         let d = doc("{}");
         let value = synth(&d, json!({"type": "string", "pattern": "^cus_[a-z0-9]{6}$"}), 1);
         let text = value.as_str().unwrap();
@@ -907,19 +576,6 @@ components:
         let tree = synth(&d, json!({"$ref": "#/components/schemas/Tree"}), 1);
         assert!(tree.to_string().len() < 10_000, "{tree}");
         assert!(check(&d, &json!({"$ref": "#/components/schemas/Tree"}), &tree).is_ok());
-    }
-
-    #[test]
-    fn the_checker_rejects_what_does_not_satisfy() {
-        let d = doc("{}");
-        let schema =
-            json!({"type": "object", "required": ["n"], "properties": {"n": {"type": "integer", "maximum": 3}}});
-        assert!(check(&d, &schema, &json!({"n": 3})).is_ok());
-        assert_eq!(check(&d, &schema, &json!({"n": 4})).unwrap_err(), "/n: 4 is out of bounds");
-        assert_eq!(check(&d, &schema, &json!({})).unwrap_err(), "/: required property `n` is missing");
-        assert!(check(&d, &schema, &json!({"n": "3"})).is_err());
-        assert!(check(&d, &json!({"type": "string", "format": "date"}), &json!("May 6")).is_err());
-        assert!(check(&d, &json!({"oneOf": [{"type": "integer"}, {"type": "number"}]}), &json!(1)).is_err());
     }
 
     /// Every request body and parameter of the Orders fixture, synthesized and checked.

@@ -1,0 +1,189 @@
+//! The small validator that vets a document's own examples before they are sent and checks the
+//! synthesized values in tests (a full JSON Schema validator is Prism's job, not the harness's).
+
+use serde_json::{Map, Value};
+
+use super::document::Document;
+
+/// Whether `value` satisfies `schema`, as far as this small validator knows (types, `enum`,
+/// `const`, bounds, lengths, `required`, properties, items, `allOf`/`anyOf`/`oneOf`, the
+/// `date`, `date-time` and `uuid` formats); patterns are not checked. `Err` says where and why.
+pub(crate) fn check(doc: &Document, schema: &Value, value: &Value) -> Result<(), String> {
+    check_at(doc, schema, value, "", 0)
+}
+
+fn check_at(doc: &Document, schema: &Value, value: &Value, at: &str, depth: usize) -> Result<(), String> {
+    let schema = doc.resolve(schema);
+    let Some(s) = schema.as_object() else { return Ok(()) };
+    if depth > 64 {
+        return Ok(());
+    }
+    let fail = |why: String| Err(format!("{}: {why}", if at.is_empty() { "/" } else { at }));
+    let nullable = s.get("nullable").and_then(Value::as_bool) == Some(true);
+    if value.is_null() && nullable {
+        return Ok(());
+    }
+    if let Some(values) = s.get("enum").and_then(Value::as_array) {
+        if !values.contains(value) {
+            return fail(format!("{value} is not one of the enum's values"));
+        }
+    }
+    if let Some(c) = s.get("const") {
+        if c != value {
+            return fail(format!("{value} is not the const {c}"));
+        }
+    }
+    for part in s.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        check_at(doc, part, value, at, depth + 1)?;
+    }
+    if let Some(branches) = s.get("anyOf").and_then(Value::as_array) {
+        if !branches.iter().any(|b| check_at(doc, b, value, at, depth + 1).is_ok()) {
+            return fail("matches no branch of anyOf".into());
+        }
+    }
+    if let Some(branches) = s.get("oneOf").and_then(Value::as_array) {
+        if super::discriminator::discriminator_of(doc, schema).is_some() {
+            // OpenAPI's rule: the discriminator value names the branch the value must satisfy.
+            match super::discriminator::selected_branch(doc, schema, value) {
+                Some(branch) => check_at(doc, branch, value, at, depth + 1)?,
+                None => return fail("its discriminator selects no branch of oneOf".into()),
+            }
+        } else {
+            let n = branches.iter().filter(|b| check_at(doc, b, value, at, depth + 1).is_ok()).count();
+            if n != 1 {
+                return fail(format!("matches {n} branches of oneOf, not one"));
+            }
+        }
+    }
+    let types: Vec<&str> = match s.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !types.is_empty() && !types.iter().any(|t| has_type(value, t)) {
+        return fail(format!("{value} is not of type {}", types.join(" or ")));
+    }
+    match value {
+        Value::String(text) => {
+            let n = text.chars().count() as u64;
+            if s.get("minLength").and_then(Value::as_u64).is_some_and(|m| n < m) {
+                return fail(format!("shorter than minLength ({n})"));
+            }
+            if s.get("maxLength").and_then(Value::as_u64).is_some_and(|m| n > m) {
+                return fail(format!("longer than maxLength ({n})"));
+            }
+            let format = s.get("format").and_then(Value::as_str).unwrap_or_default();
+            let ok = match format {
+                "date-time" => text.parse::<gusset::DateTime>().is_ok(),
+                "date" => text.parse::<gusset::Date>().is_ok(),
+                "uuid" => gusset::Uuid::parse_str(text).is_ok(),
+                _ => true,
+            };
+            if !ok {
+                return fail(format!("`{text}` is not a {format}"));
+            }
+        }
+        Value::Number(n) => {
+            let x = n.as_f64().unwrap_or_default();
+            let (lo, hi) = (bound(s, "minimum"), bound(s, "maximum"));
+            let ex_lo = s.get("exclusiveMinimum");
+            let ex_hi = s.get("exclusiveMaximum");
+            let below = lo.is_some_and(|l| x < l || (ex_lo == Some(&Value::Bool(true)) && x == l))
+                || ex_lo.and_then(Value::as_f64).is_some_and(|l| x <= l);
+            let above = hi.is_some_and(|h| x > h || (ex_hi == Some(&Value::Bool(true)) && x == h))
+                || ex_hi.and_then(Value::as_f64).is_some_and(|h| x >= h);
+            if below || above {
+                return fail(format!("{x} is out of bounds"));
+            }
+            if let Some(m) = s.get("multipleOf").and_then(Value::as_f64).filter(|m| *m > 0.0) {
+                if ((x / m).round() * m - x).abs() > 1e-9 {
+                    return fail(format!("{x} is not a multiple of {m}"));
+                }
+            }
+        }
+        Value::Array(items) => {
+            let n = items.len() as u64;
+            if s.get("minItems").and_then(Value::as_u64).is_some_and(|m| n < m)
+                || s.get("maxItems").and_then(Value::as_u64).is_some_and(|m| n > m)
+            {
+                return fail(format!("{n} items is outside minItems/maxItems"));
+            }
+            if let Some(item_schema) = s.get("items") {
+                for (i, item) in items.iter().enumerate() {
+                    check_at(doc, item_schema, item, &format!("{at}/{i}"), depth + 1)?;
+                }
+            }
+        }
+        Value::Object(members) => {
+            for name in s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                let read_only = s
+                    .get("properties")
+                    .and_then(|p| p.get(name))
+                    .is_some_and(|p| doc.resolve(p).get("readOnly") == Some(&Value::Bool(true)));
+                if !members.contains_key(name) && !read_only {
+                    return fail(format!("required property `{name}` is missing"));
+                }
+            }
+            let properties = s.get("properties").and_then(Value::as_object);
+            for (name, member) in members {
+                match properties.and_then(|p| p.get(name)) {
+                    Some(property) => check_at(doc, property, member, &format!("{at}/{name}"), depth + 1)?,
+                    None => match s.get("additionalProperties") {
+                        Some(Value::Bool(false)) => return fail(format!("property `{name}` is not allowed")),
+                        Some(extra @ Value::Object(_)) => {
+                            check_at(doc, extra, member, &format!("{at}/{name}"), depth + 1)?
+                        }
+                        _ => {}
+                    },
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+pub(super) fn has_type(value: &Value, t: &str) -> bool {
+    match t {
+        "string" => value.is_string(),
+        "integer" => {
+            value.as_i64().is_some() || value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        "null" => value.is_null(),
+        _ => true,
+    }
+}
+
+/// A numeric keyword of a schema (`minimum`, `maxLength`, ...), when it is a number.
+pub(super) fn bound(object: &Map<String, Value>, key: &str) -> Option<f64> {
+    object.get(key).and_then(Value::as_f64)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::json;
+
+    use super::*;
+
+    fn doc(yaml: &str) -> Document {
+        Document::parse(yaml).unwrap()
+    }
+
+    #[test]
+    fn the_checker_rejects_what_does_not_satisfy() {
+        let d = doc("{}");
+        let schema =
+            json!({"type": "object", "required": ["n"], "properties": {"n": {"type": "integer", "maximum": 3}}});
+        assert!(check(&d, &schema, &json!({"n": 3})).is_ok());
+        assert_eq!(check(&d, &schema, &json!({"n": 4})).unwrap_err(), "/n: 4 is out of bounds");
+        assert_eq!(check(&d, &schema, &json!({})).unwrap_err(), "/: required property `n` is missing");
+        assert!(check(&d, &schema, &json!({"n": "3"})).is_err());
+        assert!(check(&d, &json!({"type": "string", "format": "date"}), &json!("May 6")).is_err());
+        assert!(check(&d, &json!({"oneOf": [{"type": "integer"}, {"type": "number"}]}), &json!(1)).is_err());
+    }
+}
