@@ -228,7 +228,8 @@ fn exercise(
                         let media = doc.body(&op.method, &op.path, op.body.as_deref()?)?;
                         media.get("schema")
                     });
-                    verdict::judge(answer, &verdict::Context { doc: Some(&doc), body_schema })
+                    let path = op.map(|op| op.path.as_str());
+                    verdict::judge(answer, &verdict::Context { doc: Some(&doc), body_schema, path })
                 })
                 .collect();
             let answered: BTreeSet<&str> = answers.iter().map(|a| a.id.as_str()).collect();

@@ -71,6 +71,8 @@ const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
 pub(crate) struct Context<'a> {
     pub(crate) doc: Option<&'a Document>,
     pub(crate) body_schema: Option<&'a serde_json::Value>,
+    /// The operation's path template as the document writes it.
+    pub(crate) path: Option<&'a str>,
 }
 
 /// Whether a violation is one Prism reports wrongly: a declared `Accept`, `Content-Type` or
@@ -178,6 +180,16 @@ fn request(answer: &Answer, cx: &Context<'_>) -> Request {
             answer.message.clone().unwrap_or_default()
         ));
     }
+    // A path template with a fragment (AWS documents converted to OpenAPI write the action as
+    // `/#X-Amz-Target=...`) names no URL a request can have: RFC 3986 §3.5 keeps the fragment
+    // on the client, so the client sends `/` and Prism, routing by the whole template, finds no
+    // path. The document's limit, counted apart with Prism's.
+    if problem && status == 404 && cx.path.is_some_and(|p| p.contains('#')) {
+        return Request::PrismFalsePositive(format!(
+            "the path template carries a fragment, which no request can carry; Prism routes by it (404): {}",
+            answer.message.clone().unwrap_or_default()
+        ));
+    }
     if problem && status >= 400 {
         return Request::Rejected {
             cause: format!("request: Prism answered {status}"),
@@ -244,6 +256,17 @@ mod tests {
         // Warnings are not rejections.
         let warning = header.replace("Error", "Warning");
         assert!(judge(&answer("success", Some(200), Some(&warning)), &Context::default()).passed());
+    }
+
+    #[test]
+    fn a_404_for_a_path_template_with_a_fragment_is_the_documents() {
+        let mut not_found = answer("unexpected-status", Some(404), None);
+        not_found.content_type = Some("application/problem+json".into());
+        let fragment = Context { path: Some("/#X-Amz-Target=Acm.AddTags"), ..Context::default() };
+        let v = judge(&not_found, &fragment);
+        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
+        let plain = Context { path: Some("/tags"), ..Context::default() };
+        assert_eq!(judge(&not_found, &plain).failure().unwrap().0, "request: Prism answered 404");
     }
 
     #[test]
