@@ -142,14 +142,7 @@ pub(super) fn signature(op: &Operation) -> String {
 fn arg_type(ty: &TypeRef) -> String {
     match ty {
         TypeRef::String => "&str".to_owned(),
-        TypeRef::Bool
-        | TypeRef::I32
-        | TypeRef::I64
-        | TypeRef::U32
-        | TypeRef::U64
-        | TypeRef::F32
-        | TypeRef::F64
-        | TypeRef::Uuid => rust_type(ty),
+        ty if ty.passed_by_value() => rust_type(ty),
         other => format!("&{}", rust_type(other)),
     }
 }

@@ -96,14 +96,7 @@ pub(super) fn emit_client(api: &Api, deprecated_types: &Deprecated<'_>) -> Token
 fn arg_type(ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String => quote!(&str),
-        TypeRef::Bool
-        | TypeRef::I32
-        | TypeRef::I64
-        | TypeRef::U32
-        | TypeRef::U64
-        | TypeRef::F32
-        | TypeRef::F64
-        | TypeRef::Uuid => type_tokens(ty),
+        ty if ty.passed_by_value() => type_tokens(ty),
         other => {
             let ty = type_tokens(other);
             quote!(&#ty)

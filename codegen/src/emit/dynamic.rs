@@ -11,7 +11,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{ident, type_tokens};
-use crate::ir::{Api, BodyKind, Decode, Location, Operation, Param, Streaming, TypeRef};
+use crate::ir::{Api, BodyKind, Decode, Location, Operation, Param, Streaming};
 
 pub(super) fn emit_dynamic(api: &Api) -> Option<TokenStream> {
     if !api.dynamic_calls {
@@ -106,17 +106,7 @@ fn location(location: Location) -> TokenStream {
 
 /// How the typed method takes a value held in a local (see `client::arg_type`).
 fn pass(p: &Param, local: &proc_macro2::Ident) -> TokenStream {
-    match p.ty {
-        TypeRef::Bool
-        | TypeRef::I32
-        | TypeRef::I64
-        | TypeRef::U32
-        | TypeRef::U64
-        | TypeRef::F32
-        | TypeRef::F64
-        | TypeRef::Uuid => quote!(#local),
-        _ => quote!(&#local),
-    }
+    if p.ty.passed_by_value() { quote!(#local) } else { quote!(&#local) }
 }
 
 fn converter(decode: Decode) -> TokenStream {

@@ -198,6 +198,22 @@ pub(crate) enum TypeRef {
 }
 
 impl TypeRef {
+    /// Whether a generated method takes a value of this type by value (small `Copy` scalars);
+    /// `String` is taken as `&str` and everything else by reference.
+    pub(crate) fn passed_by_value(&self) -> bool {
+        matches!(
+            self,
+            TypeRef::Bool
+                | TypeRef::I32
+                | TypeRef::I64
+                | TypeRef::U32
+                | TypeRef::U64
+                | TypeRef::F32
+                | TypeRef::F64
+                | TypeRef::Uuid
+        )
+    }
+
     pub(crate) fn option(self) -> TypeRef {
         match self {
             TypeRef::Option(_) => self,
