@@ -221,24 +221,16 @@ impl Arguments {
         Ok(Bytes::from(self.text_body()?.into_bytes()))
     }
 
-    /// A `multipart/form-data` body from an object: a string member is a text part, an array
-    /// one part per item, anything else a part holding its JSON text.
+    /// A `multipart/form-data` body from an object, each member a property by the OpenAPI
+    /// defaults ([`Multipart::field`]): a string or number a text part, an array one part per
+    /// item, an object a part holding its JSON (`Content-Type: application/json`).
     pub fn multipart_body(&self) -> Result<Multipart, ArgumentError> {
         let Value::Object(members) = self.required_body()? else {
             return Err(ArgumentError::new("body", "a multipart body must be an object of parts"));
         };
         let mut form = Multipart::new();
         for (name, value) in members {
-            let items = match value {
-                Value::Array(items) => items.iter().collect(),
-                one => vec![one],
-            };
-            for item in items {
-                match item {
-                    Value::String(text) => form.text(name, text),
-                    other => form.text(name, other.to_string()),
-                };
-            }
+            form.field(name, value);
         }
         Ok(form)
     }
@@ -456,9 +448,17 @@ mod tests {
         assert_eq!(args.text_body().unwrap(), "plain");
         assert_eq!(args.bytes_body().unwrap(), Bytes::from_static(b"plain"));
         assert_eq!(Arguments::new().body(json!({"a": 1})).text_body().unwrap(), r#"{"a":1}"#);
-        let form = Arguments::new().body(json!({"title": "t", "tags": ["a", "b"], "n": 2})).multipart_body().unwrap();
-        let text = format!("{form:?}");
-        assert!(text.contains("Multipart"), "{text}");
+        let body = json!({"title": "t", "tags": ["a", "b"], "n": 2, "meta": {"k": "v"}});
+        let (_, bytes) = Arguments::new().body(body).multipart_body().unwrap().finish().unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        let part = |name: &str| format!("Content-Disposition: form-data; name=\"{name}\"");
+        // One text part per array item, numbers as text, objects as JSON parts.
+        assert_eq!(text.matches(&part("tags")).count(), 2, "{text}");
+        assert!(text.contains(&format!("{}\r\n\r\n2\r\n", part("n"))), "{text}");
+        assert!(
+            text.contains(&format!("{}\r\nContent-Type: application/json\r\n\r\n{{\"k\":\"v\"}}\r\n", part("meta"))),
+            "{text}"
+        );
         assert!(Arguments::new().body("x").multipart_body().is_err());
     }
 

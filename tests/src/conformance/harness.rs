@@ -135,6 +135,11 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
         }
         line["id"] = json!(id);
         println!("{line}");
+        // The supervisor decides whether Prism died on this call (and starts a new one) or the
+        // failure is the client's; either way it runs the calls after it again.
+        if line["outcome"] == "transport" {
+            break;
+        }
     }
     Ok(())
 }

@@ -224,12 +224,13 @@ fn exercise(
                 .iter()
                 .map(|answer| {
                     let op = listed.iter().find(|op| op.id == answer.id);
-                    let body_schema = op.and_then(|op| {
-                        let media = doc.body(&op.method, &op.path, op.body.as_deref()?)?;
-                        media.get("schema")
+                    let body = op.and_then(|op| {
+                        let content_type = op.body.as_deref()?;
+                        Some((content_type, doc.body(&op.method, &op.path, content_type)?))
                     });
+                    let body_schema = body.and_then(|(_, media)| media.get("schema"));
                     let path = op.map(|op| op.path.as_str());
-                    verdict::judge(answer, &verdict::Context { doc: Some(&doc), body_schema, path })
+                    verdict::judge(answer, &verdict::Context { doc: Some(&doc), body_schema, body, path })
                 })
                 .collect();
             let answered: BTreeSet<&str> = answers.iter().map(|a| a.id.as_str()).collect();
@@ -253,8 +254,10 @@ fn exercise(
 /// Most restarts of Prism for one document (it dies on some valid requests).
 const MAX_RESTARTS: usize = 40;
 
-/// Calls every operation: starts Prism, runs the harness, and when Prism died on a call, marks
-/// that call as Prism's crash and goes on with the calls after it on a new Prism.
+/// Calls every operation. The harness stops after a call that failed in transport; if Prism
+/// is then gone (exited, or no longer listening), that call is marked as Prism's crash and a
+/// new Prism is started, else the failure is the client's and the same Prism goes on. Either
+/// way the calls after it are run next, so no call is lost to a restart or blamed for one.
 fn call_all(
     calls: &[Call],
     exe: &Path,
@@ -266,35 +269,40 @@ fn call_all(
 ) -> Result<Vec<harness::Answer>, String> {
     let mut answers = Vec::new();
     let mut rest = calls;
-    for round in 0..=MAX_RESTARTS {
-        let file = logs.join(format!("{name}.{}.calls.json", mode.name()));
+    let mut server: Option<(Prism, PathBuf)> = None;
+    let mut starts = 0;
+    let file = logs.join(format!("{name}.{}.calls.json", mode.name()));
+    while !rest.is_empty() {
+        let (prism_server, log) = match &mut server {
+            Some(running) => running,
+            None => {
+                if starts > MAX_RESTARTS {
+                    break;
+                }
+                let log = logs.join(format!(
+                    "{name}.{}.prism{}.log",
+                    mode.name(),
+                    if starts == 0 { String::new() } else { format!(".{starts}") }
+                ));
+                starts += 1;
+                server.insert((Prism::start(prism, path, mode, &log)?, log))
+            }
+        };
         let json = serde_json::to_string_pretty(rest).map_err(|e| format!("cannot encode the calls: {e}"))?;
         std::fs::write(&file, json).map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
-        let log = logs.join(format!(
-            "{name}.{}.prism{}.log",
-            mode.name(),
-            if round == 0 { String::new() } else { format!(".{round}") }
-        ));
-        let mut server = Prism::start(prism, path, mode, &log)?;
-        let got = harness::run(exe, &server.url(), &file)?;
-        let crashed = server.exited();
-        drop(server);
-        let killer = got.iter().position(|a| a.outcome == "transport").filter(|_| crashed);
-        let Some(k) = killer else {
+        let mut got = harness::run(exe, &prism_server.url(), &file)?;
+        let Some(last) = got.last_mut().filter(|a| a.outcome == "transport") else {
+            // Every call answered, or the harness stopped: what is missing is reported so.
             answers.extend(got);
-            return Ok(answers);
-        };
-        let mut got = got;
-        got.truncate(k + 1);
-        if let Some(last) = got.last_mut() {
-            last.outcome = "prism-crashed".into();
-            last.message = Some(prism::tail(&log));
-        }
-        answers.extend(got);
-        rest = rest.get(k + 1..).unwrap_or_default();
-        if rest.is_empty() {
             break;
+        };
+        if !prism_server.alive() {
+            last.outcome = "prism-crashed".into();
+            last.message = Some(prism::tail(log));
+            server = None;
         }
+        rest = rest.get(got.len()..).unwrap_or_default();
+        answers.extend(got);
     }
     Ok(answers)
 }

@@ -87,6 +87,21 @@ impl Prism {
         matches!(self.child.try_wait(), Ok(Some(_)))
     }
 
+    /// Whether Prism is still up: not exited and accepting connections. Asked after a call
+    /// that failed in transport; a Prism that died on that request is still writing its stack
+    /// trace for a moment, with its socket open, so it is given a second to exit first.
+    pub(crate) fn alive(&mut self) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(1) {
+            if self.exited() {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+        TcpStream::connect_timeout(&address, Duration::from_secs(5)).is_ok() && !self.exited()
+    }
+
     /// The base URL of the mock.
     pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

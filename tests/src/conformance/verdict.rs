@@ -71,14 +71,44 @@ const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
 pub(crate) struct Context<'a> {
     pub(crate) doc: Option<&'a Document>,
     pub(crate) body_schema: Option<&'a serde_json::Value>,
+    /// The request body's media type and its Media Type Object (`schema`, `encoding`).
+    pub(crate) body: Option<(&'a str, &'a serde_json::Value)>,
     /// The operation's path template as the document writes it.
     pub(crate) path: Option<&'a str>,
+}
+
+/// Whether Prism misread a form or multipart property the client sent by OpenAPI's defaults.
+/// Prism deserializes such a property only when the body's Encoding Object gives it a `style`;
+/// otherwise it validates the raw text of the (last) field against the property's schema, so
+/// an object (a JSON part in multipart, `a=1&b=2` fields in a form) or an array (one part or
+/// field per item) is a string to it: "must be object", "must be array". Only that violation,
+/// on a property whose schema is an object or array and that has no `style`, is Prism's.
+fn prism_misreads_form_property(v: &Violation, place: &[&str], cx: &Context<'_>) -> bool {
+    let (Some(doc), Some((content_type, media))) = (cx.doc, cx.body) else { return false };
+    let form = content_type.starts_with("multipart/form-data")
+        || content_type.starts_with("application/x-www-form-urlencoded");
+    let (["body", property], true) = (place, form) else { return false };
+    if v.code.as_str() != Some("type") {
+        return false;
+    }
+    let styled = media.pointer(&format!("/encoding/{}/style", property.replace('~', "~0").replace('/', "~1")));
+    if styled.is_some() {
+        return false;
+    }
+    let Some(schema) = media.get("schema").map(|s| doc.resolve(s)) else { return false };
+    let Some(property) = schema.get("properties").and_then(|p| p.get(*property)).map(|p| doc.resolve(p)) else {
+        return false;
+    };
+    let kind = property.get("type").and_then(serde_json::Value::as_str);
+    let object = kind == Some("object") || (kind.is_none() && property.get("properties").is_some());
+    (object && v.message.ends_with("must be object")) || (kind == Some("array") && v.message.ends_with("must be array"))
 }
 
 /// Whether a violation is one Prism reports wrongly: a declared `Accept`, `Content-Type` or
 /// `Authorization` header parameter, an integer beyond ±2^53, or a `oneOf` with a
 /// discriminator that the sent value satisfies by the discriminator's rule (Prism does not
-/// support discriminators; see [`discriminator`]). (A request Prism crashes on, such as a
+/// support discriminators; see [`discriminator`]), or an object or array property of a form or
+/// multipart body sent by OpenAPI's defaults ([`prism_misreads_form_property`]). (A request Prism crashes on, such as a
 /// `pipeDelimited` object, is reported apart as well.)
 fn is_false_positive(v: &Violation, cx: &Context<'_>, sent: Option<&serde_json::Value>) -> bool {
     // The `sl-violations` header starts locations with `request`; a problem document does not.
@@ -92,7 +122,7 @@ fn is_false_positive(v: &Violation, cx: &Context<'_>, sent: Option<&serde_json::
         }
         _ => false,
     };
-    header || big_integer || discriminated
+    header || big_integer || discriminated || prism_misreads_form_property(v, &place, cx)
 }
 
 /// Judges one answer of the harness.
@@ -281,6 +311,43 @@ mod tests {
             judge(&answer("success", Some(422), Some(big)), &Context::default()).request,
             Request::PrismFalsePositive(_)
         ));
+    }
+
+    #[test]
+    fn form_properties_prism_reads_as_text_are_its_own() {
+        let doc = Document::parse(
+            r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+                "components": {"schemas": {"Meta": {"type": "object", "properties": {"k": {"type": "string"}}}}}}"#,
+        )
+        .unwrap();
+        let media = serde_json::json!({
+            "schema": {"type": "object", "properties": {
+                "meta": {"$ref": "#/components/schemas/Meta"},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "styled": {"type": "object"},
+                "name": {"type": "string"}
+            }},
+            "encoding": {"styled": {"style": "deepObject", "explode": true}}
+        });
+        let cx = |content_type| Context { doc: Some(&doc), body: Some((content_type, &media)), ..Context::default() };
+        let violation = |property: &str, message: &str| {
+            format!(
+                r#"[{{"location":["request","body","{property}"],"severity":"Error","code":"type","message":"Request body property {property} {message}"}}]"#
+            )
+        };
+        let judged = |property: &str, message: &str, content_type| {
+            judge(&answer("unexpected-status", Some(422), Some(&violation(property, message))), &cx(content_type))
+                .request
+        };
+        assert!(matches!(judged("meta", "must be object", "multipart/form-data"), Request::PrismFalsePositive(_)));
+        assert!(matches!(
+            judged("tags", "must be array", "application/x-www-form-urlencoded"),
+            Request::PrismFalsePositive(_)
+        ));
+        // A property with a style Prism does deserialize, a scalar, and a JSON body stay rejections.
+        assert!(matches!(judged("styled", "must be object", "multipart/form-data"), Request::Rejected { .. }));
+        assert!(matches!(judged("name", "must be string", "multipart/form-data"), Request::Rejected { .. }));
+        assert!(matches!(judged("meta", "must be object", "application/json"), Request::Rejected { .. }));
     }
 
     #[test]
