@@ -19,11 +19,16 @@ options:
   --min-rate PCT    exit 1 if fewer than PCT % of calls pass (request accepted, response decoded) [0]
   --jobs N          cargo's -j when building harnesses [2]
   --only SUBSTR     only documents whose file name contains SUBSTR (repeatable)
+  --rejudge         build and call nothing: judge the answers an earlier run of the same mode
+                    kept in DIR/logs (to try a change of the verdict rules on a long run)
   --out DIR         where the workspace, logs and conformance-report.md go
                     [$CARGO_TARGET_DIR/conformance, else <workspace>/target/conformance]
   -h, --help        this text
 
-Prism: $GUSSET_PRISM, else <target>/prism/node_modules/.bin/prism (install it with tests/prism/install.sh).";
+Prism: $GUSSET_PRISM, else <target>/prism/node_modules/.bin/prism (install it with tests/prism/install.sh).
+
+cargo builds the generated crates in <out>/workspace/target, or in $GUSSET_CORPUS_TARGET_DIR when it
+is set (CI shares one between its runs, so the clients' dependencies are compiled once).";
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +41,7 @@ pub(crate) struct Options {
     pub(crate) jobs: usize,
     pub(crate) only: Vec<String>,
     pub(crate) out: Option<PathBuf>,
+    pub(crate) rejudge: bool,
 }
 
 /// The result of reading the command line.
@@ -46,8 +52,16 @@ pub(crate) enum Parsed {
 }
 
 pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
-    let mut o =
-        Options { inputs: Vec::new(), dynamic: false, seed: 1, min_rate: 0.0, jobs: 2, only: Vec::new(), out: None };
+    let mut o = Options {
+        inputs: Vec::new(),
+        dynamic: false,
+        seed: 1,
+        min_rate: 0.0,
+        jobs: 2,
+        only: Vec::new(),
+        out: None,
+        rejudge: false,
+    };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let Some(text) = arg.to_str() else {
@@ -57,6 +71,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, 
         match text {
             "-h" | "--help" => return Ok(Parsed::Help),
             "--dynamic" => o.dynamic = true,
+            "--rejudge" => o.rejudge = true,
             "--seed" => o.seed = number(text, args.next())?,
             "--min-rate" => {
                 let rate: f64 = number(text, args.next())?;
@@ -147,14 +162,28 @@ mod tests {
 
     #[test]
     fn reads_every_option() {
-        let o = run(&["a", "b.yaml", "--dynamic", "--seed", "7", "--min-rate", "99", "--jobs", "1", "--only", "x"])
-            .unwrap();
+        let o = run(&[
+            "a",
+            "b.yaml",
+            "--dynamic",
+            "--seed",
+            "7",
+            "--min-rate",
+            "99",
+            "--jobs",
+            "1",
+            "--only",
+            "x",
+            "--rejudge",
+        ])
+        .unwrap();
         assert_eq!(o.inputs, [PathBuf::from("a"), PathBuf::from("b.yaml")]);
         assert!(o.dynamic);
         assert_eq!((o.seed, o.min_rate, o.jobs), (7, 99.0, 1));
         assert_eq!(o.only, ["x"]);
+        assert!(o.rejudge);
         let d = run(&["a"]).unwrap();
-        assert!(!d.dynamic);
+        assert!(!d.dynamic && !d.rejudge);
         assert_eq!((d.seed, d.min_rate, d.jobs), (1, 0.0, 2));
     }
 

@@ -203,8 +203,8 @@ pub(crate) fn build(workspace: &Workspace, name: &str) -> std::io::Result<Checke
     let lines: Vec<&str> = stderr.lines().collect();
     let tail = lines.get(lines.len().saturating_sub(60)..).unwrap_or_default().join("\n");
     eprintln!("conformance: the linker failed building `{name}`; cargo's output ends:\n{tail}");
-    let target = workspace.root.join("target");
-    match std::process::Command::new("df").arg("-h").arg(&target).output() {
+    let target = &workspace.target;
+    match std::process::Command::new("df").arg("-h").arg(target).output() {
         Ok(df) => eprintln!("conformance: df -h {}:\n{}", target.display(), String::from_utf8_lossy(&df.stdout)),
         Err(e) => eprintln!("conformance: cannot run df: {e}"),
     }
@@ -219,11 +219,11 @@ fn is_linker_failure(stderr: &str) -> bool {
 
 /// The harness executable of crate `name`.
 pub(crate) fn executable(workspace: &Workspace, name: &str) -> std::path::PathBuf {
-    workspace.root.join("target/debug").join(name)
+    workspace.target.join("debug").join(name)
 }
 
 /// One operation as `--list` prints it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Listed {
     pub(crate) id: String,
     pub(crate) method: String,
@@ -233,7 +233,7 @@ pub(crate) struct Listed {
 }
 
 /// A parameter of a [`Listed`] operation.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ListedParam {
     pub(crate) location: String,
     pub(crate) name: String,
@@ -248,7 +248,7 @@ pub(crate) struct Call {
 }
 
 /// One line of `--run`'s output.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Answer {
     pub(crate) id: String,
     /// `success`, `documented-error`, `decode`, `unexpected-status`, `invalid-request`,

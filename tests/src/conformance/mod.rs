@@ -105,7 +105,8 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
         }
         return Ok(None);
     }
-    let prism = prism::find()?;
+    // Judging kept answers needs no Prism.
+    let prism = if options.rejudge { PathBuf::new() } else { prism::find()? };
     let mode = if options.dynamic { Mode::Dynamic { seed: options.seed } } else { Mode::Static };
     let out = std::path::absolute(options.out.clone().unwrap_or_else(default_out))
         .map_err(|e| format!("cannot resolve the output folder: {e}"))?;
@@ -131,7 +132,9 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
 
     let total = documents.len();
     for (n, ((path, name), row)) in documents.iter().zip(&crates).zip(&mut rows).enumerate() {
-        if row.status == Status::Ran {
+        if row.status == Status::Ran && options.rejudge {
+            rejudge(row, path, name, mode, &logs);
+        } else if row.status == Status::Ran {
             exercise(row, path, name, &workspace, &prism, mode, options.seed, &logs);
         }
         eprintln!("[{}/{total}] {}: {}", n + 1, row.document, row.progress());
@@ -220,35 +223,85 @@ fn exercise(
     row.run_time = run_start.elapsed();
     match answers {
         Ok(answers) => {
-            row.verdicts = answers
-                .iter()
-                .map(|answer| {
-                    let op = listed.iter().find(|op| op.id == answer.id);
-                    let body = op.and_then(|op| {
-                        let content_type = op.body.as_deref()?;
-                        Some((content_type, doc.body(&op.method, &op.path, content_type)?))
-                    });
-                    let body_schema = body.and_then(|(_, media)| media.get("schema"));
-                    let path = op.map(|op| op.path.as_str());
-                    verdict::judge(answer, &verdict::Context { doc: Some(&doc), body_schema, body, path })
-                })
-                .collect();
-            let answered: BTreeSet<&str> = answers.iter().map(|a| a.id.as_str()).collect();
-            for call in calls.iter().filter(|c| !answered.contains(c.id.as_str())) {
-                row.verdicts.push(verdict::Verdict {
-                    operation: call.id.clone(),
-                    request: verdict::Request::NotSent {
-                        cause: "not sent: the harness stopped".into(),
-                        detail: "no answer for this call".into(),
-                    },
-                    response: Err(("response: none".into(), String::new())),
-                });
+            let kept = Kept { seed, listed, answers };
+            if let Err(e) = kept.write(&kept_file(logs, name, mode)) {
+                eprintln!("conformance: cannot keep the answers of `{name}`: {e}");
             }
-            row.status = Status::Ran;
+            judge_all(row, &doc, &kept);
         }
         Err(e) if e.starts_with("Prism") => row.status = Status::PrismCannotLoad(e),
         Err(e) => row.status = Status::HarnessFailed(e),
     }
+}
+
+/// What a run keeps of one document to judge it again (`--rejudge`): the operations listed,
+/// the seed the calls were synthesized with, and every answer.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Kept {
+    seed: u64,
+    listed: Vec<Listed>,
+    answers: Vec<harness::Answer>,
+}
+
+impl Kept {
+    fn write(&self, file: &Path) -> Result<(), String> {
+        let json = serde_json::to_string(self).map_err(|e| e.to_string())?;
+        std::fs::write(file, json).map_err(|e| format!("`{}`: {e}", file.display()))
+    }
+}
+
+fn kept_file(logs: &Path, name: &str, mode: Mode) -> PathBuf {
+    logs.join(format!("{name}.{}.answers.json", mode.name()))
+}
+
+/// Judges the answers an earlier run kept, building and calling nothing.
+fn rejudge(row: &mut Row, path: &Path, name: &str, mode: Mode, logs: &Path) {
+    let file = kept_file(logs, name, mode);
+    let kept: Result<Kept, String> = std::fs::read_to_string(&file)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+    let kept = match kept {
+        Ok(kept) => kept,
+        Err(e) => {
+            row.status = Status::HarnessFailed(format!("no answers kept in `{}` to judge: {e}", file.display()));
+            return;
+        }
+    };
+    match Document::read(path) {
+        Ok(doc) => judge_all(row, &doc, &kept),
+        Err(e) => row.status = Status::HarnessFailed(e),
+    }
+}
+
+/// Judges every answer, and counts the calls that got none as not sent.
+fn judge_all(row: &mut Row, doc: &Document, kept: &Kept) {
+    let Kept { seed, listed, answers } = kept;
+    row.operations = listed.len();
+    row.verdicts = answers
+        .iter()
+        .map(|answer| {
+            let op = listed.iter().find(|op| op.id == answer.id);
+            let body = op.and_then(|op| {
+                let content_type = op.body.as_deref()?;
+                Some((content_type, doc.body(&op.method, &op.path, content_type)?))
+            });
+            let body_schema = body.and_then(|(_, media)| media.get("schema"));
+            let path = op.map(|op| op.path.as_str());
+            verdict::judge(answer, &verdict::Context { doc: Some(doc), body_schema, body, path })
+        })
+        .collect();
+    let answered: BTreeSet<&str> = answers.iter().map(|a| a.id.as_str()).collect();
+    for call in synthesize(doc, listed, *seed).iter().filter(|c| !answered.contains(c.id.as_str())) {
+        row.verdicts.push(verdict::Verdict {
+            operation: call.id.clone(),
+            request: verdict::Request::NotSent {
+                cause: "not sent: the harness stopped".into(),
+                detail: "no answer for this call".into(),
+            },
+            response: Err(("response: none".into(), String::new())),
+        });
+    }
+    row.status = Status::Ran;
 }
 
 /// Most restarts of Prism for one document (it dies on some valid requests).

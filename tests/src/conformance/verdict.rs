@@ -108,7 +108,8 @@ fn prism_misreads_form_property(v: &Violation, place: &[&str], cx: &Context<'_>)
 /// `Authorization` header parameter, an integer beyond ±2^53, or a `oneOf` with a
 /// discriminator that the sent value satisfies by the discriminator's rule (Prism does not
 /// support discriminators; see [`discriminator`]), or an object or array property of a form or
-/// multipart body sent by OpenAPI's defaults ([`prism_misreads_form_property`]). (A request Prism crashes on, such as a
+/// multipart body sent by OpenAPI's defaults ([`prism_misreads_form_property`]), or anything
+/// about an XML body, which Prism does not parse. (A request Prism crashes on, such as a
 /// `pipeDelimited` object, is reported apart as well.)
 fn is_false_positive(v: &Violation, cx: &Context<'_>, sent: Option<&serde_json::Value>) -> bool {
     // The `sl-violations` header starts locations with `request`; a problem document does not.
@@ -122,7 +123,16 @@ fn is_false_positive(v: &Violation, cx: &Context<'_>, sent: Option<&serde_json::
         }
         _ => false,
     };
-    header || big_integer || discriminated || prism_misreads_form_property(v, &place, cx)
+    // Prism does not parse XML request bodies: it validates the text itself against the schema
+    // ("Request body must be object"), so it cannot check one, whatever was sent.
+    let xml_body = place.first() == Some(&"body") && cx.body.is_some_and(|(content_type, _)| is_xml(content_type));
+    header || big_integer || discriminated || xml_body || prism_misreads_form_property(v, &place, cx)
+}
+
+/// `application/xml`, `text/xml` and `+xml` media types.
+fn is_xml(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence.ends_with("/xml") || essence.ends_with("+xml")
 }
 
 /// Judges one answer of the harness.
@@ -348,6 +358,13 @@ mod tests {
         assert!(matches!(judged("styled", "must be object", "multipart/form-data"), Request::Rejected { .. }));
         assert!(matches!(judged("name", "must be string", "multipart/form-data"), Request::Rejected { .. }));
         assert!(matches!(judged("meta", "must be object", "application/json"), Request::Rejected { .. }));
+        // Prism does not parse XML bodies at all.
+        let body =
+            r#"[{"location":["body"],"severity":"Error","code":"type","message":"Request body must be object"}]"#;
+        let xml = judge(&answer("unexpected-status", Some(422), Some(body)), &cx("text/xml; charset=utf-8"));
+        assert!(matches!(xml.request, Request::PrismFalsePositive(_)), "{xml:?}");
+        let json = judge(&answer("unexpected-status", Some(422), Some(body)), &cx("application/json"));
+        assert!(matches!(json.request, Request::Rejected { .. }), "{json:?}");
     }
 
     #[test]

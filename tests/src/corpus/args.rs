@@ -37,7 +37,10 @@ options:
   --max-memory-mb M  kill one document's generation above M MiB resident (Linux) [6144]
   --out DIR          where the workspace, logs and corpus-report.md go
                      [$CARGO_TARGET_DIR/corpus, else <workspace>/target/corpus]
-  -h, --help         this text";
+  -h, --help         this text
+
+cargo builds the generated crates in <out>/workspace/target, or in $GUSSET_CORPUS_TARGET_DIR when it
+is set (CI shares one between its runs, so the clients' dependencies are compiled once).";
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq)]

@@ -74,7 +74,7 @@ pub(crate) fn document(workspace: &Workspace, package: &str) -> io::Result<Docum
         &format!("{package}.doc.log"),
     )?;
     for dir in [package.to_owned(), format!("src/{package}")] {
-        let path = workspace.root.join("target/doc").join(dir);
+        let path = workspace.target.join("doc").join(dir);
         if path.is_dir() {
             std::fs::remove_dir_all(&path)?;
         }
@@ -185,7 +185,7 @@ warning: `corpus_pets` (lib doc) generated 4 warnings
         let clean = document(&ws, "corpus_clean").unwrap();
         assert_eq!(clean.cell(), "ok", "{clean:?}");
         // Only the counts are kept.
-        assert!(!ws.root.join("target/doc/corpus_clean").exists());
+        assert!(!ws.target.join("doc/corpus_clean").exists());
 
         let noisy = document(&ws, "corpus_noisy").unwrap();
         let Documented::Yes { warnings, first_warning, .. } = &noisy else { panic!("{noisy:?}") };
