@@ -275,6 +275,13 @@ impl fmt::Display for ArgumentError {
 
 impl std::error::Error for ArgumentError {}
 
+/// The future of one operation's dynamic call, boxed so that `call_dynamic` of a large API is
+/// a small dispatch rather than one state machine holding every operation's. Generated code
+/// names it through `__private`.
+#[doc(hidden)]
+pub type DynamicFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Reply, DynamicError>> + Send + 'a>>;
+
 /// The answer to a dynamic call that got a documented response: the success body, or the
 /// documented error body (`is_error`), serialized from its typed value to JSON.
 #[derive(Clone, PartialEq)]

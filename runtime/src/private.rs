@@ -26,7 +26,7 @@
 //! | [`decode_json`], [`decode_empty`], [`decode_bytes`], [`decode_text`], [`decode_value`] | the `ok` and `err` decoders, as function pointers of type [`Decoder`] | decoders may be added |
 //! | [`Decoder`], [`RawResponse`], [`DecodeError`] | the decoder type; hand-written decoders (the project's own tests) name the other two | stable |
 //! | [`de`]: [`object`](de::object), [`FromObject`](de::FromObject), [`key`](de::key), [`field`](de::field), [`skip`](de::skip), [`extra`](de::extra), [`optional`](de::optional), [`required`](de::required), [`Key`](de::Key) | the `Deserialize` impls of generated structs (see `de.rs` for why not `#[derive]`) | only with codegen |
-//! | [`reply`], [`to_json`], [`bytes_to_json`] (and the public [`dynamic`](crate::dynamic) module) | the body of `call_dynamic`, in clients generated with `Settings::dynamic_calls(true)`: `reply(id, self.method(..).await, to_json, to_json)` | only with codegen |
+//! | [`reply`], [`to_json`], [`bytes_to_json`], [`DynamicFuture`] (and the public [`dynamic`](crate::dynamic) module) | in clients generated with `Settings::dynamic_calls(true)`, each operation's private caller ends with `reply(id, self.method(..).await, to_json, to_json)`, and `call_dynamic` boxes the one it dispatches to as a `DynamicFuture` | only with codegen |
 //! | [`auto_traits!`](auto_traits) | `auto_traits!(Type: FieldType, ...)` after each type on a cycle of types too long for the compiler to derive its auto traits (see `auto_traits.rs`) | only with codegen |
 //! | [`serde`], [`serde_json`], [`http`], [`uuid`], [`bytes`] | the crates generated code names, so a user's crate needs only `gusset` | follow this crate's dependency versions |
 //!
@@ -46,7 +46,7 @@ pub use crate::call::call;
 pub use crate::decode::{
     DecodeError, Decoder, RawResponse, decode_bytes, decode_empty, decode_json, decode_text, decode_value,
 };
-pub use crate::dynamic::{bytes_to_json, reply, to_json};
+pub use crate::dynamic::{DynamicFuture, bytes_to_json, reply, to_json};
 pub use crate::form::{FormEncoding, FormField};
 pub use crate::idempotency::Idempotency;
 pub use crate::paginate::{CursorFrom, Next, Pagination, paged};

@@ -367,114 +367,178 @@ impl Client {
         ::gusset::dynamic::DynamicError,
     > {
         use ::gusset::dynamic as dy;
-        match id {
-            "cancelOrder" => {
-                let fail = |e| dy::DynamicError::argument("cancelOrder", e);
-                args.expect_only(&Self::OPERATIONS[0usize]).map_err(fail)?;
-                let arg0: String = args
-                    .required(::gusset::dynamic::Location::Path, "orderId")
-                    .map_err(fail)?;
-                let params = CancelOrderParams {
-                    reason: args
-                        .optional(::gusset::dynamic::Location::Query, "reason")
-                        .map_err(fail)?,
-                };
-                ::gusset::__private::reply(
-                    "cancelOrder",
-                    self.cancel_order(&arg0, &params).await,
-                    ::gusset::__private::to_json,
-                    ::gusset::__private::to_json,
-                )
-            }
-            "createOrder" => {
-                let fail = |e| dy::DynamicError::argument("createOrder", e);
-                args.expect_only(&Self::OPERATIONS[1usize]).map_err(fail)?;
-                let body: NewOrder = args.json_body().map_err(fail)?;
-                ::gusset::__private::reply(
-                    "createOrder",
-                    self.create_order(&body).await,
-                    ::gusset::__private::to_json,
-                    ::gusset::__private::to_json,
-                )
-            }
-            "createPayment" => {
-                let fail = |e| dy::DynamicError::argument("createPayment", e);
-                args.expect_only(&Self::OPERATIONS[2usize]).map_err(fail)?;
-                let body: NewPayment = args.json_body().map_err(fail)?;
-                ::gusset::__private::reply(
-                    "createPayment",
-                    self.create_payment(&body).await,
-                    ::gusset::__private::to_json,
-                    ::gusset::__private::to_json,
-                )
-            }
-            "getOrder" => {
-                let fail = |e| dy::DynamicError::argument("getOrder", e);
-                args.expect_only(&Self::OPERATIONS[3usize]).map_err(fail)?;
-                let arg0: String = args
-                    .required(::gusset::dynamic::Location::Path, "orderId")
-                    .map_err(fail)?;
-                ::gusset::__private::reply(
-                    "getOrder",
-                    self.get_order(&arg0).await,
-                    ::gusset::__private::to_json,
-                    ::gusset::__private::to_json,
-                )
-            }
-            "getPayment" => {
-                let fail = |e| dy::DynamicError::argument("getPayment", e);
-                args.expect_only(&Self::OPERATIONS[4usize]).map_err(fail)?;
-                let arg0: ::gusset::Uuid = args
-                    .required(::gusset::dynamic::Location::Path, "paymentId")
-                    .map_err(fail)?;
-                ::gusset::__private::reply(
-                    "getPayment",
-                    self.get_payment(arg0).await,
-                    ::gusset::__private::to_json,
-                    ::gusset::__private::to_json,
-                )
-            }
-            "listOrders" => {
-                let fail = |e| dy::DynamicError::argument("listOrders", e);
-                args.expect_only(&Self::OPERATIONS[5usize]).map_err(fail)?;
-                let params = ListOrdersParams {
-                    status: args
-                        .optional(::gusset::dynamic::Location::Query, "status")
-                        .map_err(fail)?,
-                    limit: args
-                        .optional(::gusset::dynamic::Location::Query, "limit")
-                        .map_err(fail)?,
-                    cursor: args
-                        .optional(::gusset::dynamic::Location::Query, "cursor")
-                        .map_err(fail)?,
-                };
-                ::gusset::__private::reply(
-                    "listOrders",
-                    self.list_orders(&params).await,
-                    ::gusset::__private::to_json,
-                    ::gusset::__private::to_json,
-                )
-            }
-            "updateOrder" => {
-                let fail = |e| dy::DynamicError::argument("updateOrder", e);
-                args.expect_only(&Self::OPERATIONS[6usize]).map_err(fail)?;
-                let arg0: String = args
-                    .required(::gusset::dynamic::Location::Path, "orderId")
-                    .map_err(fail)?;
-                let body: OrderUpdate = args.json_body().map_err(fail)?;
-                ::gusset::__private::reply(
-                    "updateOrder",
-                    self.update_order(&arg0, &body).await,
-                    ::gusset::__private::to_json,
-                    ::gusset::__private::to_json,
-                )
-            }
+        let call: ::gusset::__private::DynamicFuture<'_> = match id {
+            "cancelOrder" => ::std::boxed::Box::pin(self.__dynamic_0(args)),
+            "createOrder" => ::std::boxed::Box::pin(self.__dynamic_1(args)),
+            "createPayment" => ::std::boxed::Box::pin(self.__dynamic_2(args)),
+            "getOrder" => ::std::boxed::Box::pin(self.__dynamic_3(args)),
+            "getPayment" => ::std::boxed::Box::pin(self.__dynamic_4(args)),
+            "listOrders" => ::std::boxed::Box::pin(self.__dynamic_5(args)),
+            "updateOrder" => ::std::boxed::Box::pin(self.__dynamic_6(args)),
             _ => {
-                ::core::result::Result::Err(dy::DynamicError::UnknownOperation {
+                return ::core::result::Result::Err(dy::DynamicError::UnknownOperation {
                     id: id.to_owned(),
-                })
+                });
             }
-        }
+        };
+        call.await
+    }
+
+    #[allow(deprecated)]
+    async fn __dynamic_0(
+        &self,
+        args: &::gusset::dynamic::Arguments,
+    ) -> ::core::result::Result<
+        ::gusset::dynamic::Reply,
+        ::gusset::dynamic::DynamicError,
+    > {
+        let fail = |e| ::gusset::dynamic::DynamicError::argument("cancelOrder", e);
+        args.expect_only(&Self::OPERATIONS[0usize]).map_err(fail)?;
+        let arg0: String = args
+            .required(::gusset::dynamic::Location::Path, "orderId")
+            .map_err(fail)?;
+        let params = CancelOrderParams {
+            reason: args
+                .optional(::gusset::dynamic::Location::Query, "reason")
+                .map_err(fail)?,
+        };
+        ::gusset::__private::reply(
+            "cancelOrder",
+            self.cancel_order(&arg0, &params).await,
+            ::gusset::__private::to_json,
+            ::gusset::__private::to_json,
+        )
+    }
+
+    #[allow(deprecated)]
+    async fn __dynamic_1(
+        &self,
+        args: &::gusset::dynamic::Arguments,
+    ) -> ::core::result::Result<
+        ::gusset::dynamic::Reply,
+        ::gusset::dynamic::DynamicError,
+    > {
+        let fail = |e| ::gusset::dynamic::DynamicError::argument("createOrder", e);
+        args.expect_only(&Self::OPERATIONS[1usize]).map_err(fail)?;
+        let body: NewOrder = args.json_body().map_err(fail)?;
+        ::gusset::__private::reply(
+            "createOrder",
+            self.create_order(&body).await,
+            ::gusset::__private::to_json,
+            ::gusset::__private::to_json,
+        )
+    }
+
+    #[allow(deprecated)]
+    async fn __dynamic_2(
+        &self,
+        args: &::gusset::dynamic::Arguments,
+    ) -> ::core::result::Result<
+        ::gusset::dynamic::Reply,
+        ::gusset::dynamic::DynamicError,
+    > {
+        let fail = |e| ::gusset::dynamic::DynamicError::argument("createPayment", e);
+        args.expect_only(&Self::OPERATIONS[2usize]).map_err(fail)?;
+        let body: NewPayment = args.json_body().map_err(fail)?;
+        ::gusset::__private::reply(
+            "createPayment",
+            self.create_payment(&body).await,
+            ::gusset::__private::to_json,
+            ::gusset::__private::to_json,
+        )
+    }
+
+    #[allow(deprecated)]
+    async fn __dynamic_3(
+        &self,
+        args: &::gusset::dynamic::Arguments,
+    ) -> ::core::result::Result<
+        ::gusset::dynamic::Reply,
+        ::gusset::dynamic::DynamicError,
+    > {
+        let fail = |e| ::gusset::dynamic::DynamicError::argument("getOrder", e);
+        args.expect_only(&Self::OPERATIONS[3usize]).map_err(fail)?;
+        let arg0: String = args
+            .required(::gusset::dynamic::Location::Path, "orderId")
+            .map_err(fail)?;
+        ::gusset::__private::reply(
+            "getOrder",
+            self.get_order(&arg0).await,
+            ::gusset::__private::to_json,
+            ::gusset::__private::to_json,
+        )
+    }
+
+    #[allow(deprecated)]
+    async fn __dynamic_4(
+        &self,
+        args: &::gusset::dynamic::Arguments,
+    ) -> ::core::result::Result<
+        ::gusset::dynamic::Reply,
+        ::gusset::dynamic::DynamicError,
+    > {
+        let fail = |e| ::gusset::dynamic::DynamicError::argument("getPayment", e);
+        args.expect_only(&Self::OPERATIONS[4usize]).map_err(fail)?;
+        let arg0: ::gusset::Uuid = args
+            .required(::gusset::dynamic::Location::Path, "paymentId")
+            .map_err(fail)?;
+        ::gusset::__private::reply(
+            "getPayment",
+            self.get_payment(arg0).await,
+            ::gusset::__private::to_json,
+            ::gusset::__private::to_json,
+        )
+    }
+
+    #[allow(deprecated)]
+    async fn __dynamic_5(
+        &self,
+        args: &::gusset::dynamic::Arguments,
+    ) -> ::core::result::Result<
+        ::gusset::dynamic::Reply,
+        ::gusset::dynamic::DynamicError,
+    > {
+        let fail = |e| ::gusset::dynamic::DynamicError::argument("listOrders", e);
+        args.expect_only(&Self::OPERATIONS[5usize]).map_err(fail)?;
+        let params = ListOrdersParams {
+            status: args
+                .optional(::gusset::dynamic::Location::Query, "status")
+                .map_err(fail)?,
+            limit: args
+                .optional(::gusset::dynamic::Location::Query, "limit")
+                .map_err(fail)?,
+            cursor: args
+                .optional(::gusset::dynamic::Location::Query, "cursor")
+                .map_err(fail)?,
+        };
+        ::gusset::__private::reply(
+            "listOrders",
+            self.list_orders(&params).await,
+            ::gusset::__private::to_json,
+            ::gusset::__private::to_json,
+        )
+    }
+
+    #[allow(deprecated)]
+    async fn __dynamic_6(
+        &self,
+        args: &::gusset::dynamic::Arguments,
+    ) -> ::core::result::Result<
+        ::gusset::dynamic::Reply,
+        ::gusset::dynamic::DynamicError,
+    > {
+        let fail = |e| ::gusset::dynamic::DynamicError::argument("updateOrder", e);
+        args.expect_only(&Self::OPERATIONS[6usize]).map_err(fail)?;
+        let arg0: String = args
+            .required(::gusset::dynamic::Location::Path, "orderId")
+            .map_err(fail)?;
+        let body: OrderUpdate = args.json_body().map_err(fail)?;
+        ::gusset::__private::reply(
+            "updateOrder",
+            self.update_order(&arg0, &body).await,
+            ::gusset::__private::to_json,
+            ::gusset::__private::to_json,
+        )
     }
 }
 
