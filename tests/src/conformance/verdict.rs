@@ -223,10 +223,12 @@ fn request(answer: &Answer, cx: &Context<'_>) -> Request {
     // A path template with a fragment (AWS documents converted to OpenAPI write the action as
     // `/#X-Amz-Target=...`) names no URL a request can have: RFC 3986 §3.5 keeps the fragment
     // on the client, so the client sends `/` and Prism, routing by the whole template, finds no
-    // path. The document's limit, counted apart with Prism's.
-    if problem && status == 404 && cx.path.is_some_and(|p| p.contains('#')) {
+    // path. One with a query (`/total?since={since}`, which OpenAPI's path keys may not hold)
+    // is sent as that query, and Prism, routing by the whole template again, finds no path. The
+    // document's limit, counted apart with Prism's.
+    if problem && status == 404 && cx.path.is_some_and(|p| p.contains(['#', '?'])) {
         return Request::PrismFalsePositive(format!(
-            "the path template carries a fragment, which no request can carry; Prism routes by it (404): {}",
+            "the path template carries a fragment or a query, which Prism routes by (404): {}",
             answer.message.clone().unwrap_or_default()
         ));
     }
@@ -299,12 +301,14 @@ mod tests {
     }
 
     #[test]
-    fn a_404_for_a_path_template_with_a_fragment_is_the_documents() {
+    fn a_404_for_a_path_template_with_a_fragment_or_a_query_is_the_documents() {
         let mut not_found = answer("unexpected-status", Some(404), None);
         not_found.content_type = Some("application/problem+json".into());
         let fragment = Context { path: Some("/#X-Amz-Target=Acm.AddTags"), ..Context::default() };
         let v = judge(&not_found, &fragment);
         assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
+        let query = Context { path: Some("/total?since={since}"), ..Context::default() };
+        assert!(matches!(judge(&not_found, &query).request, Request::PrismFalsePositive(_)));
         let plain = Context { path: Some("/tags"), ..Context::default() };
         assert_eq!(judge(&not_found, &plain).failure().unwrap().0, "request: Prism answered 404");
     }
