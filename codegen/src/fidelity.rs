@@ -239,6 +239,9 @@ pub enum Cause {
     InvalidPath,
     /// A response key that is not a status code.
     InvalidStatus,
+    /// Content on a `204` or `205` response, which HTTP forbids (RFC 9110 §15.3.5, §15.3.6):
+    /// the response is read as empty.
+    ContentOnEmptyStatus,
 }
 
 impl Cause {
@@ -275,6 +278,7 @@ impl Cause {
             Cause::Webhooks => "webhooks",
             Cause::InvalidPath => "invalid-path",
             Cause::InvalidStatus => "invalid-status",
+            Cause::ContentOnEmptyStatus => "content-on-empty-status",
         }
     }
 }

@@ -200,6 +200,26 @@ impl Client {
         request.path_param("id", &id, rt::Style::Simple, false);
         rt::call(&self.inner, request, rt::decode_empty, rt::decode_value)
     }
+
+    /// `PUT /pets/{id}/tags/{word}`
+    pub fn tag_pet(&self, id: &str, word: &str) -> ::gusset::Call<'_, (), TagPetError> {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "tagPet",
+            method: rt::http::Method::PUT,
+            path: "/pets/{id}/tags/{word}",
+            idempotency: rt::Idempotency::Default,
+            security: &[&["token"]],
+        };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
+        let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
+        request.path_param("id", &id, rt::Style::Simple, false);
+        request.path_param("word", &word, rt::Style::Simple, false);
+        rt::call(&self.inner, request, rt::decode_empty, rt::decode_json)
+    }
 }
 
 impl ::gusset::__private::GeneratedClient for Client {
@@ -783,6 +803,9 @@ impl<'de> ::gusset::__private::serde::Deserialize<'de> for State {
         Ok(Self::from(value.as_str()))
     }
 }
+
+/// The document defines this type exactly as [`GetPetError`], so it is that type.
+pub type TagPetError = GetPetError;
 
 #[derive(Debug, Clone, PartialEq, ::gusset::__private::serde::Serialize)]
 #[serde(crate = "::gusset::__private::serde")]

@@ -197,6 +197,16 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
         else {
             continue;
         };
+        // A server cannot send content with a 204 or 205 (RFC 9110 §15.3.5, §15.3.6): a type
+        // read from it would fail on every real reply.
+        if matches!(status.as_str(), "204" | "205") && !response.content.is_empty() {
+            cx.drop_with(
+                join(&response_pointer, "content"),
+                Cause::ContentOnEmptyStatus,
+                format!("a {status} response has no content in HTTP (RFC 9110); its `content` is not read"),
+            );
+            continue;
+        }
         let context = format!("{}Response", at.type_base);
         if let Some(lowered) = lower_response(cx, response, &context, &response_pointer) {
             ok = lowered;

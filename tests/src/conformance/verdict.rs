@@ -62,6 +62,19 @@ struct Violation {
     message: String,
 }
 
+/// The violations of Prism's `sl-violations` header (or a problem document's `validation`). Past
+/// some count Prism writes `Too many violations! [...]`, and the list may be cut short, so each
+/// violation object is read on its own wherever one starts.
+fn parse_violations(text: &str) -> Vec<Violation> {
+    if let Ok(all) = serde_json::from_str(text) {
+        return all;
+    }
+    text.match_indices('{')
+        .filter_map(|(at, _)| serde_json::Deserializer::from_str(&text[at..]).into_iter::<Violation>().next()?.ok())
+        .filter(|v| !v.location.is_empty() || !v.message.is_empty())
+        .collect()
+}
+
 /// Headers OpenAPI 3 says a parameter definition of is ignored, which Prism insists on anyway.
 const IGNORED_HEADERS: &[&str] = &["accept", "content-type", "authorization"];
 
@@ -159,7 +172,7 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
 /// Whether Prism listed an error-level violation of the response it sent.
 fn prism_broke_its_response(answer: &Answer) -> bool {
     let violations: Vec<Violation> =
-        answer.violations.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+        answer.violations.as_deref().map(parse_violations).unwrap_or_default();
     violations
         .iter()
         .any(|v| v.severity.eq_ignore_ascii_case("error") && v.location.first().is_some_and(|l| l == "response"))
@@ -184,7 +197,7 @@ fn request(answer: &Answer, cx: &Context<'_>) -> Request {
         _ => {}
     }
     let violations: Vec<Violation> =
-        answer.violations.as_deref().and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+        answer.violations.as_deref().map(parse_violations).unwrap_or_default();
     // Prism also validates the response it makes up (the document's own example, which may not
     // fit the document's schema) and lists that in the same header, under `response`: those
     // say nothing of the request.
@@ -273,6 +286,17 @@ mod tests {
             content_type: Some("application/json".into()),
             sent: None,
         }
+    }
+
+    #[test]
+    fn too_many_violations_are_read_one_by_one() {
+        let text = r#"Too many violations! [{"location":["response","body","a"],"severity":"Error","code":"type","message":"must be array"},{"location":["response","body","b"],"severity":"Error","code":"ty"#;
+        let read = parse_violations(text);
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].location, ["response", "body", "a"]);
+        // So a response Prism says breaks the document is told apart even then.
+        let v = judge(&answer("decode", Some(200), Some(text)), &Context::default());
+        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
     }
 
     #[test]
