@@ -129,8 +129,18 @@ impl<'a> Synth<'a> {
     }
 
     fn all_of(&mut self, schema: &Value, parts: &[Value], depth: usize) -> Value {
-        let merged = merge_all_of(self.doc, schema, parts);
-        if merged.get("properties").is_some() || type_of_value(&merged).as_deref() == Some("object") {
+        // An `allOf` of objects is one object of all their properties; one that wraps a
+        // scalar (`allOf: [$ref: Timestamp]`, to add a description) is that scalar.
+        let object = |part: &Value| part.get("properties").is_some() || type_of_value(part).as_deref() == Some("object");
+        let objectish = |part: &Value| {
+            let part = self.doc.resolve(part);
+            object(part) || part.get("allOf").is_some()
+        };
+        // One part, and nothing beside it: a wrapper (to describe a reference), which is
+        // its part, a `oneOf` of it included.
+        let wrapper = parts.len() == 1 && schema.get("properties").is_none();
+        if !wrapper && (object(schema) || parts.iter().any(objectish)) {
+            let merged = merge_all_of(self.doc, schema, parts);
             return self.at(&merged, depth);
         }
         match parts.first() {
@@ -563,7 +573,15 @@ components:
       oneOf: [{$ref: '#/components/schemas/Cat'}, {$ref: '#/components/schemas/Dog'}]
       discriminator: {propertyName: kind, mapping: {cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog'}}
     Tree: {type: object, required: [children], properties: {children: {type: array, items: {$ref: '#/components/schemas/Tree'}}}}
+    Time: {type: string, format: date-time}
+    Stamped: {type: object, required: [at], properties: {at: {allOf: [{$ref: '#/components/schemas/Time'}], description: when}}}
+    Owned: {type: object, required: [pet], properties: {pet: {allOf: [{$ref: '#/components/schemas/Pet'}]}}}
 "##);
+        let owned = satisfies(&d, json!({"$ref": "#/components/schemas/Owned"}));
+        assert!(owned.iter().all(|v| v["pet"]["kind"].is_string()), "{owned:?}");
+        // An allOf that wraps a scalar or a union to describe it is that scalar or union.
+        let stamped = satisfies(&d, json!({"$ref": "#/components/schemas/Stamped"}));
+        assert!(stamped.iter().all(|v| v["at"].is_string()), "{stamped:?}");
         let cat = satisfies(&d, json!({"$ref": "#/components/schemas/Cat"}));
         assert!(cat.iter().all(|v| v.get("kind").is_some() && v.get("meows").is_some()), "{cat:?}");
         let pets = satisfies(&d, json!({"$ref": "#/components/schemas/Pet"}));
