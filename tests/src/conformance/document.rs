@@ -56,13 +56,14 @@ impl Document {
     }
 
     /// The parameter `name` in `location` of an operation, the operation's own overriding the
-    /// path item's, resolved.
+    /// path item's, resolved. Names are case-sensitive (`maxResults` and `MaxResults` are two
+    /// query parameters of some documents), but header names are not.
     pub(crate) fn parameter(&self, method: &str, path: &str, location: &str, name: &str) -> Option<&Value> {
         let (item, op) = self.operation(method, path)?;
         let lists = [op.get("parameters"), item.get("parameters")];
+        let same = |n: &str| if location == "header" { n.eq_ignore_ascii_case(name) } else { n == name };
         lists.into_iter().flatten().filter_map(Value::as_array).flatten().map(|p| self.resolve(p)).find(|p| {
-            p.get("in").and_then(Value::as_str) == Some(location)
-                && p.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(name))
+            p.get("in").and_then(Value::as_str) == Some(location) && p.get("name").and_then(Value::as_str).is_some_and(same)
         })
     }
 
