@@ -63,7 +63,8 @@ impl Document {
         let lists = [op.get("parameters"), item.get("parameters")];
         let same = |n: &str| if location == "header" { n.eq_ignore_ascii_case(name) } else { n == name };
         lists.into_iter().flatten().filter_map(Value::as_array).flatten().map(|p| self.resolve(p)).find(|p| {
-            p.get("in").and_then(Value::as_str) == Some(location) && p.get("name").and_then(Value::as_str).is_some_and(same)
+            p.get("in").and_then(Value::as_str) == Some(location)
+                && p.get("name").and_then(Value::as_str).is_some_and(same)
         })
     }
 

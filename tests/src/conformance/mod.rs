@@ -121,14 +121,21 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
     let mut taken = BTreeSet::new();
     let crates: Vec<String> = documents.iter().map(|d| check::crate_name(d, &mut taken)).collect();
     // Every crate is written before the first build: cargo loads every member of the workspace.
-    let mut rows: Vec<Row> =
-        documents.iter().zip(&crates).map(|(path, name)| prepare(path, name, &workspace)).collect();
-    let members: Vec<String> =
-        crates.iter().zip(&rows).filter(|(_, row)| row.status == Status::Ran).map(|(name, _)| name.clone()).collect();
-    let lockfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
-    workspace
-        .write_manifest(&members, lockfile.is_file().then_some(lockfile.as_path()))
-        .map_err(|e| format!("cannot write the workspace in `{}`: {e}", workspace.root.display()))?;
+    // Judging kept answers writes nothing: the workspace may be a running command's.
+    let write = (!options.rejudge).then_some(&workspace);
+    let mut rows: Vec<Row> = documents.iter().zip(&crates).map(|(path, name)| prepare(path, name, write)).collect();
+    if !options.rejudge {
+        let members: Vec<String> = crates
+            .iter()
+            .zip(&rows)
+            .filter(|(_, row)| row.status == Status::Ran)
+            .map(|(name, _)| name.clone())
+            .collect();
+        let lockfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
+        workspace
+            .write_manifest(&members, lockfile.is_file().then_some(lockfile.as_path()))
+            .map_err(|e| format!("cannot write the workspace in `{}`: {e}", workspace.root.display()))?;
+    }
 
     let total = documents.len();
     for (n, ((path, name), row)) in documents.iter().zip(&crates).zip(&mut rows).enumerate() {
@@ -156,8 +163,8 @@ pub(crate) fn run(options: &Options, command: &str) -> Result<Option<Outcome>, S
     Ok(Some(Outcome { table, summary, verdict }))
 }
 
-/// Generates one document's client and writes its crate and harness.
-fn prepare(path: &Path, name: &str, workspace: &Workspace) -> Row {
+/// Generates one document's client and, given a workspace, writes its crate and harness there.
+fn prepare(path: &Path, name: &str, workspace: Option<&Workspace>) -> Row {
     let document = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut row = Row::new(document);
     let settings = gusset_codegen::Settings::new().dynamic_calls(true);
@@ -169,6 +176,7 @@ fn prepare(path: &Path, name: &str, workspace: &Workspace) -> Row {
         }
     };
     row.fidelity = Some(Counts::of(generated.fidelity()));
+    let Some(workspace) = workspace else { return row };
     if let Err(e) = harness::write(workspace, name, generated.code()) {
         row.status = Status::NotBuilt(format!("cannot write the crate: {e}"));
         return row;

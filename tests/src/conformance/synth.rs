@@ -131,7 +131,8 @@ impl<'a> Synth<'a> {
     fn all_of(&mut self, schema: &Value, parts: &[Value], depth: usize) -> Value {
         // An `allOf` of objects is one object of all their properties; one that wraps a
         // scalar (`allOf: [$ref: Timestamp]`, to add a description) is that scalar.
-        let object = |part: &Value| part.get("properties").is_some() || type_of_value(part).as_deref() == Some("object");
+        let object =
+            |part: &Value| part.get("properties").is_some() || type_of_value(part).as_deref() == Some("object");
         let objectish = |part: &Value| {
             let part = self.doc.resolve(part);
             object(part) || part.get("allOf").is_some()

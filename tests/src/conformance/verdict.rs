@@ -171,8 +171,7 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
 
 /// Whether Prism listed an error-level violation of the response it sent.
 fn prism_broke_its_response(answer: &Answer) -> bool {
-    let violations: Vec<Violation> =
-        answer.violations.as_deref().map(parse_violations).unwrap_or_default();
+    let violations: Vec<Violation> = answer.violations.as_deref().map(parse_violations).unwrap_or_default();
     violations
         .iter()
         .any(|v| v.severity.eq_ignore_ascii_case("error") && v.location.first().is_some_and(|l| l == "response"))
@@ -196,8 +195,7 @@ fn request(answer: &Answer, cx: &Context<'_>) -> Request {
         }
         _ => {}
     }
-    let violations: Vec<Violation> =
-        answer.violations.as_deref().map(parse_violations).unwrap_or_default();
+    let violations: Vec<Violation> = answer.violations.as_deref().map(parse_violations).unwrap_or_default();
     // Prism also validates the response it makes up (the document's own example, which may not
     // fit the document's schema) and lists that in the same header, under `response`: those
     // say nothing of the request.
