@@ -90,7 +90,8 @@ pub(crate) struct Context<'a> {
     pub(crate) path: Option<&'a str>,
 }
 
-/// Whether Prism misread a form or multipart property the client sent by OpenAPI's defaults.
+/// Whether Prism misread a form or multipart property the client sent by OpenAPI's defaults,
+/// or missed one the schema requires without declaring it.
 /// Prism deserializes such a property only when the body's Encoding Object gives it a `style`;
 /// otherwise it validates the raw text of the (last) field against the property's schema, so
 /// an object (a JSON part in multipart, `a=1&b=2` fields in a form) or an array (one part or
@@ -100,7 +101,23 @@ fn prism_misreads_form_property(v: &Violation, place: &[&str], cx: &Context<'_>)
     let (Some(doc), Some((content_type, media))) = (cx.doc, cx.body) else { return false };
     let form = content_type.starts_with("multipart/form-data")
         || content_type.starts_with("application/x-www-form-urlencoded");
-    let (["body", property], true) = (place, form) else { return false };
+    if !form {
+        return false;
+    }
+    // Prism reads a form or multipart body through its schema's `properties` only, so a name
+    // listed in `required` with no property (which the typed client sends, as a field of any
+    // value) is missing to it.
+    if place == ["body"] && v.code.as_str() == Some("required") {
+        let schema = media.get("schema").map(|s| doc.resolve(s));
+        let missing = v.message.rsplit('\'').nth(1).unwrap_or_default();
+        let declared = schema.and_then(|s| s.get("properties")).is_some_and(|p| p.get(missing).is_some());
+        let required = schema
+            .and_then(|s| s.get("required"))
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|r| r.iter().any(|n| n.as_str() == Some(missing)));
+        return required && !declared;
+    }
+    let ["body", property] = place else { return false };
     if v.code.as_str() != Some("type") {
         return false;
     }
@@ -384,6 +401,27 @@ mod tests {
         assert!(matches!(judged("styled", "must be object", "multipart/form-data"), Request::Rejected { .. }));
         assert!(matches!(judged("name", "must be string", "multipart/form-data"), Request::Rejected { .. }));
         assert!(matches!(judged("meta", "must be object", "application/json"), Request::Rejected { .. }));
+        // A required name without a property is sent, but Prism reads only declared properties.
+        let required = r#"[{"location":["request","body"],"severity":"Error","code":"required","message":"Request body must have required property 'grant_type'"}]"#;
+        let undeclared = serde_json::json!({"schema": {"type": "object", "required": ["grant_type"], "properties": {"token": {"type": "string"}}}});
+        let form = Context {
+            doc: Some(&doc),
+            body: Some(("application/x-www-form-urlencoded", &undeclared)),
+            ..Context::default()
+        };
+        let v = judge(&answer("unexpected-status", Some(422), Some(required)), &form);
+        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
+        let declared = serde_json::json!({"schema": {"type": "object", "required": ["grant_type"], "properties": {"grant_type": {"type": "string"}}}});
+        let form = Context {
+            doc: Some(&doc),
+            body: Some(("application/x-www-form-urlencoded", &declared)),
+            ..Context::default()
+        };
+        let v = judge(&answer("unexpected-status", Some(422), Some(required)), &form);
+        assert!(
+            matches!(v.request, Request::Rejected { .. }),
+            "a declared property the client left out is its own: {v:?}"
+        );
         // Prism does not parse XML bodies at all.
         let body =
             r#"[{"location":["body"],"severity":"Error","code":"type","message":"Request body must be object"}]"#;
