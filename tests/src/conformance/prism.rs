@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// How long Prism may take to load a document and listen.
-const STARTUP: Duration = Duration::from_secs(90);
+/// How long Prism may take to load a document and listen. A large document on a loaded 2-core
+/// machine took over 90 s (elasticsearch, hubspot's lists), which then read as a document Prism
+/// cannot load.
+const STARTUP: Duration = Duration::from_secs(240);
 
 /// How responses are made up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
