@@ -403,24 +403,22 @@ mod tests {
         assert!(matches!(judged("meta", "must be object", "application/json"), Request::Rejected { .. }));
         // A required name without a property is sent, but Prism reads only declared properties.
         let required = r#"[{"location":["request","body"],"severity":"Error","code":"required","message":"Request body must have required property 'grant_type'"}]"#;
-        let undeclared = serde_json::json!({"schema": {"type": "object", "required": ["grant_type"], "properties": {"token": {"type": "string"}}}});
-        let form = Context {
-            doc: Some(&doc),
-            body: Some(("application/x-www-form-urlencoded", &undeclared)),
-            ..Context::default()
+        let missing = |properties: serde_json::Value| {
+            let media =
+                serde_json::json!({"schema": {"type": "object", "required": ["grant_type"], "properties": properties}});
+            let form = Context {
+                doc: Some(&doc),
+                body: Some(("application/x-www-form-urlencoded", &media)),
+                ..Context::default()
+            };
+            judge(&answer("unexpected-status", Some(422), Some(required)), &form).request
         };
-        let v = judge(&answer("unexpected-status", Some(422), Some(required)), &form);
-        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
-        let declared = serde_json::json!({"schema": {"type": "object", "required": ["grant_type"], "properties": {"grant_type": {"type": "string"}}}});
-        let form = Context {
-            doc: Some(&doc),
-            body: Some(("application/x-www-form-urlencoded", &declared)),
-            ..Context::default()
-        };
-        let v = judge(&answer("unexpected-status", Some(422), Some(required)), &form);
+        let undeclared = missing(serde_json::json!({"token": {"type": "string"}}));
+        assert!(matches!(undeclared, Request::PrismFalsePositive(_)), "{undeclared:?}");
+        let declared = missing(serde_json::json!({"grant_type": {"type": "string"}}));
         assert!(
-            matches!(v.request, Request::Rejected { .. }),
-            "a declared property the client left out is its own: {v:?}"
+            matches!(declared, Request::Rejected { .. }),
+            "a declared property the client left out is its own: {declared:?}"
         );
         // Prism does not parse XML bodies at all.
         let body =
