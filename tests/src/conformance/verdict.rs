@@ -212,7 +212,15 @@ fn request(answer: &Answer, cx: &Context<'_>) -> Request {
         }
         _ => {}
     }
-    let violations: Vec<Violation> = answer.violations.as_deref().map(parse_violations).unwrap_or_default();
+    let mut violations: Vec<Violation> = answer.violations.as_deref().map(parse_violations).unwrap_or_default();
+    // A 422 problem document without the header (and whose replay did not read it) still lists
+    // the violations in its own `validation` member, which the message keeps the start of.
+    if violations.is_empty() && answer.status == Some(422) {
+        let message = answer.message.as_deref().unwrap_or_default();
+        if let Some(at) = message.find("\"validation\"") {
+            violations = parse_violations(&message[at..]);
+        }
+    }
     // Prism also validates the response it makes up (the document's own example, which may not
     // fit the document's schema) and lists that in the same header, under `response`: those
     // say nothing of the request.
@@ -424,6 +432,11 @@ mod tests {
         let body =
             r#"[{"location":["body"],"severity":"Error","code":"type","message":"Request body must be object"}]"#;
         let xml = judge(&answer("unexpected-status", Some(422), Some(body)), &cx("text/xml; charset=utf-8"));
+        assert!(matches!(xml.request, Request::PrismFalsePositive(_)), "{xml:?}");
+        // Read from the problem document too, when the header is missing.
+        let mut problem = answer("documented-error", Some(422), None);
+        problem.message = Some(format!(r#"{{"type":"x","status":422,"validation":{body}}}"#));
+        let xml = judge(&problem, &cx("text/xml"));
         assert!(matches!(xml.request, Request::PrismFalsePositive(_)), "{xml:?}");
         let json = judge(&answer("unexpected-status", Some(422), Some(body)), &cx("application/json"));
         assert!(matches!(json.request, Request::Rejected { .. }), "{json:?}");
