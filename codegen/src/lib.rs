@@ -277,13 +277,20 @@ fn run_timed(
     Ok(Generated { name, tokens, code, warnings: diagnostics, inputs: loaded.files, fidelity, paginated, listings })
 }
 
-/// For the benchmarks in `gusset-tests` (`bench generate`); not a stable API.
+/// For the benchmarks and the conformance harness in `gusset-tests`; not a stable API.
 #[doc(hidden)]
 pub mod __bench {
     use std::path::Path;
     use std::time::Duration;
 
     use crate::{Error, Generated, Settings};
+
+    /// `text`, read from `file`, as a JSON value, parsed exactly as generation parses it (YAML's
+    /// scalar keys as strings, integers beyond 64 bits as floats, merge keys expanded), so the
+    /// harness reads the same document the generator read.
+    pub fn parse_document(file: &Path, text: &str) -> Result<serde_json::Value, Error> {
+        crate::load::parse::parse(file, text).map(|(value, _)| value).map_err(Error::new)
+    }
 
     /// Wall time of each stage of one generation.
     #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

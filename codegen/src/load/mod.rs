@@ -8,7 +8,7 @@
 //! fails (warnings).
 
 mod normalize;
-mod parse;
+pub(crate) mod parse;
 mod refs;
 mod repair;
 mod source_map;

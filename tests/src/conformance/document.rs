@@ -19,15 +19,14 @@ impl Document {
     /// Reads a JSON or YAML document.
     pub(crate) fn read(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))
+        let root = gusset_codegen::__bench::parse_document(path, &text).map_err(|e| e.to_string())?;
+        Ok(Document { root })
     }
 
-    /// Parses JSON, else YAML.
+    /// Parses JSON, else YAML, as the generator does.
+    #[cfg(test)]
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let root = match serde_json::from_str(text) {
-            Ok(value) => value,
-            Err(_) => serde_yaml_ng::from_str::<Value>(text).map_err(|e| format!("neither JSON nor YAML: {e}"))?,
-        };
+        let root = gusset_codegen::__bench::parse_document(Path::new("document"), text).map_err(|e| e.to_string())?;
         Ok(Document { root })
     }
 
@@ -80,6 +79,30 @@ impl Document {
     }
 }
 
+impl Document {
+    /// The media type object of the response for `status` (its own code, else its `4XX`-style
+    /// range, else `default`) and `content_type`, resolved.
+    pub(crate) fn response(&self, method: &str, path: &str, status: u16, content_type: &str) -> Option<&Value> {
+        let (_, op) = self.operation(method, path)?;
+        let responses = op.get("responses")?;
+        let range = format!("{}XX", status / 100);
+        let response = [status.to_string(), range.clone(), range.to_ascii_lowercase(), "default".to_owned()]
+            .iter()
+            .find_map(|key| responses.get(key))?;
+        let content = self.resolve(response).get("content")?.as_object()?;
+        let essence = |t: &str| t.split(';').next().unwrap_or(t).trim().to_ascii_lowercase();
+        let wanted = essence(content_type);
+        content.iter().find(|(k, _)| essence(k) == wanted).map(|(_, v)| v)
+    }
+
+    /// The examples a media type object gives (`example`, each of `examples`), resolved.
+    pub(crate) fn media_examples<'a>(&'a self, media: &'a Value) -> Vec<&'a Value> {
+        let single = media.get("example").into_iter();
+        let named = media.get("examples").and_then(Value::as_object).into_iter().flat_map(|m| m.values());
+        single.chain(named.filter_map(|e| self.resolve(e).get("value"))).collect()
+    }
+}
+
 /// `%25`-style escapes in a `$ref` fragment (JSON pointers in URIs may be percent-encoded).
 fn decode_percent(text: &str) -> String {
     if !text.contains('%') {
@@ -127,5 +150,13 @@ components:
         assert_eq!(doc.resolve(&body["schema"])["type"], "object");
         assert!(doc.parameter("PUT", "/pets/{id}", "query", "id").is_none());
         assert!(doc.body("GET", "/pets/{id}", "application/json").is_none());
+    }
+
+    #[test]
+    fn reads_integers_beyond_64_bits_as_the_generator_does() {
+        // A public AI API's document bounds a seed by ±9223372036854776000, past `i64`.
+        let doc = Document::parse("openapi: 3.0.0\nx-bound: {maximum: 9223372036854776000, minimum: -9223372036854776000}\n").unwrap();
+        assert_eq!(doc.root["x-bound"]["maximum"].as_f64(), Some(9.223372036854776e18));
+        assert_eq!(doc.root["x-bound"]["minimum"].as_f64(), Some(-9.223372036854776e18));
     }
 }
