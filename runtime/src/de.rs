@@ -135,6 +135,13 @@ pub fn optional<T>(slot: Option<Option<T>>) -> Option<T> {
     slot.flatten()
 }
 
+/// The value of a field the document requires but does not describe (a `required` name
+/// without a property): absent reads as `null`, as nothing says what else it could be, and
+/// such a name is usually a document's misspelling that no server sends.
+pub fn any_or_null(slot: Option<serde_json::Value>) -> serde_json::Value {
+    slot.unwrap_or(serde_json::Value::Null)
+}
+
 /// The value of a field that must be present.
 pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
     slot.ok_or_else(|| de::Error::missing_field(name))

@@ -25,7 +25,7 @@
 //! | [`events`], [`decode_event_json`], [`decode_event`], [`EventDecoder`] | a `text/event-stream` operation's method wraps its call: `events(call(.., decode_empty, err), decode_event_json)` (typed data) or `decode_event` (raw [`Event`](crate::sse::Event)s); returns [`EventsCall`](crate::EventsCall) | decoders may be added |
 //! | [`decode_json`], [`decode_empty`], [`decode_bytes`], [`decode_text`], [`decode_value`] | the `ok` and `err` decoders, as function pointers of type [`Decoder`] | decoders may be added |
 //! | [`Decoder`], [`RawResponse`], [`DecodeError`] | the decoder type; hand-written decoders (the project's own tests) name the other two | stable |
-//! | [`de`]: [`object`](de::object), [`FromObject`](de::FromObject), [`key`](de::key), [`field`](de::field), [`skip`](de::skip), [`extra`](de::extra), [`optional`](de::optional), [`required`](de::required), [`Key`](de::Key) | the `Deserialize` impls of generated structs (see `de.rs` for why not `#[derive]`) | only with codegen |
+//! | [`de`]: [`object`](de::object), [`FromObject`](de::FromObject), [`key`](de::key), [`field`](de::field), [`skip`](de::skip), [`extra`](de::extra), [`optional`](de::optional), [`required`](de::required), [`any_or_null`](de::any_or_null), [`Key`](de::Key) | the `Deserialize` impls of generated structs (see `de.rs` for why not `#[derive]`) | only with codegen |
 //! | [`reply`], [`to_json`], [`bytes_to_json`], [`DynamicFuture`] (and the public [`dynamic`](crate::dynamic) module) | in clients generated with `Settings::dynamic_calls(true)`, each operation's private caller ends with `reply(id, self.method(..).await, to_json, to_json)`, and `call_dynamic` boxes the one it dispatches to as a `DynamicFuture` | only with codegen |
 //! | [`auto_traits!`](auto_traits) | `auto_traits!(Type: FieldType, ...)` after each type on a cycle of types too long for the compiler to derive its auto traits (see `auto_traits.rs`) | only with codegen |
 //! | [`serde`], [`serde_json`], [`http`], [`uuid`], [`bytes`] | the crates generated code names, so a user's crate needs only `gusset` | follow this crate's dependency versions |
@@ -56,5 +56,5 @@ pub use crate::streams::{EventDecoder, decode_event, decode_event_json, events};
 
 /// What generated `Deserialize` impls call; see `de.rs`.
 pub mod de {
-    pub use crate::de::{FromObject, Key, extra, field, key, object, optional, required, skip};
+    pub use crate::de::{FromObject, Key, any_or_null, extra, field, key, object, optional, required, skip};
 }

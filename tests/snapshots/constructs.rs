@@ -319,6 +319,7 @@ impl ::gusset::__private::de::FromObject for Annotated {
 pub struct AttachDocumentResponse {
     pub id: Option<String>,
     pub secret: Option<String>,
+    pub serial: Option<Serial>,
 }
 
 impl<'de> ::gusset::__private::serde::Deserialize<'de> for AttachDocumentResponse {
@@ -336,16 +337,19 @@ impl ::gusset::__private::de::FromObject for AttachDocumentResponse {
         use ::gusset::__private as rt;
         let mut id = None;
         let mut secret = None;
+        let mut serial = None;
         while let Some(__key) = rt::de::key(&mut __map)? {
             match __key.as_str() {
                 "id" => rt::de::field(&mut __map, &mut id, "id")?,
                 "secret" => rt::de::field(&mut __map, &mut secret, "secret")?,
+                "serial" => rt::de::field(&mut __map, &mut serial, "serial")?,
                 _ => rt::de::skip(&mut __map)?,
             }
         }
         Ok(Self {
             id: rt::de::optional(id),
             secret: rt::de::optional(secret),
+            serial: rt::de::optional(serial),
         })
     }
 }
@@ -1335,6 +1339,9 @@ pub struct PetFilter {
     #[serde(skip_serializing_if = "::core::option::Option::is_none")]
     pub min_age: Option<i64>,
 }
+
+/// Assigned by the server.
+pub type Serial = String;
 
 /// A union without discriminator, of primitives and objects.
 #[derive(

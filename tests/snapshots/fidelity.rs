@@ -533,9 +533,9 @@ pub struct Pet {
     pub kind: ActionType,
     pub tag: Option<NewPetTag>,
     pub state: Option<State>,
-    /// Required by the document, which does not describe it further.
+    /// Required by the document, which does not describe it further; `null` when a response leaves it out.
     pub owner: ::gusset::__private::serde_json::Value,
-    /// Required by the document, which does not describe it further.
+    /// Required by the document, which does not describe it further; `null` when a response leaves it out.
     pub registered: ::gusset::__private::serde_json::Value,
 }
 
@@ -574,8 +574,8 @@ impl ::gusset::__private::de::FromObject for Pet {
             kind: rt::de::required(kind, "kind")?,
             tag: rt::de::optional(tag),
             state: rt::de::optional(state),
-            owner: rt::de::required(owner, "owner")?,
-            registered: rt::de::required(registered, "registered")?,
+            owner: rt::de::any_or_null(owner),
+            registered: rt::de::any_or_null(registered),
         })
     }
 }

@@ -36,6 +36,8 @@ pub(super) fn emit_deserialize(name: &Ident, s: &Struct, allow: Option<&TokenStr
         let (field, wire) = (ident(&f.name), &f.wire);
         if f.ty.is_optional() {
             quote!(#field: rt::de::optional(#local))
+        } else if f.null_when_missing {
+            quote!(#field: rt::de::any_or_null(#local))
         } else {
             quote!(#field: rt::de::required(#local, #wire)?)
         }

@@ -82,6 +82,7 @@ impl TypeDef {
                 skip_if_none: false,
                 docs: Docs::default(),
                 deprecated: None,
+                null_when_missing: false,
             })
             .collect();
         TypeDef {
@@ -132,6 +133,10 @@ pub(crate) struct Field {
     pub(crate) docs: Docs,
     /// The `#[deprecated]` note, when the document deprecates the property.
     pub(crate) deprecated: Option<String>,
+    /// Read as `null` when absent: a `required` name the document gives no property, typed as
+    /// any value. Nothing says what it holds, and documents that list one usually misspell a
+    /// property (`accessed` beside `access`), so the server never sends it.
+    pub(crate) null_when_missing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -42,7 +42,7 @@ pub(crate) fn lower_struct<'a>(
                 SRef::Item(s) => Some(s),
                 SRef::Ref(_) => None,
             };
-            let (data_docs, deprecated, read_or_write_only) = match item {
+            let (data_docs, deprecated) = match item {
                 Some(s) => {
                     let d = &s.schema_data;
                     // The value as code: a backtick in it cannot end the span.
@@ -51,11 +51,17 @@ pub(crate) fn lower_struct<'a>(
                     (
                         docs(&[d.title.as_deref(), d.description.as_deref(), default.as_deref()]),
                         super::deprecation::note(d.deprecated, d.description.as_deref(), &d.extensions),
-                        d.read_only || d.write_only,
                     )
                 }
-                None => (Default::default(), None, false),
+                None => (Default::default(), None),
             };
+            // A required read-only property is required in responses only, a write-only one in
+            // requests only (OpenAPI 3.0, Schema Object `readOnly`), and one struct serves both
+            // directions, so neither is required of the other. The flag may sit on the schema a
+            // `$ref` names (`id: {$ref: '#/components/schemas/identifier'}`, whose schema says
+            // `readOnly`): without it a typed create call would need the server's own id.
+            let read_or_write_only = super::schema::resolve_schema(cx, SRef::from(property))
+                .is_some_and(|s| s.schema_data.read_only || s.schema_data.write_only);
             let is_required = required.contains(&wire) && !read_or_write_only;
             let (ty, skip_if_none) = if is_required { (ty, false) } else { (ty.option(), true) };
             fields.push(Field {
@@ -65,6 +71,7 @@ pub(crate) fn lower_struct<'a>(
                 skip_if_none,
                 docs: super::deprecation::with_dates(data_docs, deprecated.as_ref()),
                 deprecated: deprecated.map(|d| d.note),
+                null_when_missing: false,
             });
         }
     }
@@ -82,11 +89,11 @@ pub(crate) fn lower_struct<'a>(
             continue;
         }
         let required_pointer = join(&join(set_pointer, "required"), &i.to_string());
-        let (ty, typed_as) = match &additional {
-            Some(ty) => (strip_option(ty.clone()), "the `additionalProperties` schema"),
+        let (ty, typed_as, null_when_missing) = match &additional {
+            Some(ty) => (strip_option(ty.clone()), "the `additionalProperties` schema", false),
             None => {
                 cx.note(Category::FreeForm, &required_pointer, Cause::RequiredWithoutProperty);
-                (TypeRef::Value, "`serde_json::Value`")
+                (TypeRef::Value, "`serde_json::Value` (`null` when a response leaves it out)", true)
             }
         };
         cx.warn(
@@ -98,8 +105,13 @@ pub(crate) fn lower_struct<'a>(
             wire: wire.clone(),
             ty,
             skip_if_none: false,
-            docs: docs(&[Some("Required by the document, which does not describe it further.")]),
+            docs: docs(&[Some(if null_when_missing {
+                "Required by the document, which does not describe it further; `null` when a response leaves it out."
+            } else {
+                "Required by the document, which does not describe it further."
+            })]),
             deprecated: None,
+            null_when_missing,
         });
     }
     for field in &mut fields {
