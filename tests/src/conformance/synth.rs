@@ -52,11 +52,17 @@ impl Rng {
 pub(crate) struct Synth<'a> {
     doc: &'a Document,
     rng: Rng,
+    /// Fill every optional property within [`SHALLOW`], not a share: a `oneOf` branch's own
+    /// optional properties are often what tells it from its siblings.
+    greedy: bool,
 }
+
+/// Values tried for a `oneOf` before settling for one that matches several branches.
+const ONE_OF_TRIES: usize = 6;
 
 impl<'a> Synth<'a> {
     pub(crate) fn new(doc: &'a Document, seed: u64) -> Self {
-        Synth { doc, rng: Rng::new(seed) }
+        Synth { doc, rng: Rng::new(seed), greedy: false }
     }
 
     /// The generator, for choices beside values (which optional parameters to send).
@@ -137,24 +143,47 @@ impl<'a> Synth<'a> {
             let part = self.doc.resolve(part);
             object(part) || part.get("allOf").is_some()
         };
+        // Parts that only annotate (`allOf: [{$ref: X}, {description: ...}]`) constrain nothing.
+        let parts: Vec<Value> = parts.iter().filter(|p| !annotation_only(p)).cloned().collect();
         // One part, and nothing beside it: a wrapper (to describe a reference), which is
         // its part, a `oneOf` of it included.
         let wrapper = parts.len() == 1 && schema.get("properties").is_none();
         if !wrapper && (object(schema) || parts.iter().any(objectish)) {
-            let merged = merge_all_of(self.doc, schema, parts);
+            let merged = merge_all_of(self.doc, schema, &parts);
             return self.at(&merged, depth);
         }
         match parts.first() {
             Some(first) => self.at(first, depth),
-            None => json!({}),
+            // Annotations only: the schema's own keywords are all there is.
+            None => self.at(&strip(schema, &["allOf"]), depth),
         }
     }
 
+    /// A value of one branch that matches that branch only, as `oneOf` requires (JSON Schema):
+    /// branches that overlap (one's required properties a subset of another's, both open to
+    /// more) match a minimal value twice, so each branch is tried, then tried with all its
+    /// optional properties, before the first value is kept.
     fn one_of(&mut self, schema: &Value, branches: &[Value], depth: usize) -> Value {
         let candidates: Vec<&Value> =
             branches.iter().filter(|b| type_of_value(self.doc.resolve(b)).as_deref() != Some("null")).collect();
-        let pick = candidates.get(self.rng.below(candidates.len())).copied().or(branches.first());
-        let Some(branch) = pick else { return Value::Null };
+        let candidates = if candidates.is_empty() { branches.iter().collect() } else { candidates };
+        let start = self.rng.below(candidates.len());
+        let mut first = None;
+        for attempt in 0..ONE_OF_TRIES.min(2 * candidates.len()) {
+            let Some(branch) = candidates.get((start + attempt / 2) % candidates.len()).copied() else { break };
+            let greedy = std::mem::replace(&mut self.greedy, attempt % 2 == 1);
+            let value = self.branch(schema, branch, depth);
+            self.greedy = greedy;
+            if check(self.doc, schema, &value).is_ok() {
+                return value;
+            }
+            first.get_or_insert(value);
+        }
+        first.unwrap_or(Value::Null)
+    }
+
+    /// A value of `branch` of the `oneOf` (or `anyOf`) `schema`, with its siblings and discriminator.
+    fn branch(&mut self, schema: &Value, branch: &Value, depth: usize) -> Value {
         // Sibling properties of the oneOf (a common shape) apply to every branch.
         let mut value = match schema.get("properties") {
             Some(_) => {
@@ -249,7 +278,8 @@ impl<'a> Synth<'a> {
                 continue;
             }
             let needed = required.contains(&name.as_str());
-            let wanted = needed || (depth < SHALLOW && out.len() < max && self.rng.chance(50)) || out.len() < min;
+            let optional = depth < SHALLOW && out.len() < max && (self.greedy || self.rng.chance(50));
+            let wanted = needed || optional || out.len() < min;
             if wanted && (needed || depth < DEEP) {
                 let value = self.at(property, depth + 1);
                 out.insert(name.clone(), value);
@@ -358,6 +388,13 @@ fn merge_all_of(doc: &Document, schema: &Value, parts: &[Value]) -> Value {
     out.insert("properties".into(), Value::Object(properties));
     out.insert("required".into(), Value::Array(required));
     Value::Object(out)
+}
+
+/// Whether a schema holds annotations only (a description, a title, examples), no constraint.
+fn annotation_only(schema: &Value) -> bool {
+    const ANNOTATIONS: [&str; 9] =
+        ["description", "title", "example", "examples", "deprecated", "externalDocs", "default", "readOnly", "writeOnly"];
+    schema.as_object().is_some_and(|o| o.keys().all(|k| ANNOTATIONS.contains(&k.as_str()) || k.starts_with("x-")))
 }
 
 /// The discriminator property and the value that selects `branch`, when `schema` has one.
@@ -595,6 +632,40 @@ components:
         let tree = synth(&d, json!({"$ref": "#/components/schemas/Tree"}), 1);
         assert!(tree.to_string().len() < 10_000, "{tree}");
         assert!(check(&d, &json!({"$ref": "#/components/schemas/Tree"}), &tree).is_ok());
+    }
+
+    #[test]
+    fn one_of_values_match_one_branch_when_branches_overlap() {
+        // `{kind}` alone is a Plain and an Open at once; only an Open with `size` is one branch.
+        let d = doc(r##"
+components:
+  schemas:
+    Plain: {type: object, required: [kind], properties: {kind: {type: string}}, additionalProperties: false}
+    Open: {type: object, required: [kind], properties: {kind: {type: string}, size: {type: integer}}}
+    Either: {oneOf: [{$ref: '#/components/schemas/Plain'}, {$ref: '#/components/schemas/Open'}]}
+"##);
+        for seed in 0..20 {
+            let value = synth(&d, json!({"$ref": "#/components/schemas/Either"}), seed);
+            assert!(check(&d, &json!({"$ref": "#/components/schemas/Either"}), &value).is_ok(), "seed {seed}: {value}");
+        }
+    }
+
+    #[test]
+    fn all_of_parts_that_only_annotate_do_not_hide_a_union() {
+        let d = doc(r##"
+components:
+  schemas:
+    Reference: {type: object, required: [type, id], properties: {type: {type: string, enum: [agent_id]}, id: {type: string}}}
+    Inline: {type: object, required: [type], properties: {type: {type: string, enum: [agent]}}}
+    Agent: {type: object, oneOf: [{$ref: '#/components/schemas/Reference'}, {$ref: '#/components/schemas/Inline'}]}
+    Request:
+      type: object
+      required: [agent]
+      properties:
+        agent: {allOf: [{$ref: '#/components/schemas/Agent'}, {description: The agent to use.}]}
+"##);
+        let requests = satisfies(&d, json!({"$ref": "#/components/schemas/Request"}));
+        assert!(requests.iter().all(|r| r["agent"]["type"].is_string()), "{requests:?}");
     }
 
     /// Every request body and parameter of the Orders fixture, synthesized and checked.
