@@ -36,7 +36,7 @@ fn fixture(name: &str) -> PathBuf {
 
 #[test]
 fn generated_code_matches_the_snapshots() {
-    let bless = std::env::var_os("GUSSET_BLESS").is_some();
+    let bless = std::env::var_os("GUSSET_BLESS").is_some_and(|v| v == "1");
     let mut stale = Vec::new();
     for name in FIXTURES {
         let code = generate(fixture(name), &Settings::new()).unwrap().code().to_string();
@@ -73,7 +73,7 @@ fn the_dynamic_table_of_a_document_without_operations_matches_its_snapshot() {
         generate_from_str("hooks.yaml", document, &Settings::new().dynamic_calls(true)).unwrap().code().to_string();
     assert!(code.contains("pub const OPERATIONS: &'static [::gusset::dynamic::OperationInfo] = &[];"), "{code}");
     let snapshot = root().join("snapshots/no_operations_dynamic.rs");
-    if std::env::var_os("GUSSET_BLESS").is_some() {
+    if std::env::var_os("GUSSET_BLESS").is_some_and(|v| v == "1") {
         std::fs::write(&snapshot, &code).unwrap();
     }
     assert_eq!(std::fs::read_to_string(&snapshot).unwrap_or_default(), code, "stale: rerun with GUSSET_BLESS=1");
@@ -87,7 +87,7 @@ fn the_dynamic_table_matches_its_snapshot() {
     assert!(code.contains("pub const OPERATIONS: &'static [::gusset::dynamic::OperationInfo]"), "{code}");
     assert!(code.contains("pub async fn call_dynamic("), "{code}");
     let snapshot = root().join("snapshots/orders_dynamic.rs");
-    if std::env::var_os("GUSSET_BLESS").is_some() {
+    if std::env::var_os("GUSSET_BLESS").is_some_and(|v| v == "1") {
         std::fs::write(&snapshot, &code).unwrap();
     }
     let old = std::fs::read_to_string(&snapshot).unwrap_or_default();
@@ -102,7 +102,7 @@ fn the_dynamic_table_matches_its_snapshot() {
 /// feature under `#[deny(warnings)]`, and `tests/orders_mock.rs` runs the Orders mock.
 #[test]
 fn the_mock_modules_match_their_snapshots() {
-    let bless = std::env::var_os("GUSSET_BLESS").is_some();
+    let bless = std::env::var_os("GUSSET_BLESS").is_some_and(|v| v == "1");
     for name in ["wire", "hostile"] {
         let code = generate(fixture(name), &Settings::new().mock(true)).unwrap().code().to_string();
         assert!(code.contains("#[cfg(feature = \"mock\")]\npub mod mock {"), "{code}");
