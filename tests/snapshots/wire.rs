@@ -44,6 +44,34 @@ impl Client {
         &self.inner
     }
 
+    /// Declares JSON without a schema, and answers nothing.
+    ///
+    /// `POST /reports/{id}/archive`
+    pub fn archive_report(
+        &self,
+        id: &str,
+    ) -> ::gusset::Call<
+        '_,
+        ::gusset::__private::serde_json::Value,
+        ::gusset::__private::serde_json::Value,
+    > {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "archiveReport",
+            method: rt::http::Method::POST,
+            path: "/reports/{id}/archive",
+            idempotency: rt::Idempotency::Default,
+            security: &[],
+        };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
+        let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
+        request.path_param("id", &id, rt::Style::Simple, false);
+        rt::call(&self.inner, request, rt::decode_value, rt::decode_value)
+    }
+
     /// Multipart parts with declared content types.
     ///
     /// `POST /documents`

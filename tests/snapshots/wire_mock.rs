@@ -44,6 +44,34 @@ impl Client {
         &self.inner
     }
 
+    /// Declares JSON without a schema, and answers nothing.
+    ///
+    /// `POST /reports/{id}/archive`
+    pub fn archive_report(
+        &self,
+        id: &str,
+    ) -> ::gusset::Call<
+        '_,
+        ::gusset::__private::serde_json::Value,
+        ::gusset::__private::serde_json::Value,
+    > {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "archiveReport",
+            method: rt::http::Method::POST,
+            path: "/reports/{id}/archive",
+            idempotency: rt::Idempotency::Default,
+            security: &[],
+        };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
+        let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
+        request.path_param("id", &id, rt::Style::Simple, false);
+        rt::call(&self.inner, request, rt::decode_value, rt::decode_value)
+    }
+
     /// Multipart parts with declared content types.
     ///
     /// `POST /documents`
@@ -236,6 +264,25 @@ pub mod mock {
         pub fn runtime(&self) -> &::gusset::mock::Server {
             &self.0
         }
+        /// Declares JSON without a schema, and answers nothing.
+        ///
+        /// `POST /reports/{id}/archive`
+        pub fn archive_report(
+            &self,
+        ) -> ::gusset::mock::Endpoint<
+            '_,
+            (),
+            ::gusset::__private::serde_json::Value,
+            ::gusset::__private::serde_json::Value,
+        > {
+            ::gusset::mock::Endpoint::new(
+                &self.0,
+                &SPEC_ARCHIVE_REPORT,
+                ::gusset::mock::decode_none,
+                ::gusset::mock::encode_json::<::gusset::__private::serde_json::Value>,
+                ::gusset::mock::encode_json::<::gusset::__private::serde_json::Value>,
+            )
+        }
         /// Multipart parts with declared content types.
         ///
         /// `POST /documents`
@@ -331,12 +378,24 @@ pub mod mock {
     }
 
     static OPERATIONS: &[&::gusset::mock::Spec] = &[
+        &SPEC_ARCHIVE_REPORT,
         &SPEC_CONVERT_DOCUMENT,
         &SPEC_CREATE_CHARGE,
         &SPEC_GET_REPORT,
         &SPEC_PURGE_REPORTS,
         &SPEC_SEND_MESSAGE,
     ];
+    static SPEC_ARCHIVE_REPORT: ::gusset::mock::Spec = ::gusset::mock::Spec {
+        id: "archiveReport",
+        method: ::gusset::http::Method::POST,
+        path: "/reports/{id}/archive",
+        query: &[],
+        headers: &[],
+        body: None,
+        statuses: &["200"],
+        ok_type: "application/json",
+        error_type: "application/json",
+    };
     static SPEC_CONVERT_DOCUMENT: ::gusset::mock::Spec = ::gusset::mock::Spec {
         id: "convertDocument",
         method: ::gusset::http::Method::POST,

@@ -222,7 +222,7 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
         };
         let context = format!("{}Error", at.type_base);
         if let Some(lowered) = lower_response(cx, response, &context, &response_pointer)
-            && lowered.decode == Decode::Json
+            && matches!(lowered.decode, Decode::Json | Decode::Value)
             && !typed.iter().any(|t| t.ty == lowered.ty)
         {
             typed.push(lowered);
@@ -328,5 +328,8 @@ fn lower_response<'a>(cx: &mut Cx<'a>, response: &'a Resp, context: &str, pointe
             TypeRef::Value
         }
     };
-    Some(Response { ty, decode: Decode::Json })
+    // Any value, leniently: a body the document does not describe may be empty (Cloudflare
+    // declares `application/json: {}` on deletes that answer nothing), and empty reads `null`.
+    let decode = if ty == TypeRef::Value { Decode::Value } else { Decode::Json };
+    Some(Response { ty, decode })
 }
