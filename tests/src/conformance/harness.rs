@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::document::Document;
 use crate::corpus::check::{Checked, Workspace};
 
 /// The harness's `main.rs`; `__CLIENT__` is replaced by the client crate's name.
@@ -30,8 +31,13 @@ struct Last {
     /// A request Prism rejected with a problem document but no `sl-violations` header: it is
     /// sent again as it was (without the client's credentials) to read the violations from
     /// the whole problem document, which the client's error keeps only a snippet of.
-    replay: Option<(gusset::http::Method, gusset::reqwest::Url, gusset::http::HeaderMap, Option<gusset::Bytes>)>,
+    replay: Option<Replay>,
+    /// The last request as sent, to fetch the whole body of a response that did not decode.
+    request: Option<Replay>,
 }
+
+/// A request as sent, to send again without the client.
+type Replay = (gusset::http::Method, gusset::reqwest::Url, gusset::http::HeaderMap, Option<gusset::Bytes>);
 
 #[derive(Debug)]
 struct Watch(Arc<Mutex<Last>>);
@@ -50,10 +56,17 @@ impl gusset::Interceptor for Watch {
             let violations = text("sl-violations");
             let content_type = text("content-type");
             let problem = content_type.as_deref().is_some_and(|t| t.contains("problem+json"));
-            let replay = (status.as_u16() == 422 && problem && violations.is_none()).then(|| {
-                (request.method().clone(), request.url().clone(), request.headers().clone(), request.body().cloned())
-            });
-            *last = Last { status: Some(status.as_u16()), violations, content_type, sent, replay };
+            let parts =
+                (request.method().clone(), request.url().clone(), request.headers().clone(), request.body().cloned());
+            let replay = (status.as_u16() == 422 && problem && violations.is_none()).then(|| parts.clone());
+            *last = Last {
+                status: Some(status.as_u16()),
+                violations,
+                content_type,
+                sent,
+                replay,
+                request: Some(parts),
+            };
         }
     }
 }
@@ -93,7 +106,32 @@ fn outcome(result: Result<gusset::dynamic::Reply, DynamicError>) -> Value {
     }
 }
 
+/// The credentials a replay sends (the client adds its own per attempt, unseen): header and
+/// query names with values, from `GUSSET_CONFORMANCE_CREDENTIALS`.
+#[derive(Debug, Default)]
+struct Credentials {
+    headers: Vec<(String, String)>,
+    query: Vec<(String, String)>,
+}
+
+impl Credentials {
+    fn from_env() -> Self {
+        let value: Value = std::env::var("GUSSET_CONFORMANCE_CREDENTIALS")
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        let pairs = |key: &str| -> Vec<(String, String)> {
+            let pairs = value.get(key).and_then(Value::as_array).into_iter().flatten();
+            pairs
+                .filter_map(|pair| Some((pair.get(0)?.as_str()?.to_owned(), pair.get(1)?.as_str()?.to_owned())))
+                .collect()
+        };
+        Credentials { headers: pairs("headers"), query: pairs("query") }
+    }
+}
+
 fn run(url: &str, calls: &str) -> Result<(), String> {
+    let credentials = Credentials::from_env();
     let text = std::fs::read_to_string(calls).map_err(|e| format!("cannot read {calls}: {e}"))?;
     let calls: Vec<Value> = serde_json::from_str(&text).map_err(|e| format!("bad calls file: {e}"))?;
     let last = Arc::new(Mutex::new(Last::default()));
@@ -133,6 +171,32 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
                 line["violations"] = json!(validation);
             }
         }
+        // The error keeps a snippet of a body that did not decode; the verdict wants all of it
+        // (to tell a document's example that breaks its own schema from the client's fault).
+        let request = last.lock().ok().and_then(|mut l| l.request.take());
+        if let (Some(request), true) = (request, line["outcome"] == "decode") {
+            // Credentials are added per attempt, after the interceptor saw the request: the
+            // supervisor says what the document's schemes want (`credentials`). A replay
+            // answered otherwise (a 401) is not the response that failed, and is not kept.
+            let (method, mut url, mut headers, body) = request;
+            for (name, value) in credentials.headers.iter() {
+                if let (Ok(name), Ok(value)) = (
+                    gusset::http::HeaderName::from_bytes(name.as_bytes()),
+                    gusset::http::HeaderValue::from_str(value),
+                ) {
+                    headers.entry(name).or_insert(value);
+                }
+            }
+            let present: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+            for (name, value) in credentials.query.iter().filter(|(name, _)| !present.contains(name)) {
+                url.query_pairs_mut().append_pair(name, value);
+            }
+            if let Some((status, body)) = runtime.block_on(body_of(&raw, (method, url, headers, body))) {
+                if line["status"] == json!(status) {
+                    line["body"] = json!(body);
+                }
+            }
+        }
         line["id"] = json!(id);
         println!("{line}");
         // The supervisor decides whether Prism died on this call (and starts a new one) or the
@@ -145,17 +209,22 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
 }
 
 /// The `validation` list of the problem document Prism answers `replay` with, as text.
-async fn violations_of(
-    raw: &gusset::reqwest::Client,
-    (method, url, headers, body): (gusset::http::Method, gusset::reqwest::Url, gusset::http::HeaderMap, Option<gusset::Bytes>),
-) -> Option<String> {
+async fn violations_of(raw: &gusset::reqwest::Client, replay: Replay) -> Option<String> {
+    let (_, text) = body_of(raw, replay).await?;
+    let problem: Value = serde_json::from_str(&text).ok()?;
+    problem.get("validation").filter(|v| v.is_array()).map(Value::to_string)
+}
+
+/// The status and body Prism answers `replay` with (the body's first 256 KiB).
+async fn body_of(raw: &gusset::reqwest::Client, (method, url, headers, body): Replay) -> Option<(u16, String)> {
     let mut request = raw.request(method, url).headers(headers);
     if let Some(body) = body {
         request = request.body(body);
     }
-    let text = request.send().await.ok()?.text().await.ok()?;
-    let problem: Value = serde_json::from_str(&text).ok()?;
-    problem.get("validation").filter(|v| v.is_array()).map(Value::to_string)
+    let response = request.send().await.ok()?;
+    let status = response.status().as_u16();
+    let text = response.text().await.ok()?;
+    Some((status, text.chars().take(256 * 1024).collect()))
 }
 
 fn main() -> std::process::ExitCode {
@@ -263,6 +332,9 @@ pub(crate) struct Answer {
     /// The request body the client sent, when it was JSON.
     #[serde(default)]
     pub(crate) sent: Option<Value>,
+    /// The whole body of a response that did not decode, fetched again.
+    #[serde(default)]
+    pub(crate) body: Option<String>,
 }
 
 /// Runs `exe --list`.
@@ -275,9 +347,44 @@ pub(crate) fn list(exe: &Path) -> Result<Vec<Listed>, String> {
     serde_json::from_slice(&output.stdout).map_err(|e| format!("the harness's list is not JSON: {e}"))
 }
 
-/// Runs `exe --run url calls` and reads its answers.
-pub(crate) fn run(exe: &Path, url: &str, calls: &Path) -> Result<Vec<Answer>, String> {
+/// The credentials the harness sends when it fetches a response again: what the client sends
+/// for the document's security schemes (`Client::builder(..).bearer_auth("conformance-token")`,
+/// `.api_key("conformance-key")` and so on, in the harness's `run`), as JSON.
+pub(crate) fn credentials(doc: &Document) -> String {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut query: Vec<(String, String)> = Vec::new();
+    let mut cookies: Vec<String> = Vec::new();
+    let (mut bearer, mut basic) = (false, false);
+    let schemes = doc.root.pointer("/components/securitySchemes").and_then(Value::as_object);
+    for scheme in schemes.into_iter().flat_map(|s| s.values()).map(|s| doc.resolve(s)) {
+        let field = |key: &str| scheme.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+        match (field("type").as_str(), field("in").as_str()) {
+            ("apiKey", "header") => headers.push((field("name"), "conformance-key".to_owned())),
+            ("apiKey", "query") => query.push((field("name"), "conformance-key".to_owned())),
+            ("apiKey", "cookie") => cookies.push(format!("{}=conformance-key", field("name"))),
+            ("http", _) if field("scheme").eq_ignore_ascii_case("basic") => basic = true,
+            ("http" | "oauth2" | "openIdConnect", _) => bearer = true,
+            _ => {}
+        }
+    }
+    // One `Authorization` only: a bearer token when any scheme takes one, else basic.
+    if bearer {
+        headers.push(("authorization".to_owned(), "Bearer conformance-token".to_owned()));
+    } else if basic {
+        // `conformance:secret`, as the harness's client sends it.
+        headers.push(("authorization".to_owned(), "Basic Y29uZm9ybWFuY2U6c2VjcmV0".to_owned()));
+    }
+    if !cookies.is_empty() {
+        headers.push(("cookie".to_owned(), cookies.join("; ")));
+    }
+    serde_json::json!({"headers": headers, "query": query}).to_string()
+}
+
+/// Runs `exe --run url calls` and reads its answers; `credentials` (from [`credentials`]) go to
+/// the harness in `GUSSET_CONFORMANCE_CREDENTIALS`.
+pub(crate) fn run(exe: &Path, url: &str, calls: &Path, credentials: &str) -> Result<Vec<Answer>, String> {
     let output = std::process::Command::new(exe)
+        .env("GUSSET_CONFORMANCE_CREDENTIALS", credentials)
         .arg("--run")
         .arg(url)
         .arg(calls)
@@ -295,6 +402,28 @@ pub(crate) fn run(exe: &Path, url: &str, calls: &Path) -> Result<Vec<Answer>, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replays_carry_what_the_documents_schemes_want() {
+        let doc = Document::parse(
+            r#"{"openapi": "3.0.0", "components": {"securitySchemes": {
+                "key": {"type": "apiKey", "in": "header", "name": "X-Auth-Key"},
+                "q": {"type": "apiKey", "in": "query", "name": "api_key"},
+                "basic": {"type": "http", "scheme": "basic"},
+                "token": {"type": "http", "scheme": "bearer"}}}}"#,
+        )
+        .unwrap();
+        let sent: Value = serde_json::from_str(&credentials(&doc)).unwrap();
+        assert_eq!(
+            sent,
+            serde_json::json!({
+                "headers": [["X-Auth-Key", "conformance-key"], ["authorization", "Bearer conformance-token"]],
+                "query": [["api_key", "conformance-key"]],
+            })
+        );
+        let basic_only = Document::parse(r#"{"components": {"securitySchemes": {"b": {"type": "http", "scheme": "Basic"}}}}"#).unwrap();
+        assert!(credentials(&basic_only).contains("Basic Y29uZm9ybWFuY2U6c2VjcmV0"));
+    }
 
     #[test]
     fn only_a_failing_linker_is_a_linker_failure() {

@@ -227,7 +227,8 @@ fn exercise(
     };
     let calls = synthesize(&doc, &listed, seed);
     let run_start = Instant::now();
-    let answers = call_all(&calls, &exe, path, name, prism, mode, logs);
+    let credentials = harness::credentials(&doc);
+    let answers = call_all(&calls, &exe, path, name, prism, mode, logs, &credentials);
     row.run_time = run_start.elapsed();
     match answers {
         Ok(answers) => {
@@ -295,7 +296,8 @@ fn judge_all(row: &mut Row, doc: &Document, kept: &Kept) {
             });
             let body_schema = body.and_then(|(_, media)| media.get("schema"));
             let path = op.map(|op| op.path.as_str());
-            verdict::judge(answer, &verdict::Context { doc: Some(doc), body_schema, body, path })
+            let method = op.map(|op| op.method.as_str());
+            verdict::judge(answer, &verdict::Context { doc: Some(doc), body_schema, body, path, method })
         })
         .collect();
     let answered: BTreeSet<&str> = answers.iter().map(|a| a.id.as_str()).collect();
@@ -319,6 +321,7 @@ const MAX_RESTARTS: usize = 40;
 /// is then gone (exited, or no longer listening), that call is marked as Prism's crash and a
 /// new Prism is started, else the failure is the client's and the same Prism goes on. Either
 /// way the calls after it are run next, so no call is lost to a restart or blamed for one.
+#[allow(clippy::too_many_arguments)]
 fn call_all(
     calls: &[Call],
     exe: &Path,
@@ -327,6 +330,7 @@ fn call_all(
     prism: &Path,
     mode: Mode,
     logs: &Path,
+    credentials: &str,
 ) -> Result<Vec<harness::Answer>, String> {
     let mut answers = Vec::new();
     let mut rest = calls;
@@ -351,7 +355,7 @@ fn call_all(
         };
         let json = serde_json::to_string_pretty(rest).map_err(|e| format!("cannot encode the calls: {e}"))?;
         std::fs::write(&file, json).map_err(|e| format!("cannot write `{}`: {e}", file.display()))?;
-        let mut got = harness::run(exe, &prism_server.url(), &file)?;
+        let mut got = harness::run(exe, &prism_server.url(), &file, credentials)?;
         let Some(last) = got.last_mut().filter(|a| a.outcome == "transport") else {
             // Every call answered, or the harness stopped: what is missing is reported so.
             answers.extend(got);

@@ -45,6 +45,8 @@ pub(crate) struct Tally {
     pub(crate) passed: usize,
     /// Calls whose only violations are Prism's known false positives.
     pub(crate) prism_false_positives: usize,
+    /// Calls answered with a response that breaks the document's schema for it.
+    pub(crate) responses_breaking_documents: usize,
 }
 
 impl Tally {
@@ -53,6 +55,10 @@ impl Tally {
         for v in verdicts {
             if matches!(v.request, Request::PrismFalsePositive(_)) {
                 t.prism_false_positives += 1;
+                continue;
+            }
+            if matches!(v.request, Request::ResponseBreaksDocument(_)) {
+                t.responses_breaking_documents += 1;
                 continue;
             }
             t.calls += 1;
@@ -69,6 +75,7 @@ impl Tally {
         self.decoded += other.decoded;
         self.passed += other.passed;
         self.prism_false_positives += other.prism_false_positives;
+        self.responses_breaking_documents += other.responses_breaking_documents;
     }
 
     /// Passed calls in percent of counted ones (100 when none).
@@ -182,7 +189,7 @@ pub(crate) fn summary(rows: &[Row], mode: Mode, elapsed: Duration) -> String {
     format!(
         "conformance ({}): {} documents, {ran} run, {unloadable} Prism cannot load, {broken} not run; {} calls: \
          {} requests accepted ({:.1} %), {} responses decoded ({:.1} %), {} pass ({:.1} %); \
-         {} Prism false positives apart; {}; {:.0} s",
+         {} Prism false positives and {} responses that break their schemas apart; {}; {:.0} s",
         mode.name(),
         rows.len(),
         t.calls,
@@ -193,6 +200,7 @@ pub(crate) fn summary(rows: &[Row], mode: Mode, elapsed: Duration) -> String {
         t.passed,
         t.rate(),
         t.prism_false_positives,
+        t.responses_breaking_documents,
         fidelity.line(),
         elapsed.as_secs_f64()
     )
@@ -276,6 +284,21 @@ pub(crate) fn markdown(rows: &[Row], summary: &str, command: &str) -> String {
     if !fps.is_empty() {
         let _ = writeln!(out, "\n## Prism's false positives ({})\n", fps.len());
         for (document, operation, text) in fps.iter().take(20) {
+            let _ = writeln!(out, "- `{document}` `{operation}`: `{}`", clip(text, 300));
+        }
+    }
+    let faults: Vec<(String, String, String)> = rows
+        .iter()
+        .flat_map(|r| {
+            r.verdicts.iter().filter_map(|v| match &v.request {
+                Request::ResponseBreaksDocument(text) => Some((r.document.clone(), v.operation.clone(), text.clone())),
+                _ => None,
+            })
+        })
+        .collect();
+    if !faults.is_empty() {
+        let _ = writeln!(out, "\n## Responses that break their schemas ({})\n", faults.len());
+        for (document, operation, text) in faults.iter().take(40) {
             let _ = writeln!(out, "- `{document}` `{operation}`: `{}`", clip(text, 300));
         }
     }

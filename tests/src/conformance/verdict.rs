@@ -19,6 +19,12 @@ pub(crate) enum Request {
     Rejected { cause: String, detail: String },
     /// The client did not send it: the typed method refused the arguments or the request.
     NotSent { cause: String, detail: String },
+    /// Accepted, but the call says nothing of the client: the response Prism made up breaks
+    /// the response's schema (most often it is the document's own example, or is built from
+    /// the examples of its properties, and omits a required property or has an array where
+    /// the schema says object), so a client that decodes what the document says must refuse
+    /// it. Counted apart, with the reason.
+    ResponseBreaksDocument(String),
 }
 
 /// One call, judged.
@@ -44,7 +50,7 @@ impl Verdict {
             Request::Rejected { cause, detail } | Request::NotSent { cause, detail } => {
                 Some((cause.clone(), detail.clone()))
             }
-            Request::PrismFalsePositive(_) => None,
+            Request::PrismFalsePositive(_) | Request::ResponseBreaksDocument(_) => None,
             Request::Accepted => self.response.clone().err(),
         }
     }
@@ -88,6 +94,8 @@ pub(crate) struct Context<'a> {
     pub(crate) body: Option<(&'a str, &'a serde_json::Value)>,
     /// The operation's path template as the document writes it.
     pub(crate) path: Option<&'a str>,
+    /// The operation's method, upper case.
+    pub(crate) method: Option<&'a str>,
 }
 
 /// Whether Prism misread a form or multipart property the client sent by OpenAPI's defaults,
@@ -181,9 +189,34 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
                 response: Ok(()),
             };
         }
+        "decode" if request == Request::Accepted => match response_breaking_its_schema(answer, cx) {
+            Some(why) => {
+                return Verdict { operation: answer.id.clone(), request: Request::ResponseBreaksDocument(why), response: Ok(()) };
+            }
+            None => Err((format!("response: decode{}", message_class(answer.message.as_deref())), detail(answer))),
+        },
         kind => Err((format!("response: {kind}{}", message_class(answer.message.as_deref())), detail(answer))),
     };
     Verdict { operation: answer.id.clone(), request, response }
+}
+
+/// Why the body of a response that did not decode says nothing of the client: the harness's
+/// validator (which checks only what it is sure of: types, `required`, bounds, enums, formats)
+/// finds it breaks the schema the document gives that response. `None` when the body fits the
+/// schema (a body that fits and still does not decode is the client's fault), or when it was
+/// not kept (an older run's answers).
+fn response_breaking_its_schema(answer: &Answer, cx: &Context<'_>) -> Option<String> {
+    let (doc, path, method, status) = (cx.doc?, cx.path?, cx.method?, answer.status?);
+    let body: serde_json::Value = serde_json::from_str(answer.body.as_deref()?).ok()?;
+    let content_type = answer.content_type.as_deref().unwrap_or("application/json");
+    let media = doc.response(method, path, status, content_type)?;
+    let why = super::validate::check(doc, media.get("schema")?, &body).err()?;
+    let whose = if doc.media_examples(media).contains(&&body) {
+        "the document's own example"
+    } else {
+        "the response Prism made up (from the examples of the schema's parts, or from the schema)"
+    };
+    Some(format!("{whose} for {status} breaks the response's schema at {why}"))
 }
 
 /// Whether Prism listed an error-level violation of the response it sent.
@@ -308,7 +341,50 @@ mod tests {
             violations: violations.map(str::to_owned),
             content_type: Some("application/json".into()),
             sent: None,
+            body: None,
         }
+    }
+
+    #[test]
+    fn a_response_that_breaks_its_schema_is_counted_apart() {
+        let doc = Document::parse(
+            r#"
+openapi: 3.0.0
+paths:
+  /dnd:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, required: [ok, snooze], properties: {ok: {type: boolean}, snooze: {type: boolean}}}
+              examples:
+                short: {value: {ok: true}}
+                whole: {value: {ok: true, snooze: false}}
+"#,
+        )
+        .unwrap();
+        let cx = Context { doc: Some(&doc), path: Some("/dnd"), method: Some("GET"), ..Context::default() };
+        let with = |body: &str| Answer { body: Some(body.into()), ..answer("decode", Some(200), None) };
+        let short = judge(&with(r#"{"ok": true}"#), &cx);
+        assert!(
+            matches!(&short.request, Request::ResponseBreaksDocument(why)
+                if why.starts_with("the document's own example") && why.contains("`snooze` is missing")),
+            "{short:?}"
+        );
+        assert!(short.failure().is_none());
+        // One that is no documented example says so.
+        let made_up = judge(&with(r#"{"ok": 1, "snooze": true}"#), &cx);
+        assert!(
+            matches!(&made_up.request, Request::ResponseBreaksDocument(why) if why.starts_with("the response Prism made up")),
+            "{made_up:?}"
+        );
+        // A body that fits the schema and still does not decode is the client's fault.
+        let fits = judge(&with(r#"{"ok": true, "snooze": false}"#), &cx);
+        assert!(matches!(fits.failure(), Some((cause, _)) if cause.starts_with("response: decode")), "{fits:?}");
+        // Without the body (an older run's answers), nothing can be said.
+        assert!(judge(&answer("decode", Some(200), None), &cx).failure().is_some());
     }
 
     #[test]
