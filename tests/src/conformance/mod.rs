@@ -20,6 +20,7 @@ pub(crate) mod document;
 pub(crate) mod harness;
 mod pattern;
 pub(crate) mod prism;
+mod read_only;
 mod report;
 pub(crate) mod synth;
 mod validate;

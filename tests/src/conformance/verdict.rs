@@ -229,7 +229,6 @@ fn prism_broke_its_response(answer: &Answer) -> bool {
 
 fn request(answer: &Answer, cx: &Context<'_>) -> Request {
     let sent = answer.sent.as_ref();
-    let false_positive = |v: &Violation| is_false_positive(v, cx, sent);
     match answer.outcome.as_str() {
         "prism-crashed" => {
             return Request::PrismFalsePositive(format!(
@@ -262,6 +261,25 @@ fn request(answer: &Answer, cx: &Context<'_>) -> Request {
         .filter(|v| v.severity.eq_ignore_ascii_case("error"))
         .filter(|v| v.location.first().is_none_or(|l| l != "response"))
         .collect();
+    // Prism's `required` on a read-only property (see `read_only`), and, when the body fits
+    // its schema by OpenAPI's rule, what else Prism lists for it: the other branches of a
+    // `oneOf` and the `oneOf` itself. Patterns and formats, which the harness does not check,
+    // stay Prism's to judge.
+    let read_only = |v: &Violation| {
+        let place: Vec<&str> = v.location.iter().map(String::as_str).skip_while(|l| *l == "request").collect();
+        let missing = v.message.rsplit('\'').nth(1).unwrap_or_default();
+        let (Some(doc), Some(schema)) = (cx.doc, cx.body_schema) else { return false };
+        v.code.as_str() == Some("required") && super::read_only::required_read_only(doc, schema, &place, missing)
+    };
+    let fits = match (cx.doc, cx.body_schema, sent) {
+        (Some(doc), Some(schema), Some(sent)) => super::validate::check(doc, schema, sent).is_ok(),
+        _ => false,
+    };
+    let read_only_call = fits && errors.iter().any(|v| read_only(v));
+    let unchecked = |v: &Violation| matches!(v.code.as_str(), Some("pattern" | "format"));
+    let false_positive = |v: &Violation| {
+        is_false_positive(v, cx, sent) || read_only(v) || (read_only_call && !unchecked(v))
+    };
     if !errors.is_empty() {
         let verbatim = answer.violations.clone().unwrap_or_default();
         if errors.iter().all(|v| false_positive(v)) {
@@ -343,6 +361,31 @@ mod tests {
             sent: None,
             body: None,
         }
+    }
+
+    #[test]
+    fn prism_requiring_a_read_only_property_is_its_own_fault() {
+        let doc = Document::parse(
+            r##"
+components:
+  schemas:
+    Policy: {type: object, required: [id, access], properties: {id: {type: string, readOnly: true}, access: {type: string}}}
+    Member:
+      oneOf:
+        - {type: object, required: [email, roles], properties: {email: {type: string}, roles: {type: array, items: {type: string}}}}
+        - {type: object, required: [email, policies], properties: {email: {type: string}, policies: {type: array, items: {$ref: '#/components/schemas/Policy'}}}}
+"##,
+        )
+        .unwrap();
+        let schema = serde_json::json!({"$ref": "#/components/schemas/Member"});
+        let cx = Context { doc: Some(&doc), body_schema: Some(&schema), ..Context::default() };
+        let header = r#"[{"location":["request","body"],"severity":"Error","code":"required","message":"Request body must have required property 'roles'"},{"location":["request","body","policies","0"],"severity":"Error","code":"required","message":"Request body property policies.0 must have required property 'id'"},{"location":["request","body"],"severity":"Error","code":"oneOf","message":"Request body must match exactly one schema in oneOf"}]"#;
+        let with = |sent: serde_json::Value| Answer { sent: Some(sent), ..answer("success", Some(201), Some(header)) };
+        let fits = judge(&with(serde_json::json!({"email": "a@example.com", "policies": [{"access": "allow"}]})), &cx);
+        assert!(matches!(fits.request, Request::PrismFalsePositive(_)), "{fits:?}");
+        // A body that breaks the schema otherwise (no `access`) is rejected, read-only `id` or not.
+        let broken = judge(&with(serde_json::json!({"email": "a@example.com", "policies": [{}]})), &cx);
+        assert!(matches!(broken.request, Request::Rejected { .. }), "{broken:?}");
     }
 
     #[test]
