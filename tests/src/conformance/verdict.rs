@@ -225,12 +225,16 @@ fn response_breaking_its_schema(answer: &Answer, cx: &Context<'_>) -> Option<Str
     Some(format!("{whose} for {status} breaks the response's schema at {why}"))
 }
 
-/// Whether Prism listed an error-level violation of the response it sent.
+/// Whether Prism listed an error-level violation of the response it sent, other than a pattern
+/// (no typed client checks one, so a response that breaks only a pattern did not fail to decode
+/// for it).
 fn prism_broke_its_response(answer: &Answer) -> bool {
     let violations: Vec<Violation> = answer.violations.as_deref().map(parse_violations).unwrap_or_default();
-    violations
-        .iter()
-        .any(|v| v.severity.eq_ignore_ascii_case("error") && v.location.first().is_some_and(|l| l == "response"))
+    violations.iter().any(|v| {
+        v.severity.eq_ignore_ascii_case("error")
+            && v.location.first().is_some_and(|l| l == "response")
+            && v.code.as_str() != Some("pattern")
+    })
 }
 
 fn request(answer: &Answer, cx: &Context<'_>) -> Request {
@@ -369,6 +373,19 @@ mod tests {
     }
 
     #[test]
+    fn a_response_prism_flags_for_a_pattern_only_still_had_to_decode() {
+        let flagged = |code: &str| {
+            let header = format!(
+                r#"[{{"location":["response","body","id"],"severity":"Error","code":"{code}","message":"bad id"}}]"#
+            );
+            judge(&answer("decode", Some(200), Some(&header)), &Context::default())
+        };
+        assert!(matches!(flagged("type").request, Request::PrismFalsePositive(_)));
+        let pattern = flagged("pattern");
+        assert!(matches!(pattern.failure(), Some((cause, _)) if cause.starts_with("response: decode")), "{pattern:?}");
+    }
+
+    #[test]
     fn prism_requiring_a_read_only_property_is_its_own_fault() {
         let doc = Document::parse(
             r##"
@@ -463,7 +480,7 @@ paths:
         let response = r#"[{"location":["response","body","code"],"severity":"Error","code":"pattern","message":"must match pattern"}]"#;
         assert!(judge(&answer("success", Some(200), Some(response)), &Context::default()).passed());
         // A response Prism itself says breaks the document does not count against the client.
-        let v = judge(&answer("decode", Some(200), Some(response)), &Context::default());
+        let v = judge(&answer("decode", Some(200), Some(&response.replace("pattern", "type"))), &Context::default());
         assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
         assert_eq!(v.failure(), None);
         // Warnings are not rejections.
