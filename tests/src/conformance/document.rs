@@ -155,7 +155,9 @@ components:
     #[test]
     fn reads_integers_beyond_64_bits_as_the_generator_does() {
         // A public AI API's document bounds a seed by ±9223372036854776000, past `i64`.
-        let doc = Document::parse("openapi: 3.0.0\nx-bound: {maximum: 9223372036854776000, minimum: -9223372036854776000}\n").unwrap();
+        let doc =
+            Document::parse("openapi: 3.0.0\nx-bound: {maximum: 9223372036854776000, minimum: -9223372036854776000}\n")
+                .unwrap();
         assert_eq!(doc.root["x-bound"]["maximum"].as_f64(), Some(9.223372036854776e18));
         assert_eq!(doc.root["x-bound"]["minimum"].as_f64(), Some(-9.223372036854776e18));
     }

@@ -29,8 +29,9 @@ struct Last {
     /// The request body as sent, when it is JSON.
     sent: Option<Value>,
     /// A request Prism rejected with a problem document but no `sl-violations` header: it is
-    /// sent again as it was (without the client's credentials) to read the violations from
-    /// the whole problem document, which the client's error keeps only a snippet of.
+    /// sent again as it was (with the credentials the document's schemes want, see
+    /// [`Credentials`]) to read the violations from the whole problem document, which the
+    /// client's error keeps only a snippet of.
     replay: Option<Replay>,
     /// The last request as sent, to fetch the whole body of a response that did not decode.
     request: Option<Replay>,
@@ -128,6 +129,23 @@ impl Credentials {
         };
         Credentials { headers: pairs("headers"), query: pairs("query") }
     }
+
+    /// `request` with these credentials where it has none of its own.
+    fn add_to(&self, (method, mut url, mut headers, body): Replay) -> Replay {
+        for (name, value) in &self.headers {
+            if let (Ok(name), Ok(value)) = (
+                gusset::http::HeaderName::from_bytes(name.as_bytes()),
+                gusset::http::HeaderValue::from_str(value),
+            ) {
+                headers.entry(name).or_insert(value);
+            }
+        }
+        let present: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        for (name, value) in self.query.iter().filter(|(name, _)| !present.contains(name)) {
+            url.query_pairs_mut().append_pair(name, value);
+        }
+        (method, url, headers, body)
+    }
 }
 
 fn run(url: &str, calls: &str) -> Result<(), String> {
@@ -167,7 +185,7 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
         }
         let replay = last.lock().ok().and_then(|mut l| l.replay.take());
         if let Some(replay) = replay {
-            if let Some(validation) = runtime.block_on(violations_of(&raw, replay)) {
+            if let Some(validation) = runtime.block_on(violations_of(&raw, credentials.add_to(replay))) {
                 line["violations"] = json!(validation);
             }
         }
@@ -178,20 +196,7 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
             // Credentials are added per attempt, after the interceptor saw the request: the
             // supervisor says what the document's schemes want (`credentials`). A replay
             // answered otherwise (a 401) is not the response that failed, and is not kept.
-            let (method, mut url, mut headers, body) = request;
-            for (name, value) in credentials.headers.iter() {
-                if let (Ok(name), Ok(value)) = (
-                    gusset::http::HeaderName::from_bytes(name.as_bytes()),
-                    gusset::http::HeaderValue::from_str(value),
-                ) {
-                    headers.entry(name).or_insert(value);
-                }
-            }
-            let present: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
-            for (name, value) in credentials.query.iter().filter(|(name, _)| !present.contains(name)) {
-                url.query_pairs_mut().append_pair(name, value);
-            }
-            if let Some((status, body)) = runtime.block_on(body_of(&raw, (method, url, headers, body))) {
+            if let Some((status, body)) = runtime.block_on(body_of(&raw, credentials.add_to(request))) {
                 if line["status"] == json!(status) {
                     line["body"] = json!(body);
                 }
@@ -359,6 +364,9 @@ pub(crate) fn credentials(doc: &Document) -> String {
     for scheme in schemes.into_iter().flat_map(|s| s.values()).map(|s| doc.resolve(s)) {
         let field = |key: &str| scheme.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
         match (field("type").as_str(), field("in").as_str()) {
+            // An API key in `Authorization` (a scheme some documents declare beside bearer) would
+            // take the header the bearer token needs; the token passes Prism's check of it too.
+            ("apiKey", "header") if field("name").eq_ignore_ascii_case("authorization") => bearer = true,
             ("apiKey", "header") => headers.push((field("name"), "conformance-key".to_owned())),
             ("apiKey", "query") => query.push((field("name"), "conformance-key".to_owned())),
             ("apiKey", "cookie") => cookies.push(format!("{}=conformance-key", field("name"))),
@@ -421,8 +429,17 @@ mod tests {
                 "query": [["api_key", "conformance-key"]],
             })
         );
-        let basic_only = Document::parse(r#"{"components": {"securitySchemes": {"b": {"type": "http", "scheme": "Basic"}}}}"#).unwrap();
+        let basic_only =
+            Document::parse(r#"{"components": {"securitySchemes": {"b": {"type": "http", "scheme": "Basic"}}}}"#)
+                .unwrap();
         assert!(credentials(&basic_only).contains("Basic Y29uZm9ybWFuY2U6c2VjcmV0"));
+        // An API key named `Authorization` leaves the header to the bearer token.
+        let key_in_authorization = Document::parse(
+            r#"{"components": {"securitySchemes": {"k": {"type": "apiKey", "in": "header", "name": "Authorization"}}}}"#,
+        )
+        .unwrap();
+        let sent: Value = serde_json::from_str(&credentials(&key_in_authorization)).unwrap();
+        assert_eq!(sent["headers"], serde_json::json!([["authorization", "Bearer conformance-token"]]));
     }
 
     #[test]

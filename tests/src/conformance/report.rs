@@ -272,6 +272,20 @@ pub(crate) fn markdown(rows: &[Row], summary: &str, command: &str) -> String {
     for (cause, n, document, operation, detail) in causes(rows) {
         let _ = writeln!(out, "- **{cause}**: {n} calls; e.g. `{document}` `{operation}`: `{}`", clip(&detail, 300));
     }
+    let failing: Vec<(&str, &str, String, String)> = rows
+        .iter()
+        .flat_map(|r| {
+            r.verdicts.iter().filter_map(|v| {
+                v.failure().map(|(cause, detail)| (r.document.as_str(), v.operation.as_str(), cause, detail))
+            })
+        })
+        .collect();
+    if !failing.is_empty() {
+        let _ = writeln!(out, "\n## Every failing call ({})\n", failing.len());
+        for (document, operation, cause, detail) in failing.iter().take(1000) {
+            let _ = writeln!(out, "- `{document}` `{operation}`: {cause}: `{}`", clip(detail, 240).replace('`', "'"));
+        }
+    }
     let fps: Vec<(String, String, String)> = rows
         .iter()
         .flat_map(|r| {

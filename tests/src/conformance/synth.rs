@@ -392,8 +392,17 @@ fn merge_all_of(doc: &Document, schema: &Value, parts: &[Value]) -> Value {
 
 /// Whether a schema holds annotations only (a description, a title, examples), no constraint.
 fn annotation_only(schema: &Value) -> bool {
-    const ANNOTATIONS: [&str; 9] =
-        ["description", "title", "example", "examples", "deprecated", "externalDocs", "default", "readOnly", "writeOnly"];
+    const ANNOTATIONS: [&str; 9] = [
+        "description",
+        "title",
+        "example",
+        "examples",
+        "deprecated",
+        "externalDocs",
+        "default",
+        "readOnly",
+        "writeOnly",
+    ];
     schema.as_object().is_some_and(|o| o.keys().all(|k| ANNOTATIONS.contains(&k.as_str()) || k.starts_with("x-")))
 }
 
