@@ -164,6 +164,15 @@ impl<'a> Synth<'a> {
     /// more) match a minimal value twice, so each branch is tried, then tried with all its
     /// optional properties, before the first value is kept.
     fn one_of(&mut self, schema: &Value, branches: &[Value], depth: usize) -> Value {
+        // A union beside a `type` that is not an object (`type: array` with `anyOf` of object
+        // schemas that say no type of their own, which any array satisfies): the type decides,
+        // when what it gives satisfies the whole schema.
+        if schema.get("type").and_then(Value::as_str).is_some_and(|t| t != "object") {
+            let value = self.at(&strip(schema, &["oneOf", "anyOf", "discriminator"]), depth);
+            if check(self.doc, schema, &value).is_ok() {
+                return value;
+            }
+        }
         let candidates: Vec<&Value> =
             branches.iter().filter(|b| type_of_value(self.doc.resolve(b)).as_deref() != Some("null")).collect();
         let candidates = if candidates.is_empty() { branches.iter().collect() } else { candidates };
@@ -184,6 +193,16 @@ impl<'a> Synth<'a> {
 
     /// A value of `branch` of the `oneOf` (or `anyOf`) `schema`, with its siblings and discriminator.
     fn branch(&mut self, schema: &Value, branch: &Value, depth: usize) -> Value {
+        // A branch that only constrains the object beside it (`anyOf: [{required: [target]},
+        // {required: [all]}]`) is that object with the branch's constraints.
+        let resolved = self.doc.resolve(branch);
+        let constraint_only = ["type", "properties", "oneOf", "anyOf", "allOf", "enum", "const", "items"]
+            .iter()
+            .all(|k| resolved.get(k).is_none());
+        if constraint_only && schema.get("properties").is_some() {
+            let base = strip(schema, &["oneOf", "anyOf", "discriminator"]);
+            return self.at(&json!({"allOf": [base, resolved]}), depth);
+        }
         // Sibling properties of the oneOf (a common shape) apply to every branch.
         let mut value = match schema.get("properties") {
             Some(_) => {
@@ -675,6 +694,25 @@ components:
 "##);
         let requests = satisfies(&d, json!({"$ref": "#/components/schemas/Request"}));
         assert!(requests.iter().all(|r| r["agent"]["type"].is_string()), "{requests:?}");
+    }
+
+    #[test]
+    fn union_branches_that_only_constrain_and_unions_beside_a_type() {
+        let d = doc(r##"
+components:
+  schemas:
+    Vars:
+      type: object
+      required: [evs]
+      anyOf: [{required: [target]}, {required: [all]}]
+      properties: {evs: {type: array, items: {type: string}}, target: {type: string}, all: {type: boolean}}
+    Ip: {properties: {value: {type: string}}}
+    Ips: {type: array, anyOf: [{$ref: '#/components/schemas/Ip'}], items: {$ref: '#/components/schemas/Ip'}}
+"##);
+        let vars = satisfies(&d, json!({"$ref": "#/components/schemas/Vars"}));
+        assert!(vars.iter().all(|v| v.get("target").is_some() || v.get("all").is_some()), "{vars:?}");
+        let ips = satisfies(&d, json!({"$ref": "#/components/schemas/Ips"}));
+        assert!(ips.iter().all(Value::is_array), "{ips:?}");
     }
 
     /// Every request body and parameter of the Orders fixture, synthesized and checked.
