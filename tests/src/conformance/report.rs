@@ -45,6 +45,8 @@ pub(crate) struct Tally {
     pub(crate) passed: usize,
     /// Calls whose only violations are Prism's known false positives.
     pub(crate) prism_false_positives: usize,
+    /// Calls answered with a value of a type the document's schema leaves open.
+    pub(crate) open_types: usize,
     /// Calls answered with a response that breaks the document's schema for it.
     pub(crate) responses_breaking_documents: usize,
 }
@@ -55,6 +57,10 @@ impl Tally {
         for v in verdicts {
             if matches!(v.request, Request::PrismFalsePositive(_)) {
                 t.prism_false_positives += 1;
+                continue;
+            }
+            if matches!(v.request, Request::OpenType(_)) {
+                t.open_types += 1;
                 continue;
             }
             if matches!(v.request, Request::ResponseBreaksDocument(_)) {
@@ -76,6 +82,7 @@ impl Tally {
         self.passed += other.passed;
         self.prism_false_positives += other.prism_false_positives;
         self.responses_breaking_documents += other.responses_breaking_documents;
+        self.open_types += other.open_types;
     }
 
     /// Passed calls in percent of counted ones (100 when none).
@@ -189,7 +196,7 @@ pub(crate) fn summary(rows: &[Row], mode: Mode, elapsed: Duration) -> String {
     format!(
         "conformance ({}): {} documents, {ran} run, {unloadable} Prism cannot load, {broken} not run; {} calls: \
          {} requests accepted ({:.1} %), {} responses decoded ({:.1} %), {} pass ({:.1} %); \
-         {} Prism false positives and {} responses that break their schemas apart; {}; {:.0} s",
+         {} Prism false positives, {} responses that break their schemas and {} of a type their schemas leave open apart; {}; {:.0} s",
         mode.name(),
         rows.len(),
         t.calls,
@@ -201,6 +208,7 @@ pub(crate) fn summary(rows: &[Row], mode: Mode, elapsed: Duration) -> String {
         t.rate(),
         t.prism_false_positives,
         t.responses_breaking_documents,
+        t.open_types,
         fidelity.line(),
         elapsed.as_secs_f64()
     )
@@ -310,6 +318,21 @@ pub(crate) fn markdown(rows: &[Row], summary: &str, command: &str) -> String {
             })
         })
         .collect();
+    let open: Vec<(String, String, String)> = rows
+        .iter()
+        .flat_map(|r| {
+            r.verdicts.iter().filter_map(|v| match &v.request {
+                Request::OpenType(text) => Some((r.document.clone(), v.operation.clone(), text.clone())),
+                _ => None,
+            })
+        })
+        .collect();
+    if !open.is_empty() {
+        let _ = writeln!(out, "\n## Responses of a type the schema leaves open ({})\n", open.len());
+        for (document, operation, text) in open.iter().take(40) {
+            let _ = writeln!(out, "- `{document}` `{operation}`: `{}`", clip(text, 300));
+        }
+    }
     if !faults.is_empty() {
         let _ = writeln!(out, "\n## Responses that break their schemas ({})\n", faults.len());
         for (document, operation, text) in faults.iter().take(40) {

@@ -14,18 +14,38 @@ use super::document::Document;
 /// look-arounds and back-references it does not, and those are not checked). `Err` says where
 /// and why.
 pub(crate) fn check(doc: &Document, schema: &Value, value: &Value) -> Result<(), String> {
-    Checker { doc, patterns: true }.at(schema, value, "", 0)
+    Checker { doc, patterns: true, infer_types: false }.at(schema, value, "", 0)
 }
 
 /// [`check`] without patterns: what a typed client's decoding can refuse a value for (it
 /// checks types, `required` and enums, never a pattern).
 pub(crate) fn check_shape(doc: &Document, schema: &Value, value: &Value) -> Result<(), String> {
-    Checker { doc, patterns: false }.at(schema, value, "", 0)
+    Checker { doc, patterns: false, infer_types: false }.at(schema, value, "", 0)
+}
+
+/// [`check_shape`] with a schema that says no `type` read as the type its keywords speak of
+/// (`properties`: an object, `items`: an array), as generated code types it. A value that
+/// passes [`check_shape`] and fails this one has a type the document leaves open.
+pub(crate) fn check_inferred(doc: &Document, schema: &Value, value: &Value) -> Result<(), String> {
+    Checker { doc, patterns: false, infer_types: true }.at(schema, value, "", 0)
 }
 
 struct Checker<'a> {
     doc: &'a Document,
     patterns: bool,
+    infer_types: bool,
+}
+
+/// The type a schema without `type` speaks of through its keywords, if one.
+fn inferred_type(s: &Map<String, Value>) -> Option<&'static str> {
+    let object = ["properties", "additionalProperties", "required", "minProperties", "maxProperties"];
+    if object.iter().any(|k| s.contains_key(*k)) {
+        Some("object")
+    } else if ["items", "minItems", "maxItems"].iter().any(|k| s.contains_key(*k)) {
+        Some("array")
+    } else {
+        None
+    }
 }
 
 impl Checker<'_> {
@@ -76,6 +96,9 @@ impl Checker<'_> {
         let types: Vec<&str> = match s.get("type") {
             Some(Value::String(t)) => vec![t.as_str()],
             Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+            // No `type`: any JSON type, by JSON Schema; the type its keywords speak of, by
+            // the reading generated code takes.
+            _ if self.infer_types => inferred_type(s).into_iter().collect(),
             _ => Vec::new(),
         };
         if !types.is_empty() && !types.iter().any(|t| has_type(value, t)) {
@@ -214,6 +237,16 @@ mod tests {
 
     fn doc(yaml: &str) -> Document {
         Document::parse(yaml).unwrap()
+    }
+
+    #[test]
+    fn a_schema_without_type_admits_any_type_unless_read_by_its_keywords() {
+        let d = doc("{}");
+        let object_ish = json!({"properties": {"id": {"type": "string"}}});
+        assert!(check_shape(&d, &object_ish, &json!("text")).is_ok());
+        assert!(check_inferred(&d, &object_ish, &json!("text")).unwrap_err().contains("is not of type object"));
+        assert!(check_inferred(&d, &json!({"items": {}}), &json!({})).unwrap_err().contains("array"));
+        assert!(check_inferred(&d, &json!({"description": "anything"}), &json!(1)).is_ok());
     }
 
     #[test]

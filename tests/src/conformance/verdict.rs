@@ -25,6 +25,11 @@ pub(crate) enum Request {
     /// the schema says object), so a client that decodes what the document says must refuse
     /// it. Counted apart, with the reason.
     ResponseBreaksDocument(String),
+    /// Accepted, and the response fits its schema, but only because the schema says no `type`
+    /// where its keywords speak of one (`properties` without `type: object`, which by JSON
+    /// Schema admits a string too), and Prism sent another type there. The typed client types
+    /// such a schema by its keywords, as generators do; counted apart, with the place.
+    OpenType(String),
 }
 
 /// One call, judged.
@@ -50,7 +55,7 @@ impl Verdict {
             Request::Rejected { cause, detail } | Request::NotSent { cause, detail } => {
                 Some((cause.clone(), detail.clone()))
             }
-            Request::PrismFalsePositive(_) | Request::ResponseBreaksDocument(_) => None,
+            Request::PrismFalsePositive(_) | Request::ResponseBreaksDocument(_) | Request::OpenType(_) => None,
             Request::Accepted => self.response.clone().err(),
         }
     }
@@ -190,12 +195,12 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
             };
         }
         "decode" if request == Request::Accepted => match response_breaking_its_schema(answer, cx) {
-            Some(why) => {
-                return Verdict {
-                    operation: answer.id.clone(),
-                    request: Request::ResponseBreaksDocument(why),
-                    response: Ok(()),
+            Some(judged) => {
+                let request = match judged {
+                    Judged::Breaks(why) => Request::ResponseBreaksDocument(why),
+                    Judged::OpenType(why) => Request::OpenType(why),
                 };
+                return Verdict { operation: answer.id.clone(), request, response: Ok(()) };
             }
             None => Err((format!("response: decode{}", message_class(answer.message.as_deref())), detail(answer))),
         },
@@ -204,25 +209,42 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
     Verdict { operation: answer.id.clone(), request, response }
 }
 
+/// What the body of a response that did not decode says of it.
+enum Judged {
+    /// It breaks the response's schema.
+    Breaks(String),
+    /// It fits the schema only where the schema leaves a type open.
+    OpenType(String),
+}
+
 /// Why the body of a response that did not decode says nothing of the client: the harness's
 /// validator (which checks only what it is sure of: types, `required`, bounds, enums, formats)
-/// finds it breaks the schema the document gives that response. `None` when the body fits the
-/// schema (a body that fits and still does not decode is the client's fault), or when it was
-/// not kept (an older run's answers).
-fn response_breaking_its_schema(answer: &Answer, cx: &Context<'_>) -> Option<String> {
+/// finds it breaks the schema the document gives that response, or fits it only where the
+/// schema says no `type`. `None` when the body fits the schema as generated code reads it (a
+/// body that fits and still does not decode is the client's fault), or when it was not kept
+/// (an older run's answers).
+fn response_breaking_its_schema(answer: &Answer, cx: &Context<'_>) -> Option<Judged> {
     let (doc, path, method, status) = (cx.doc?, cx.path?, cx.method?, answer.status?);
     let body: serde_json::Value = serde_json::from_str(answer.body.as_deref()?).ok()?;
     let content_type = answer.content_type.as_deref().unwrap_or("application/json");
     let media = doc.response(method, path, status, content_type)?;
+    let schema = media.get("schema")?;
     // Patterns aside: no typed client checks one, so a body that breaks only a pattern did not
     // fail to decode for it.
-    let why = super::validate::check_shape(doc, media.get("schema")?, &body).err()?;
-    let whose = if doc.media_examples(media).contains(&&body) {
-        "the document's own example"
-    } else {
-        "the response Prism made up (from the examples of the schema's parts, or from the schema)"
-    };
-    Some(format!("{whose} for {status} breaks the response's schema at {why}"))
+    match super::validate::check_shape(doc, schema, &body) {
+        Err(why) => {
+            let whose = if doc.media_examples(media).contains(&&body) {
+                "the document's own example"
+            } else {
+                "the response Prism made up (from the examples of the schema's parts, or from the schema)"
+            };
+            Some(Judged::Breaks(format!("{whose} for {status} breaks the response's schema at {why}")))
+        }
+        Ok(()) => {
+            let why = super::validate::check_inferred(doc, schema, &body).err()?;
+            Some(Judged::OpenType(format!("the schema for {status} says no type at {why}, and Prism sent that")))
+        }
+    }
 }
 
 /// Whether Prism listed an error-level violation of the response it sent, other than a pattern
@@ -408,6 +430,35 @@ components:
         // A body that breaks the schema otherwise (no `access`) is rejected, read-only `id` or not.
         let broken = judge(&with(serde_json::json!({"email": "a@example.com", "policies": [{}]})), &cx);
         assert!(matches!(broken.request, Request::Rejected { .. }), "{broken:?}");
+    }
+
+    #[test]
+    fn a_response_of_a_type_its_schema_leaves_open_is_counted_apart() {
+        let doc = Document::parse(
+            r#"
+openapi: 3.0.0
+paths:
+  /token:
+    post:
+      responses:
+        "201":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  result: {properties: {id: {type: string}}}
+"#,
+        )
+        .unwrap();
+        let cx = Context { doc: Some(&doc), path: Some("/token"), method: Some("POST"), ..Context::default() };
+        let with = |body: &str| Answer { body: Some(body.into()), ..answer("decode", Some(201), None) };
+        let open = judge(&with(r#"{"result": "culpa anim"}"#), &cx);
+        assert!(matches!(&open.request, Request::OpenType(why) if why.contains("/result")), "{open:?}");
+        // An object there is what the client reads: its failing is the client's.
+        let object = judge(&with(r#"{"result": {"id": "t1"}}"#), &cx);
+        assert!(object.failure().is_some(), "{object:?}");
     }
 
     #[test]
