@@ -8,13 +8,16 @@ use serde_json::{Map, Value};
 
 use super::document::Document;
 
-/// Whether `value` satisfies `schema`, as far as this small validator knows (types, `enum`,
-/// `const`, bounds, lengths, `required`, properties, items, `allOf`/`anyOf`/`oneOf`, the
-/// `date`, `date-time` and `uuid` formats, and patterns the `regex` crate reads: ECMA-262
+/// Whether `value` satisfies `schema`, as far as this small validator knows (types, a schema
+/// without `type` read by its keywords, `enum`, `const`, bounds, lengths, `required`,
+/// properties, items, `allOf`/`anyOf`/`oneOf`, the `date`, `date-time`, `uuid`, `uri` and
+/// `email` formats, and patterns the `regex` crate reads: ECMA-262
 /// look-arounds and back-references it does not, and those are not checked). `Err` says where
 /// and why.
 pub(crate) fn check(doc: &Document, schema: &Value, value: &Value) -> Result<(), String> {
-    Checker { doc, patterns: true, infer_types: false }.at(schema, value, "", 0)
+    // Values are vetted to be sent through the typed client, which types a schema without
+    // `type` by its keywords: a string example for `properties` it could not take.
+    Checker { doc, patterns: true, infer_types: true }.at(schema, value, "", 0)
 }
 
 /// [`check`] without patterns: what a typed client's decoding can refuse a value for (it
@@ -118,6 +121,15 @@ impl Checker<'_> {
                     "date-time" => text.parse::<gusset::DateTime>().is_ok(),
                     "date" => text.parse::<gusset::Date>().is_ok(),
                     "uuid" => gusset::Uuid::parse_str(text).is_ok(),
+                    // Formats no typed client checks (it takes them as `String`) are vetted only
+                    // with patterns. An absolute URI has a scheme (RFC 3986 §3), then `:`.
+                    "uri" if self.patterns => text.split_once(':').is_some_and(|(scheme, _)| {
+                        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                    }),
+                    "email" if self.patterns => {
+                        text.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+                    }
                     _ => true,
                 };
                 if !ok {
@@ -247,6 +259,19 @@ mod tests {
         assert!(check_inferred(&d, &object_ish, &json!("text")).unwrap_err().contains("is not of type object"));
         assert!(check_inferred(&d, &json!({"items": {}}), &json!({})).unwrap_err().contains("array"));
         assert!(check_inferred(&d, &json!({"description": "anything"}), &json!(1)).is_ok());
+    }
+
+    #[test]
+    fn uri_and_email_formats_are_vetted_for_requests_only() {
+        let d = doc("{}");
+        let uri = json!({"type": "string", "format": "uri"});
+        assert!(check(&d, &uri, &json!("https://example.com/a")).is_ok());
+        assert!(check(&d, &uri, &json!("")).is_err());
+        assert!(check(&d, &uri, &json!("/relative")).is_err());
+        assert!(check_shape(&d, &uri, &json!("")).is_ok());
+        let email = json!({"type": "string", "format": "email"});
+        assert!(check(&d, &email, &json!("ann@example.com")).is_ok());
+        assert!(check(&d, &email, &json!("ann")).is_err());
     }
 
     #[test]

@@ -142,9 +142,19 @@ fn prism_misreads_form_property(v: &Violation, place: &[&str], cx: &Context<'_>)
     let Some(property) = schema.get("properties").and_then(|p| p.get(*property)).map(|p| doc.resolve(p)) else {
         return false;
     };
-    let kind = property.get("type").and_then(serde_json::Value::as_str);
-    let object = kind == Some("object") || (kind.is_none() && property.get("properties").is_some());
-    (object && v.message.ends_with("must be object")) || (kind == Some("array") && v.message.ends_with("must be array"))
+    // OpenAPI 3.1 writes a nullable one `type: [array, "null"]`, which Prism says as "must be
+    // array,null".
+    let kinds: Vec<&str> = match property.get("type") {
+        Some(serde_json::Value::String(t)) => vec![t.as_str()],
+        Some(serde_json::Value::Array(ts)) => ts.iter().filter_map(serde_json::Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let said = |kind: &str| {
+        let message = v.message.trim_end_matches(",null");
+        message.ends_with(&format!("must be {kind}"))
+    };
+    let object = kinds.contains(&"object") || (kinds.is_empty() && property.get("properties").is_some());
+    (object && said("object")) || (kinds.contains(&"array") && said("array"))
 }
 
 /// Whether a violation is one Prism reports wrongly: a declared `Accept`, `Content-Type` or
@@ -169,7 +179,22 @@ fn is_false_positive(v: &Violation, cx: &Context<'_>, sent: Option<&serde_json::
     // Prism does not parse XML request bodies: it validates the text itself against the schema
     // ("Request body must be object"), so it cannot check one, whatever was sent.
     let xml_body = place.first() == Some(&"body") && cx.body.is_some_and(|(content_type, _)| is_xml(content_type));
-    header || big_integer || discriminated || xml_body || prism_misreads_form_property(v, &place, cx)
+    header
+        || big_integer
+        || discriminated
+        || xml_body
+        || prism_misreads_form_property(v, &place, cx)
+        || prism_took_another_template(&place, cx)
+}
+
+/// Whether a path parameter violation names a parameter the operation's template does not
+/// have: Prism matched the request to another template of the same shape (`/Journals/{JournalID}`
+/// and `/Journals/{JournalNumber}`, which OpenAPI says are one path and a document may not
+/// hold both), so it judged the request by the other operation's parameters.
+fn prism_took_another_template(place: &[&str], cx: &Context<'_>) -> bool {
+    let (["path", name], Some(template)) = (place, cx.path) else { return false };
+    let own = template.split('{').skip(1).filter_map(|rest| rest.split_once('}')).map(|(n, _)| n);
+    !own.into_iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// `application/xml`, `text/xml` and `+xml` media types.
@@ -378,268 +403,5 @@ fn detail(answer: &Answer) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn answer(outcome: &str, status: Option<u16>, violations: Option<&str>) -> Answer {
-        Answer {
-            id: "op".into(),
-            outcome: outcome.into(),
-            message: Some("invalid type: null, expected a string at line 1".into()),
-            status,
-            violations: violations.map(str::to_owned),
-            content_type: Some("application/json".into()),
-            sent: None,
-            body: None,
-        }
-    }
-
-    #[test]
-    fn a_response_prism_flags_for_a_pattern_only_still_had_to_decode() {
-        let flagged = |code: &str| {
-            let header = format!(
-                r#"[{{"location":["response","body","id"],"severity":"Error","code":"{code}","message":"bad id"}}]"#
-            );
-            judge(&answer("decode", Some(200), Some(&header)), &Context::default())
-        };
-        assert!(matches!(flagged("type").request, Request::PrismFalsePositive(_)));
-        let pattern = flagged("pattern");
-        assert!(matches!(pattern.failure(), Some((cause, _)) if cause.starts_with("response: decode")), "{pattern:?}");
-    }
-
-    #[test]
-    fn prism_requiring_a_read_only_property_is_its_own_fault() {
-        let doc = Document::parse(
-            r##"
-components:
-  schemas:
-    Policy: {type: object, required: [id, access], properties: {id: {type: string, readOnly: true}, access: {type: string}}}
-    Member:
-      oneOf:
-        - {type: object, required: [email, roles], properties: {email: {type: string}, roles: {type: array, items: {type: string}}}}
-        - {type: object, required: [email, policies], properties: {email: {type: string}, policies: {type: array, items: {$ref: '#/components/schemas/Policy'}}}}
-"##,
-        )
-        .unwrap();
-        let schema = serde_json::json!({"$ref": "#/components/schemas/Member"});
-        let cx = Context { doc: Some(&doc), body_schema: Some(&schema), ..Context::default() };
-        let header = r#"[{"location":["request","body"],"severity":"Error","code":"required","message":"Request body must have required property 'roles'"},{"location":["request","body","policies","0"],"severity":"Error","code":"required","message":"Request body property policies.0 must have required property 'id'"},{"location":["request","body"],"severity":"Error","code":"oneOf","message":"Request body must match exactly one schema in oneOf"}]"#;
-        let with = |sent: serde_json::Value| Answer { sent: Some(sent), ..answer("success", Some(201), Some(header)) };
-        let fits = judge(&with(serde_json::json!({"email": "a@example.com", "policies": [{"access": "allow"}]})), &cx);
-        assert!(matches!(fits.request, Request::PrismFalsePositive(_)), "{fits:?}");
-        // A body that breaks the schema otherwise (no `access`) is rejected, read-only `id` or not.
-        let broken = judge(&with(serde_json::json!({"email": "a@example.com", "policies": [{}]})), &cx);
-        assert!(matches!(broken.request, Request::Rejected { .. }), "{broken:?}");
-    }
-
-    #[test]
-    fn a_response_of_a_type_its_schema_leaves_open_is_counted_apart() {
-        let doc = Document::parse(
-            r#"
-openapi: 3.0.0
-paths:
-  /token:
-    post:
-      responses:
-        "201":
-          description: ok
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  result: {properties: {id: {type: string}}}
-"#,
-        )
-        .unwrap();
-        let cx = Context { doc: Some(&doc), path: Some("/token"), method: Some("POST"), ..Context::default() };
-        let with = |body: &str| Answer { body: Some(body.into()), ..answer("decode", Some(201), None) };
-        let open = judge(&with(r#"{"result": "culpa anim"}"#), &cx);
-        assert!(matches!(&open.request, Request::OpenType(why) if why.contains("/result")), "{open:?}");
-        // An object there is what the client reads: its failing is the client's.
-        let object = judge(&with(r#"{"result": {"id": "t1"}}"#), &cx);
-        assert!(object.failure().is_some(), "{object:?}");
-    }
-
-    #[test]
-    fn a_response_that_breaks_its_schema_is_counted_apart() {
-        let doc = Document::parse(
-            r#"
-openapi: 3.0.0
-paths:
-  /dnd:
-    get:
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: {type: object, required: [ok, snooze], properties: {ok: {type: boolean}, snooze: {type: boolean}}}
-              examples:
-                short: {value: {ok: true}}
-                whole: {value: {ok: true, snooze: false}}
-"#,
-        )
-        .unwrap();
-        let cx = Context { doc: Some(&doc), path: Some("/dnd"), method: Some("GET"), ..Context::default() };
-        let with = |body: &str| Answer { body: Some(body.into()), ..answer("decode", Some(200), None) };
-        let short = judge(&with(r#"{"ok": true}"#), &cx);
-        assert!(
-            matches!(&short.request, Request::ResponseBreaksDocument(why)
-                if why.starts_with("the document's own example") && why.contains("`snooze` is missing")),
-            "{short:?}"
-        );
-        assert!(short.failure().is_none());
-        // One that is no documented example says so.
-        let made_up = judge(&with(r#"{"ok": 1, "snooze": true}"#), &cx);
-        assert!(
-            matches!(&made_up.request, Request::ResponseBreaksDocument(why) if why.starts_with("the response Prism made up")),
-            "{made_up:?}"
-        );
-        // A body that fits the schema and still does not decode is the client's fault.
-        let fits = judge(&with(r#"{"ok": true, "snooze": false}"#), &cx);
-        assert!(matches!(fits.failure(), Some((cause, _)) if cause.starts_with("response: decode")), "{fits:?}");
-        // Without the body (an older run's answers), nothing can be said.
-        assert!(judge(&answer("decode", Some(200), None), &cx).failure().is_some());
-    }
-
-    #[test]
-    fn too_many_violations_are_read_one_by_one() {
-        let text = r#"Too many violations! [{"location":["response","body","a"],"severity":"Error","code":"type","message":"must be array"},{"location":["response","body","b"],"severity":"Error","code":"ty"#;
-        let read = parse_violations(text);
-        assert_eq!(read.len(), 1);
-        assert_eq!(read[0].location, ["response", "body", "a"]);
-        // So a response Prism says breaks the document is told apart even then.
-        let v = judge(&answer("decode", Some(200), Some(text)), &Context::default());
-        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
-    }
-
-    #[test]
-    fn a_clean_call_passes() {
-        let v = judge(&answer("success", Some(200), None), &Context::default());
-        assert!(v.passed(), "{v:?}");
-        assert_eq!(v.failure(), None);
-    }
-
-    #[test]
-    fn violations_reject_the_request_verbatim() {
-        let header = r#"[{"location":["request","query","limit"],"severity":"Error","code":"type","message":"must be integer"}]"#;
-        let v = judge(&answer("unexpected-status", Some(422), Some(header)), &Context::default());
-        assert_eq!(v.request, Request::Rejected { cause: "request: query type".into(), detail: header.into() });
-        assert_eq!(v.failure().unwrap().0, "request: query type");
-        // Prism's violations of its own made-up response are not the request's.
-        let response = r#"[{"location":["response","body","code"],"severity":"Error","code":"pattern","message":"must match pattern"}]"#;
-        assert!(judge(&answer("success", Some(200), Some(response)), &Context::default()).passed());
-        // A response Prism itself says breaks the document does not count against the client.
-        let v = judge(&answer("decode", Some(200), Some(&response.replace("pattern", "type"))), &Context::default());
-        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
-        assert_eq!(v.failure(), None);
-        // Warnings are not rejections.
-        let warning = header.replace("Error", "Warning");
-        assert!(judge(&answer("success", Some(200), Some(&warning)), &Context::default()).passed());
-    }
-
-    #[test]
-    fn a_404_for_a_path_template_with_a_fragment_or_a_query_is_the_documents() {
-        let mut not_found = answer("unexpected-status", Some(404), None);
-        not_found.content_type = Some("application/problem+json".into());
-        let fragment = Context { path: Some("/#X-Amz-Target=Acm.AddTags"), ..Context::default() };
-        let v = judge(&not_found, &fragment);
-        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
-        let query = Context { path: Some("/total?since={since}"), ..Context::default() };
-        assert!(matches!(judge(&not_found, &query).request, Request::PrismFalsePositive(_)));
-        let plain = Context { path: Some("/tags"), ..Context::default() };
-        assert_eq!(judge(&not_found, &plain).failure().unwrap().0, "request: Prism answered 404");
-    }
-
-    #[test]
-    fn prisms_false_positives_are_apart() {
-        let accept = r#"[{"location":["request","header","Accept"],"severity":"Error","code":"required","message":"must have required property 'accept'"}]"#;
-        let v = judge(&answer("unexpected-status", Some(422), Some(accept)), &Context::default());
-        assert!(matches!(v.request, Request::PrismFalsePositive(_)), "{v:?}");
-        assert!(!v.passed());
-        assert_eq!(v.failure(), None);
-        let big = r#"[{"location":["request","body","n"],"severity":"Error","code":"maximum","message":"must be <= 9007199254740991"}]"#;
-        assert!(matches!(
-            judge(&answer("success", Some(422), Some(big)), &Context::default()).request,
-            Request::PrismFalsePositive(_)
-        ));
-    }
-
-    #[test]
-    fn form_properties_prism_reads_as_text_are_its_own() {
-        let doc = Document::parse(
-            r#"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
-                "components": {"schemas": {"Meta": {"type": "object", "properties": {"k": {"type": "string"}}}}}}"#,
-        )
-        .unwrap();
-        let media = serde_json::json!({
-            "schema": {"type": "object", "properties": {
-                "meta": {"$ref": "#/components/schemas/Meta"},
-                "tags": {"type": "array", "items": {"type": "string"}},
-                "styled": {"type": "object"},
-                "name": {"type": "string"}
-            }},
-            "encoding": {"styled": {"style": "deepObject", "explode": true}}
-        });
-        let cx = |content_type| Context { doc: Some(&doc), body: Some((content_type, &media)), ..Context::default() };
-        let violation = |property: &str, message: &str| {
-            format!(
-                r#"[{{"location":["request","body","{property}"],"severity":"Error","code":"type","message":"Request body property {property} {message}"}}]"#
-            )
-        };
-        let judged = |property: &str, message: &str, content_type| {
-            judge(&answer("unexpected-status", Some(422), Some(&violation(property, message))), &cx(content_type))
-                .request
-        };
-        assert!(matches!(judged("meta", "must be object", "multipart/form-data"), Request::PrismFalsePositive(_)));
-        assert!(matches!(
-            judged("tags", "must be array", "application/x-www-form-urlencoded"),
-            Request::PrismFalsePositive(_)
-        ));
-        // A property with a style Prism does deserialize, a scalar, and a JSON body stay rejections.
-        assert!(matches!(judged("styled", "must be object", "multipart/form-data"), Request::Rejected { .. }));
-        assert!(matches!(judged("name", "must be string", "multipart/form-data"), Request::Rejected { .. }));
-        assert!(matches!(judged("meta", "must be object", "application/json"), Request::Rejected { .. }));
-        // A required name without a property is sent, but Prism reads only declared properties.
-        let required = r#"[{"location":["request","body"],"severity":"Error","code":"required","message":"Request body must have required property 'grant_type'"}]"#;
-        let missing = |properties: serde_json::Value| {
-            let media =
-                serde_json::json!({"schema": {"type": "object", "required": ["grant_type"], "properties": properties}});
-            let form = Context {
-                doc: Some(&doc),
-                body: Some(("application/x-www-form-urlencoded", &media)),
-                ..Context::default()
-            };
-            judge(&answer("unexpected-status", Some(422), Some(required)), &form).request
-        };
-        let undeclared = missing(serde_json::json!({"token": {"type": "string"}}));
-        assert!(matches!(undeclared, Request::PrismFalsePositive(_)), "{undeclared:?}");
-        let declared = missing(serde_json::json!({"grant_type": {"type": "string"}}));
-        assert!(
-            matches!(declared, Request::Rejected { .. }),
-            "a declared property the client left out is its own: {declared:?}"
-        );
-        // Prism does not parse XML bodies at all.
-        let body =
-            r#"[{"location":["body"],"severity":"Error","code":"type","message":"Request body must be object"}]"#;
-        let xml = judge(&answer("unexpected-status", Some(422), Some(body)), &cx("text/xml; charset=utf-8"));
-        assert!(matches!(xml.request, Request::PrismFalsePositive(_)), "{xml:?}");
-        // Read from the problem document too, when the header is missing.
-        let mut problem = answer("documented-error", Some(422), None);
-        problem.message = Some(format!(r#"{{"type":"x","status":422,"validation":{body}}}"#));
-        let xml = judge(&problem, &cx("text/xml"));
-        assert!(matches!(xml.request, Request::PrismFalsePositive(_)), "{xml:?}");
-        let json = judge(&answer("unexpected-status", Some(422), Some(body)), &cx("application/json"));
-        assert!(matches!(json.request, Request::Rejected { .. }), "{json:?}");
-    }
-
-    #[test]
-    fn decode_failures_and_unsent_calls_have_causes() {
-        let v = judge(&answer("decode", Some(200), None), &Context::default());
-        assert_eq!(v.request, Request::Accepted);
-        assert_eq!(v.failure().unwrap().0, "response: decode (invalid type)");
-        let v = judge(&answer("argument", None, None), &Context::default());
-        assert!(matches!(&v.request, Request::NotSent { cause, .. } if cause == "not sent: argument (invalid type)"));
-    }
-}
+#[path = "verdict_tests.rs"]
+mod tests;
