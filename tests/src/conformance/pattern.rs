@@ -16,37 +16,27 @@ pub(crate) fn from_pattern(pattern: &str, rng: &mut Rng) -> Option<String> {
 }
 
 fn sequence(chars: &[char], at: &mut usize, rng: &mut Rng) -> Option<String> {
-    let mut out = String::new();
-    let mut alternatives_done = false;
+    let mut alternatives = vec![String::new()];
     while let Some(&c) = chars.get(*at) {
         if c == ')' {
             break;
         }
         if c == '|' {
-            // Keep the first alternative; skip the rest of this group.
-            alternatives_done = true;
             *at += 1;
-            let mut skip_depth = 0usize;
-            while let Some(&c) = chars.get(*at) {
-                match c {
-                    '\\' => *at += 1,
-                    '(' => skip_depth += 1,
-                    ')' if skip_depth == 0 => break,
-                    ')' => skip_depth -= 1,
-                    _ => {}
-                }
-                *at += 1;
-            }
-            break;
+            alternatives.push(String::new());
+            continue;
         }
         let atom = atom(chars, at, rng)?;
         let (low, _) = quantifier(chars, at)?;
+        let last = alternatives.last_mut()?;
         for _ in 0..low {
-            out.push_str(&atom.clone().unwrap_or_default());
+            last.push_str(&atom.clone().unwrap_or_default());
         }
     }
-    let _ = alternatives_done;
-    Some(out)
+    // Any alternative matches; the generator picks one, so repeated draws (the items of a
+    // `uniqueItems` array) can differ.
+    let i = rng.below(alternatives.len());
+    alternatives.into_iter().nth(i)
 }
 
 /// One atom's text (`None` inside for an anchor, which matches the empty string).
@@ -182,11 +172,19 @@ mod tests {
         assert!(digits.len() == 7 && digits.chars().nth(4) == Some('-'), "{digits}");
         assert!(digits.chars().filter(|c| *c != '-').all(|c| c.is_ascii_digit()), "{digits}");
         assert_eq!(make("^[A-Z]{3}$").unwrap(), "AAA");
-        assert_eq!(make("^(?:usd|eur)$").unwrap(), "usd");
+        assert!(["usd", "eur"].contains(&make("^(?:usd|eur)$").unwrap().as_str()));
         assert_eq!(make(r"^[^0-9]+\.txt$").unwrap(), "a.txt");
         assert_eq!(make("^ab?c*d+$").unwrap(), "abcd");
         assert_eq!(make("^x{0}y$").unwrap(), "y");
         assert_eq!(make(r"^(?=a)"), None, "look-arounds are not known");
         assert_eq!(make(r"(a)\1"), None, "nor back-references");
+    }
+
+    #[test]
+    fn alternatives_are_drawn_not_always_the_first() {
+        let mut rng = Rng::new(7);
+        let drawn: std::collections::BTreeSet<String> =
+            (0..20).filter_map(|_| from_pattern("^(0|[1-9][0-9]*)$", &mut rng)).collect();
+        assert_eq!(drawn.len(), 2, "{drawn:?}");
     }
 }

@@ -55,14 +55,19 @@ pub(crate) struct Synth<'a> {
     /// Fill every optional property within [`SHALLOW`], not a share: a `oneOf` branch's own
     /// optional properties are often what tells it from its siblings.
     greedy: bool,
+    /// Take a schema's valid examples first (off for the later items of a `uniqueItems` array).
+    examples: bool,
 }
+
+/// Items drawn for a `uniqueItems` array before settling for fewer.
+const UNIQUE_TRIES: usize = 8;
 
 /// Values tried for a `oneOf` before settling for one that matches several branches.
 const ONE_OF_TRIES: usize = 6;
 
 impl<'a> Synth<'a> {
     pub(crate) fn new(doc: &'a Document, seed: u64) -> Self {
-        Synth { doc, rng: Rng::new(seed), greedy: false }
+        Synth { doc, rng: Rng::new(seed), greedy: false, examples: true }
     }
 
     /// The generator, for choices beside values (which optional parameters to send).
@@ -92,7 +97,7 @@ impl<'a> Synth<'a> {
         let Some(object) = schema.as_object() else {
             return json!("conformance");
         };
-        for example in schema_examples(object) {
+        for example in schema_examples(object).into_iter().filter(|_| self.examples) {
             if check(doc, schema, &example).is_ok() {
                 return example;
             }
@@ -275,9 +280,13 @@ impl<'a> Synth<'a> {
         let unique = object.get("uniqueItems").and_then(Value::as_bool).unwrap_or(false);
         let mut out: Vec<Value> = Vec::with_capacity(n);
         let mut tries = 0;
-        while out.len() < n && tries < n * 4 + 4 {
+        while out.len() < n && tries < n * UNIQUE_TRIES + UNIQUE_TRIES {
             tries += 1;
+            // After the first item, values come from the schema, not its examples: an example
+            // repeated is no second item of a `uniqueItems` array.
+            let examples = std::mem::replace(&mut self.examples, out.is_empty() || !unique);
             let item = self.at(&items, depth + 1);
+            self.examples = examples;
             if !unique || !out.contains(&item) {
                 out.push(item);
             }

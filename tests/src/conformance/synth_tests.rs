@@ -174,6 +174,18 @@ components:
 }
 
 #[test]
+fn unique_items_are_unique_even_when_the_items_have_one_example() {
+    let d = doc(r##"
+components:
+  schemas:
+    Snowflake: {type: string, pattern: '^(0|[1-9][0-9]*)$', example: "0"}
+    Ids: {type: array, items: {$ref: '#/components/schemas/Snowflake'}, minItems: 2, uniqueItems: true}
+"##);
+    let ids = satisfies(&d, json!({"$ref": "#/components/schemas/Ids"}));
+    assert!(ids.iter().all(|v| v.as_array().is_some_and(|a| a.len() >= 2)), "{ids:?}");
+}
+
+#[test]
 fn union_branches_that_only_constrain_and_unions_beside_a_type() {
     let d = doc(r##"
 components:
