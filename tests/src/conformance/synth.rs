@@ -172,12 +172,12 @@ impl<'a> Synth<'a> {
         // A union beside a `type` that is not an object (`type: array` with `anyOf` of object
         // schemas that say no type of their own, which any array satisfies): the type decides,
         // when what it gives satisfies the whole schema.
-        // (Checked against the schema without the union: read by their keywords, as the typed
-        // client reads them, such branches are objects, which no array is.)
+        // (Checked by JSON Schema's reading, as Prism checks it: read by their keywords, as the
+        // typed client reads them, such branches are objects, which no array is. A union of
+        // `const`s beside `type: string` still decides.)
         if schema.get("type").and_then(Value::as_str).is_some_and(|t| t != "object") {
-            let typed = strip(schema, &["oneOf", "anyOf", "discriminator"]);
-            let value = self.at(&typed, depth);
-            if check(self.doc, &typed, &value).is_ok() {
+            let value = self.at(&strip(schema, &["oneOf", "anyOf", "discriminator"]), depth);
+            if super::validate::check_as_json_schema(self.doc, schema, &value).is_ok() {
                 return value;
             }
         }

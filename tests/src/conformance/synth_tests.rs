@@ -197,7 +197,11 @@ components:
       properties: {evs: {type: array, items: {type: string}}, target: {type: string}, all: {type: boolean}}
     Ip: {properties: {value: {type: string}}}
     Ips: {type: array, anyOf: [{$ref: '#/components/schemas/Ip'}], items: {$ref: '#/components/schemas/Ip'}}
+    Style: {type: string, oneOf: [{const: shield}, {const: banner1}]}
 "##);
+    // Consts beside `type: string` are what a value must be.
+    let styles = satisfies(&d, json!({"$ref": "#/components/schemas/Style"}));
+    assert!(styles.iter().all(|s| s == "shield" || s == "banner1"), "{styles:?}");
     let vars = satisfies(&d, json!({"$ref": "#/components/schemas/Vars"}));
     assert!(vars.iter().all(|v| v.get("target").is_some() || v.get("all").is_some()), "{vars:?}");
     for seed in 0..20 {

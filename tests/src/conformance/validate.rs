@@ -20,6 +20,11 @@ pub(crate) fn check(doc: &Document, schema: &Value, value: &Value) -> Result<(),
     Checker { doc, patterns: true, infer_types: true }.at(schema, value, "", 0)
 }
 
+/// [`check`] by JSON Schema's own reading: a schema without `type` admits any type.
+pub(crate) fn check_as_json_schema(doc: &Document, schema: &Value, value: &Value) -> Result<(), String> {
+    Checker { doc, patterns: true, infer_types: false }.at(schema, value, "", 0)
+}
+
 /// [`check`] without patterns: what a typed client's decoding can refuse a value for (it
 /// checks types, `required` and enums, never a pattern).
 pub(crate) fn check_shape(doc: &Document, schema: &Value, value: &Value) -> Result<(), String> {
