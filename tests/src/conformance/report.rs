@@ -250,6 +250,9 @@ pub(crate) fn verdict(rows: &[Row], min_rate: f64) -> Result<(), String> {
     if reasons.is_empty() { Ok(()) } else { Err(reasons.join("; ")) }
 }
 
+/// The reason a call is counted apart, when it is of one kind of [`Request`].
+type Reason = fn(&Request) -> Option<&String>;
+
 /// The Markdown report.
 pub(crate) fn markdown(rows: &[Row], summary: &str, command: &str) -> String {
     let mut out = format!("# Conformance report\n\n`{command}`\n\n{summary}\n\n");
@@ -294,49 +297,34 @@ pub(crate) fn markdown(rows: &[Row], summary: &str, command: &str) -> String {
             let _ = writeln!(out, "- `{document}` `{operation}`: {cause}: `{}`", clip(detail, 240).replace('`', "'"));
         }
     }
-    let fps: Vec<(String, String, String)> = rows
-        .iter()
-        .flat_map(|r| {
-            r.verdicts.iter().filter_map(|v| match &v.request {
-                Request::PrismFalsePositive(text) => Some((r.document.clone(), v.operation.clone(), text.clone())),
-                _ => None,
+    let apart: [(&str, usize, Reason); 3] = [
+        ("Prism's false positives", 20, |r| match r {
+            Request::PrismFalsePositive(text) => Some(text),
+            _ => None,
+        }),
+        ("Responses of a type the schema leaves open", 40, |r| match r {
+            Request::OpenType(text) => Some(text),
+            _ => None,
+        }),
+        ("Responses that break their schemas", 40, |r| match r {
+            Request::ResponseBreaksDocument(text) => Some(text),
+            _ => None,
+        }),
+    ];
+    for (title, most, pick) in apart {
+        let calls: Vec<(&str, &str, &String)> = rows
+            .iter()
+            .flat_map(|r| {
+                r.verdicts
+                    .iter()
+                    .filter_map(move |v| pick(&v.request).map(|t| (r.document.as_str(), v.operation.as_str(), t)))
             })
-        })
-        .collect();
-    if !fps.is_empty() {
-        let _ = writeln!(out, "\n## Prism's false positives ({})\n", fps.len());
-        for (document, operation, text) in fps.iter().take(20) {
-            let _ = writeln!(out, "- `{document}` `{operation}`: `{}`", clip(text, 300));
-        }
-    }
-    let faults: Vec<(String, String, String)> = rows
-        .iter()
-        .flat_map(|r| {
-            r.verdicts.iter().filter_map(|v| match &v.request {
-                Request::ResponseBreaksDocument(text) => Some((r.document.clone(), v.operation.clone(), text.clone())),
-                _ => None,
-            })
-        })
-        .collect();
-    let open: Vec<(String, String, String)> = rows
-        .iter()
-        .flat_map(|r| {
-            r.verdicts.iter().filter_map(|v| match &v.request {
-                Request::OpenType(text) => Some((r.document.clone(), v.operation.clone(), text.clone())),
-                _ => None,
-            })
-        })
-        .collect();
-    if !open.is_empty() {
-        let _ = writeln!(out, "\n## Responses of a type the schema leaves open ({})\n", open.len());
-        for (document, operation, text) in open.iter().take(40) {
-            let _ = writeln!(out, "- `{document}` `{operation}`: `{}`", clip(text, 300));
-        }
-    }
-    if !faults.is_empty() {
-        let _ = writeln!(out, "\n## Responses that break their schemas ({})\n", faults.len());
-        for (document, operation, text) in faults.iter().take(40) {
-            let _ = writeln!(out, "- `{document}` `{operation}`: `{}`", clip(text, 300));
+            .collect();
+        if !calls.is_empty() {
+            let _ = writeln!(out, "\n## {title} ({})\n", calls.len());
+            for (document, operation, text) in calls.iter().take(most) {
+                let _ = writeln!(out, "- `{document}` `{operation}`: `{}`", clip(text, 300));
+            }
         }
     }
     let fidelity = Counts::sum(rows.iter().filter_map(|r| r.fidelity.as_ref()));
