@@ -72,14 +72,11 @@ impl Document {
         let (_, op) = self.operation(method, path)?;
         let body = self.resolve(op.get("requestBody")?);
         let content = body.get("content")?.as_object()?;
-        let essence = |t: &str| t.split(';').next().unwrap_or(t).trim().to_ascii_lowercase();
         content
             .get(content_type)
             .or_else(|| content.iter().find(|(k, _)| essence(k) == essence(content_type)).map(|(_, v)| v))
     }
-}
 
-impl Document {
     /// The media type object of the response for `status` (its own code, else its `4XX`-style
     /// range, else `default`) and `content_type`, resolved.
     pub(crate) fn response(&self, method: &str, path: &str, status: u16, content_type: &str) -> Option<&Value> {
@@ -90,7 +87,6 @@ impl Document {
             .iter()
             .find_map(|key| responses.get(key))?;
         let content = self.resolve(response).get("content")?.as_object()?;
-        let essence = |t: &str| t.split(';').next().unwrap_or(t).trim().to_ascii_lowercase();
         let wanted = essence(content_type);
         content.iter().find(|(k, _)| essence(k) == wanted).map(|(_, v)| v)
     }
@@ -101,6 +97,12 @@ impl Document {
         let named = media.get("examples").and_then(Value::as_object).into_iter().flat_map(|m| m.values());
         single.chain(named.filter_map(|e| self.resolve(e).get("value"))).collect()
     }
+}
+
+/// A media type without its parameters, lower case (`application/json; charset=utf-8` is
+/// `application/json`).
+fn essence(media_type: &str) -> String {
+    media_type.split(';').next().unwrap_or(media_type).trim().to_ascii_lowercase()
 }
 
 /// `%25`-style escapes in a `$ref` fragment (JSON pointers in URIs may be percent-encoded).

@@ -28,12 +28,13 @@ struct Last {
     content_type: Option<String>,
     /// The request body as sent, when it is JSON.
     sent: Option<Value>,
-    /// A request Prism rejected with a problem document but no `sl-violations` header: it is
+    /// Prism rejected the request with a problem document but no `sl-violations` header: it is
     /// sent again as it was (with the credentials the document's schemes want, see
     /// [`Credentials`]) to read the violations from the whole problem document, which the
     /// client's error keeps only a snippet of.
-    replay: Option<Replay>,
-    /// The last request as sent, to fetch the whole body of a response that did not decode.
+    unread_violations: bool,
+    /// The last request as sent, to send again: for unread violations, or for the whole body
+    /// of a response that did not decode.
     request: Option<Replay>,
 }
 
@@ -57,15 +58,15 @@ impl gusset::Interceptor for Watch {
             let violations = text("sl-violations");
             let content_type = text("content-type");
             let problem = content_type.as_deref().is_some_and(|t| t.contains("problem+json"));
+            let unread_violations = status.as_u16() == 422 && problem && violations.is_none();
             let parts =
                 (request.method().clone(), request.url().clone(), request.headers().clone(), request.body().cloned());
-            let replay = (status.as_u16() == 422 && problem && violations.is_none()).then(|| parts.clone());
             *last = Last {
                 status: Some(status.as_u16()),
                 violations,
                 content_type,
                 sent,
-                replay,
+                unread_violations,
                 request: Some(parts),
             };
         }
@@ -183,15 +184,15 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
             line["content_type"] = json!(l.content_type);
             line["sent"] = json!(l.sent);
         }
-        let replay = last.lock().ok().and_then(|mut l| l.replay.take());
-        if let Some(replay) = replay {
-            if let Some(validation) = runtime.block_on(violations_of(&raw, credentials.add_to(replay))) {
+        let (request, unread_violations) =
+            last.lock().ok().map(|mut l| (l.request.take(), l.unread_violations)).unwrap_or_default();
+        if let (Some(request), true) = (request.clone(), unread_violations) {
+            if let Some(validation) = runtime.block_on(violations_of(&raw, credentials.add_to(request))) {
                 line["violations"] = json!(validation);
             }
         }
         // The error keeps a snippet of a body that did not decode; the verdict wants all of it
         // (to tell a document's example that breaks its own schema from the client's fault).
-        let request = last.lock().ok().and_then(|mut l| l.request.take());
         if let (Some(request), true) = (request, line["outcome"] == "decode") {
             // Credentials are added per attempt, after the interceptor saw the request: the
             // supervisor says what the document's schemes want (`credentials`). A replay

@@ -169,12 +169,11 @@ impl<'a> Synth<'a> {
     /// more) match a minimal value twice, so each branch is tried, then tried with all its
     /// optional properties, before the first value is kept.
     fn one_of(&mut self, schema: &Value, branches: &[Value], depth: usize) -> Value {
-        // A union beside a `type` that is not an object (`type: array` with `anyOf` of object
-        // schemas that say no type of their own, which any array satisfies): the type decides,
-        // when what it gives satisfies the whole schema.
-        // (Checked by JSON Schema's reading, as Prism checks it: read by their keywords, as the
-        // typed client reads them, such branches are objects, which no array is. A union of
-        // `const`s beside `type: string` still decides.)
+        // A union beside a `type` that is not an object (`type: array` with an `anyOf` of schemas
+        // that say no type, which any array satisfies): a value of that type, when it fits the
+        // whole schema by JSON Schema's reading, as Prism checks it (read by their keywords,
+        // such branches are objects, which no array is). A union of `const`s beside
+        // `type: string` is not met by any string, so it still decides.
         if schema.get("type").and_then(Value::as_str).is_some_and(|t| t != "object") {
             let value = self.at(&strip(schema, &["oneOf", "anyOf", "discriminator"]), depth);
             if super::validate::check_as_json_schema(self.doc, schema, &value).is_ok() {

@@ -320,8 +320,8 @@ fn request(answer: &Answer, cx: &Context<'_>) -> Request {
         .collect();
     // Prism's `required` on a read-only property (see `read_only`), and, when the body fits
     // its schema by OpenAPI's rule, what else Prism lists for it: the other branches of a
-    // `oneOf` and the `oneOf` itself. Patterns and formats, which the harness does not check,
-    // stay Prism's to judge.
+    // `oneOf` and the `oneOf` itself. Patterns and formats, which the harness checks only in
+    // part, stay Prism's to judge.
     let read_only = |v: &Violation| {
         let place: Vec<&str> = v.location.iter().map(String::as_str).skip_while(|l| *l == "request").collect();
         let missing = v.message.rsplit('\'').nth(1).unwrap_or_default();
