@@ -129,9 +129,24 @@ pub(crate) enum Merged<'a> {
     Untyped,
 }
 
-/// Merges the parts of an `allOf`: object parts become one property list;
-/// parts that only annotate (a description, `nullable`) are ignored.
-pub(crate) fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>], pointer: &str) -> Merged<'a> {
+/// Merges the parts of `schema`'s `allOf`: object parts become one property
+/// list; parts that only annotate (a description, `nullable`) are ignored.
+/// Properties and `required` beside the `allOf` (Cloudflare's create
+/// bodies: `allOf: [{$ref: config}]` with the write-only `password` beside
+/// it) are one more part, as JSON Schema reads them, and the last: they
+/// restate a property of the parts more precisely.
+pub(crate) fn merge_all_of<'a>(
+    cx: &mut Cx<'a>,
+    schema: &'a Schema,
+    parts: &'a [ReferenceOr<Schema>],
+    pointer: &str,
+) -> Merged<'a> {
+    let beside = match &schema.schema_kind {
+        SchemaKind::Any(a) if !a.properties.is_empty() || !a.required.is_empty() => {
+            Some((&a.properties, a.required.as_slice(), pointer.to_owned()))
+        }
+        _ => None,
+    };
     // `allOf: [{$ref}]`, perhaps beside parts that only annotate, is how
     // documents put a description on a reference: it is that type, not a
     // copy of it. Copying would also re-lower the referenced schema's inline
@@ -142,7 +157,7 @@ pub(crate) fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>]
         .enumerate()
         .filter(|(_, p)| !resolve_schema(cx, SRef::from(*p)).is_some_and(is_annotation))
         .collect();
-    if let [(i, part)] = substantive.as_slice() {
+    if let ([(i, part)], None) = (substantive.as_slice(), &beside) {
         return Merged::Single(SRef::from(*part), join(&join(pointer, "allOf"), &i.to_string()));
     }
     let mut refs: Vec<&'a str> = Vec::new();
@@ -199,6 +214,15 @@ pub(crate) fn merge_all_of<'a>(cx: &mut Cx<'a>, parts: &'a [ReferenceOr<Schema>]
             }
             _ => others.push((part, part_pointer)),
         }
+    }
+    match beside {
+        Some(set) if !objects.is_empty() || others.is_empty() => objects.push(set),
+        // Beside a part that is no object (a union, say), the properties have nothing to join.
+        Some(_) => {
+            cx.warn(pointer, "the properties beside this `allOf` are left out: its part is not an object");
+            cx.note(Category::Dropped, pointer, Cause::PropertiesBesideUnion);
+        }
+        None => {}
     }
     match (objects.is_empty(), others.len()) {
         (false, 0) => Merged::Object(objects, additional, refs),

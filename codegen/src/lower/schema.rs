@@ -43,7 +43,7 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
     };
     let data = &schema.schema_data;
     let kind =
-        match shape(schema) {
+        match shape_in(cx, schema) {
             Shape::Object { properties, required, additional } if !properties.is_empty() => TypeKind::Struct(
                 lower_struct(cx, &name, &[(properties, required, pointer.to_string())], additional, pointer),
             ),
@@ -52,7 +52,7 @@ fn define<'a>(cx: &mut Cx<'a>, name: String, s: SRef<'a>, pointer: &str) {
                 Ok((union, _)) => TypeKind::Union(union),
                 Err(ty) => TypeKind::Alias(strip_option(ty)),
             },
-            Shape::AllOf(parts) => match merge_all_of(cx, parts, pointer) {
+            Shape::AllOf(parts) => match merge_all_of(cx, schema, parts, pointer) {
                 Merged::Object(objects, additional, refs) => {
                     match lower_merged(cx, &name, &objects, additional, &refs, pointer) {
                         Some(def) => TypeKind::Struct(def),
@@ -221,9 +221,30 @@ fn target_label(pointer: &str) -> String {
     out
 }
 
+/// [`shape`], where the document's references decide it: an explicit
+/// `type: array` beside a `oneOf`/`anyOf` none of whose members is an array
+/// is an array. The members then say nothing of the value (JSON Schema's
+/// `properties` do not apply to arrays), or contradict it; either way the
+/// value the document describes is the list its `items` give. Cloudflare
+/// writes its zone-lockdown `configurations` this way, with the items'
+/// union repeated beside them.
+fn shape_in<'a>(cx: &Cx<'a>, schema: &'a Schema) -> Shape<'a> {
+    let found = shape(schema);
+    let (Shape::OneOf(members) | Shape::AnyOf(members), SchemaKind::Any(any)) = (&found, &schema.schema_kind) else {
+        return found;
+    };
+    let array_member = |m: &'a ReferenceOr<Schema>| {
+        resolve_schema(cx, SRef::from(m)).is_none_or(|m| matches!(shape(m), Shape::Array(_)))
+    };
+    if any.typ.as_deref() == Some("array") && any.properties.is_empty() && !members.iter().any(array_member) {
+        return Shape::Array(any.items.as_ref().map(SRef::from));
+    }
+    found
+}
+
 fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &str) -> TypeRef {
     let nullable = schema.schema_data.nullable;
-    let ty = match shape(schema) {
+    let ty = match shape_in(cx, schema) {
         Shape::Object { properties, required, additional } => {
             if properties.is_empty() {
                 match additional {
@@ -279,7 +300,7 @@ fn lower_item<'a>(cx: &mut Cx<'a>, schema: &'a Schema, context: &str, pointer: &
                 Err(ty) => ty,
             }
         }
-        Shape::AllOf(parts) => match merge_all_of(cx, parts, pointer) {
+        Shape::AllOf(parts) => match merge_all_of(cx, schema, parts, pointer) {
             Merged::Object(objects, additional, refs) => {
                 let name = cx.names.claim(naming::type_name(context));
                 let Some(def) = lower_merged(cx, &name, &objects, additional, &refs, pointer) else {
@@ -369,5 +390,55 @@ mod tests {
             generated.warnings()
         );
         assert!(generated.code().contains("pub struct A"));
+    }
+
+    /// `type: array` beside an `anyOf` of type-less objects is the array its
+    /// `items` give; an `anyOf` of arrays beside it stays a union.
+    #[test]
+    fn an_array_beside_a_union_of_objects_is_an_array() {
+        let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {
+            "Ip": {"properties": {"target": {"enum": ["ip"]}, "value": {"type": "string"}}},
+            "Cidr": {"properties": {"target": {"enum": ["ip_range"]}, "value": {"type": "string"}}},
+            "Configurations": {"type": "array",
+                "anyOf": [{"$ref": "#/components/schemas/Ip"}, {"$ref": "#/components/schemas/Cidr"}],
+                "items": {"anyOf": [{"$ref": "#/components/schemas/Ip"}, {"$ref": "#/components/schemas/Cidr"}]}},
+            "Rule": {"type": "object", "properties": {"configurations": {"type": "array",
+                "anyOf": [{"$ref": "#/components/schemas/Ip"}, {"$ref": "#/components/schemas/Cidr"}],
+                "items": {"$ref": "#/components/schemas/Ip"}}}},
+            "Lists": {"type": "array", "anyOf": [
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "array", "items": {"type": "integer"}}]}
+        }}}"##;
+        let generated = generate_from_str("array-union.json", doc, &Settings::new()).unwrap();
+        let code = generated.code();
+        assert!(code.contains("pub type Configurations = Vec<ConfigurationsItem>;"), "{code}");
+        assert!(code.contains("pub enum ConfigurationsItem"), "{code}");
+        assert!(code.contains("pub configurations: Option<Vec<Ip>>,"), "{code}");
+        assert!(code.contains("pub enum Lists"), "{code}");
+    }
+
+    /// Properties and `required` beside an `allOf` are one more part of it: a create body that
+    /// is a config plus a write-only password requires the password, typed as the sibling says.
+    #[test]
+    fn properties_beside_an_all_of_are_merged_in() {
+        let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {
+            "Origin": {"type": "object", "properties": {"host": {"type": "string"}}, "required": ["host"]},
+            "OriginWithSecrets": {"allOf": [{"$ref": "#/components/schemas/Origin"}], "type": "object",
+                "properties": {"password": {"type": "string"}}, "required": ["password"]},
+            "Config": {"type": "object", "properties": {"name": {"type": "string"}, "origin": {"$ref": "#/components/schemas/Origin"}}},
+            "CreateConfig": {"allOf": [{"$ref": "#/components/schemas/Config"}], "type": "object",
+                "properties": {"origin": {"$ref": "#/components/schemas/OriginWithSecrets"}}, "required": ["name", "origin"]},
+            "Described": {"allOf": [{"$ref": "#/components/schemas/Config"}], "description": "only words beside it"}
+        }}}"##;
+        let generated = generate_from_str("beside.json", doc, &Settings::new()).unwrap();
+        let code = generated.code();
+        let create = &code[code.find("pub struct CreateConfig").expect(code)..];
+        let create = &create[..create.find('}').unwrap()];
+        assert!(create.contains("pub name: String,"), "{create}");
+        assert!(create.contains("pub origin: OriginWithSecrets,"), "{create}");
+        let secrets = &code[code.find("pub struct OriginWithSecrets").expect(code)..];
+        let secrets = &secrets[..secrets.find('}').unwrap()];
+        assert!(secrets.contains("pub host: String,") && secrets.contains("pub password: String,"), "{secrets}");
+        assert!(code.contains("pub type Described = Config;"), "{code}");
     }
 }

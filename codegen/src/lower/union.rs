@@ -150,7 +150,7 @@ fn with_properties<'a>(
         Shape::Object { properties, required, additional } => {
             (vec![(properties, required, target)], additional, vec![])
         }
-        Shape::AllOf(parts) => match merge_all_of(cx, parts, &target) {
+        Shape::AllOf(parts) => match merge_all_of(cx, schema, parts, &target) {
             Merged::Object(objects, additional, refs) => (objects, additional, refs),
             _ => return None,
         },
