@@ -196,6 +196,11 @@ fn transport_failure(e: reqwest::Error) -> Attempt {
     if e.is_builder() {
         return Attempt::fatal(Failed::Invalid(format!("the request could not be built: {e}")), false);
     }
+    // A redirect loop (or one too long) comes back the same every time: not retried, and the
+    // server did answer.
+    if e.is_redirect() {
+        return Attempt::fatal(Failed::Transport(e), true);
+    }
     // A connect error means nothing was sent, so any method can be retried.
     let reached = !e.is_connect();
     let failed = if e.is_timeout() {

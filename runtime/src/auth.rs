@@ -59,6 +59,11 @@ impl Credentials {
         Ok(creds)
     }
 
+    /// Whether an API key was configured.
+    pub(crate) fn has_api_key(&self) -> bool {
+        self.api_key.is_some()
+    }
+
     fn has_bearer(&self) -> bool {
         self.bearer_static.is_some() || self.bearer_provider.is_some()
     }

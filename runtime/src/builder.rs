@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, header};
 
-use crate::api::{ApiInfo, SchemeKind};
+use crate::api::{ApiInfo, ApiKeyLocation, SchemeKind};
 use crate::auth::Credentials;
 use crate::breaker::CircuitBreaker;
 use crate::budget::RetryBudget;
@@ -118,7 +118,10 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     }
 
     /// Uses this reqwest client (its connection pool, proxy and TLS settings) instead of building
-    /// one. [`connect_timeout`](Self::connect_timeout) cannot be combined with it.
+    /// one. [`connect_timeout`](Self::connect_timeout) cannot be combined with it. Its redirect
+    /// policy is its own: the client Gusset builds follows a redirect to another origin only when
+    /// no API key would go with it in a header reqwest does not know is secret, and reqwest's
+    /// default follows every one.
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -395,6 +398,7 @@ impl<C: GeneratedClient> ClientBuilder<C> {
             (Some(client), None) => client,
             (None, connect) => reqwest::Client::builder()
                 .connect_timeout(connect.unwrap_or(Duration::from_secs(10)))
+                .redirect(redirect_policy(key_in_header(self.api, credentials.has_api_key())))
                 .build()
                 .map_err(BuildError::Http)?,
         };
@@ -460,6 +464,35 @@ fn comment_text(text: &str) -> String {
         .map(|c| if c == ' ' || (c.is_ascii_graphic() && !matches!(c, '(' | ')' | '\\')) { c } else { '_' })
         .collect();
     text.trim().to_owned()
+}
+
+/// How many redirects one attempt follows (reqwest's own default).
+const MAX_REDIRECTS: usize = 10;
+
+/// Whether the client sends an API key in a header of the document's own naming. reqwest drops
+/// `Authorization` and `Cookie` when a redirect leads to another host, but it cannot know that
+/// `X-Api-Key` is a secret too.
+fn key_in_header(api: &ApiInfo, has_key: bool) -> bool {
+    has_key
+        && api.security_schemes.iter().any(|scheme| {
+            matches!(scheme.kind, SchemeKind::ApiKey { location: ApiKeyLocation::Header, name }
+                if !name.eq_ignore_ascii_case("authorization") && !name.eq_ignore_ascii_case("cookie"))
+        })
+}
+
+/// The redirects the built client follows: up to [`MAX_REDIRECTS`], and to another origin only
+/// when no credential would go with it (see [`key_in_header`]). A redirect not followed comes
+/// back as the response it is (an error with its status and headers, `Location` among them), so
+/// the key never reaches a host the caller did not name.
+fn redirect_policy(key_in_header: bool) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let previous = attempt.previous();
+        if previous.len() > MAX_REDIRECTS {
+            return attempt.error("too many redirects");
+        }
+        let leaves_origin = previous.first().is_some_and(|first| first.origin() != attempt.url().origin());
+        if key_in_header && leaves_origin { attempt.stop() } else { attempt.follow() }
+    })
 }
 
 #[cfg(test)]

@@ -36,10 +36,19 @@ pub(super) fn doc_lines(streaming: Option<&Streaming>) -> Vec<String> {
             String::new(),
             "Awaiting the call gives a stream of the server's events (`text/event-stream`).".to_string(),
         ],
-        Some(Streaming::Bytes) => vec![
-            String::new(),
-            "Awaiting the call buffers the body; `.bytes_stream().await` streams it in chunks instead.".to_string(),
-        ],
+        Some(Streaming::Bytes { redirected }) => {
+            let mut lines = vec![String::new()];
+            if *redirected {
+                lines.push(
+                    "The API answers with a redirect, which the client follows: the body is what it leads to."
+                        .to_string(),
+                );
+            }
+            lines.push(
+                "Awaiting the call buffers the body; `.bytes_stream().await` streams it in chunks instead.".to_string(),
+            );
+            lines
+        }
         None => Vec::new(),
     }
 }

@@ -16,5 +16,9 @@ pub(crate) enum Streaming {
         method_name: Option<String>,
     },
     /// A binary success body: buffered by the method, streamed with `.bytes_stream()`.
-    Bytes,
+    Bytes {
+        /// The operation answers only with a redirect, which the client follows: the body is
+        /// what the redirect leads to.
+        redirected: bool,
+    },
 }

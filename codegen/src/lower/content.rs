@@ -172,15 +172,22 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
     let pointer = join(&at.pointer, "responses");
     let mut success: Vec<(String, &ReferenceOr<Resp>)> = Vec::new();
     let mut errors: Vec<(String, &ReferenceOr<Resp>)> = Vec::new();
+    let mut redirects = false;
     for (status, response) in &responses.responses {
         let (key, ok) = match status {
             StatusCode::Code(c) => (c.to_string(), (200..300).contains(c)),
             StatusCode::Range(r) => (format!("{r}XX"), *r == 2),
         };
-        if ok { success.push((key, response)) } else { errors.push((key, response)) }
+        if ok {
+            success.push((key, response));
+        } else if is_followed_redirect(status) {
+            redirects = true;
+        } else {
+            errors.push((key, response));
+        }
     }
     if let Some(default) = &responses.default {
-        if success.is_empty() {
+        if success.is_empty() && !redirects {
             success.push(("default".to_string(), default));
         }
         errors.push(("default".to_string(), default));
@@ -190,7 +197,15 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
     success.sort_by(|a, b| a.0.cmp(&b.0));
     errors.sort_by(|a, b| a.0.cmp(&b.0));
 
-    let mut ok = Response { ty: TypeRef::Unit, decode: Decode::Empty };
+    // An operation that answers only with a redirect (GitHub's archive downloads answer 302 to
+    // a short-lived URL elsewhere; Twilio's 307 to a file) answers with what the redirect
+    // leads to: the client follows redirects (credentials are not carried to another host),
+    // and the document cannot say what the other end serves, so its body is bytes.
+    let mut ok = if success.is_empty() && redirects {
+        Response { ty: TypeRef::Bytes, decode: Decode::Bytes }
+    } else {
+        Response { ty: TypeRef::Unit, decode: Decode::Empty }
+    };
     for (status, response) in &success {
         let response_pointer = join(&pointer, status);
         let Some((response, response_pointer)) = response_at(cx, response, &response_pointer, "read as an empty body")
@@ -243,6 +258,12 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
         }
     };
     (ok, error)
+}
+
+/// The redirects the client follows (reqwest's default policy: RFC 9110's 301, 302, 303, 307
+/// and 308); 304 and the others come back as they are.
+pub(super) fn is_followed_redirect(status: &StatusCode) -> bool {
+    matches!(status, StatusCode::Code(301 | 302 | 303 | 307 | 308))
 }
 
 /// An operation whose error responses have JSON bodies of different types
@@ -332,4 +353,30 @@ fn lower_response<'a>(cx: &mut Cx<'a>, response: &'a Resp, context: &str, pointe
     // declares `application/json: {}` on deletes that answer nothing), and empty reads `null`.
     let decode = if ty == TypeRef::Value { Decode::Value } else { Decode::Json };
     Some(Response { ty, decode })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Settings, generate_from_str};
+
+    /// An operation that answers only with a redirect answers with the bytes it leads to; one
+    /// that answers 200 as well keeps that type, and a redirect is no error type of either.
+    #[test]
+    fn an_operation_answered_only_by_a_redirect_returns_what_it_leads_to() {
+        let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/archive": {"get": {"operationId": "download", "responses": {
+                "302": {"description": "to the file", "headers": {"Location": {"schema": {"type": "string"}}}},
+                "404": {"description": "no", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}},
+            "/asset": {"get": {"operationId": "asset", "responses": {
+                "200": {"description": "the asset", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}},
+                "302": {"description": "to the file", "content": {"application/json": {"schema": {"type": "object", "properties": {"url": {"type": "string"}}}}}}}}}
+        }, "components": {"schemas": {"Problem": {"type": "object", "properties": {"message": {"type": "string"}}}}}}"##;
+        let generated = generate_from_str("redirects.json", doc, &Settings::new()).unwrap();
+        let code = generated.code();
+        assert!(code.contains("Call<'_, ::gusset::Bytes, Problem>"), "{code}");
+        assert!(code.contains("Call<'_, AssetResponse, ::gusset::__private::serde_json::Value>"), "{code}");
+        assert!(!code.contains("AssetError"), "the 302's body is no error type: {code}");
+        assert!(code.contains("/// The API answers with a redirect, which the client follows"), "{code}");
+        assert_eq!(code.matches("answers with a redirect").count(), 1, "{code}");
+    }
 }
