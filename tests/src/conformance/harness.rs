@@ -45,6 +45,15 @@ type Replay = (gusset::http::Method, gusset::reqwest::Url, gusset::http::HeaderM
 struct Watch(Arc<Mutex<Last>>);
 
 impl gusset::Interceptor for Watch {
+    /// Keeps the request before it goes, so one that gets no response (a redirect the client
+    /// follows out of the mock) can be sent again.
+    fn before_attempt(&self, request: &gusset::PreparedRequest, _: gusset::AttemptInfo, _: &mut gusset::http::HeaderMap) {
+        if let Ok(mut last) = self.0.lock() {
+            last.request =
+                Some((request.method().clone(), request.url().clone(), request.headers().clone(), request.body().cloned()));
+        }
+    }
+
     fn after_response(
         &self,
         request: &gusset::PreparedRequest,
@@ -168,6 +177,11 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start tokio: {e}"))?;
     let raw = gusset::reqwest::Client::new();
+    let direct = gusset::reqwest::Client::builder()
+        .redirect(gusset::reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("cannot build a client: {e}"))?;
+    let mock = gusset::reqwest::Url::parse(url).map_err(|e| format!("bad url {url}: {e}"))?;
     for call in calls {
         let id = call["id"].as_str().unwrap_or_default().to_owned();
         if let Ok(mut l) = last.lock() {
@@ -189,6 +203,20 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
         if let (Some(request), true) = (request.clone(), unread_violations) {
             if let Some(validation) = runtime.block_on(violations_of(&raw, credentials.add_to(request))) {
                 line["violations"] = json!(validation);
+            }
+        }
+        // A transport failure may be the client following a redirect Prism answered out of the
+        // mock (the document's example `Location`, or one made up): sent again without following
+        // redirects, the redirect shows, and Prism is still up.
+        if let (Some(request), true) = (request.clone(), line["outcome"] == "transport") {
+            if let Some((status, location, violations)) = runtime.block_on(redirect_of(&direct, credentials.add_to(request))) {
+                let to = mock.join(&location).ok();
+                if to.is_none_or(|to| to.origin() != mock.origin()) {
+                    line["outcome"] = json!("redirect-elsewhere");
+                    line["status"] = json!(status);
+                    line["message"] = json!(format!("{status} to {location}"));
+                    line["violations"] = json!(violations);
+                }
             }
         }
         // The error keeps a snippet of a body that did not decode; the verdict wants all of it
@@ -219,6 +247,21 @@ async fn violations_of(raw: &gusset::reqwest::Client, replay: Replay) -> Option<
     let (_, text) = body_of(raw, replay).await?;
     let problem: Value = serde_json::from_str(&text).ok()?;
     problem.get("validation").filter(|v| v.is_array()).map(Value::to_string)
+}
+
+/// The status, `Location` and `sl-violations` of the redirect Prism answers `replay` with, sent
+/// by a client that does not follow redirects; `None` when the answer is no redirect.
+async fn redirect_of(direct: &gusset::reqwest::Client, (method, url, headers, body): Replay) -> Option<(u16, String, Option<String>)> {
+    let mut request = direct.request(method, url).headers(headers);
+    if let Some(body) = body {
+        request = request.body(body);
+    }
+    let response = request.send().await.ok()?;
+    if !response.status().is_redirection() {
+        return None;
+    }
+    let text = |name: &str| response.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    Some((response.status().as_u16(), text("location")?, text("sl-violations")))
 }
 
 /// The status and body Prism answers `replay` with (the body's first 256 KiB).
@@ -327,7 +370,8 @@ pub(crate) struct Call {
 pub(crate) struct Answer {
     pub(crate) id: String,
     /// `success`, `documented-error`, `decode`, `unexpected-status`, `invalid-request`,
-    /// `transport`, `argument` or `other`.
+    /// `transport`, `redirect-elsewhere` (a redirect the client followed out of the mock),
+    /// `argument` or `other`.
     pub(crate) outcome: String,
     #[serde(default)]
     pub(crate) message: Option<String>,

@@ -229,6 +229,20 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
             }
             None => Err((format!("response: decode{}", message_class(answer.message.as_deref())), detail(answer))),
         },
+        // Prism answered with a redirect out of the mock (the document's example `Location`, or
+        // one it made up), which the client follows, as it should: what is there is not the
+        // mock's to answer, so the response says nothing of the client. A mock's limit, counted
+        // with Prism's.
+        "redirect-elsewhere" if request == Request::Accepted => {
+            let to = answer.message.clone().unwrap_or_default();
+            return Verdict {
+                operation: answer.id.clone(),
+                request: Request::PrismFalsePositive(format!(
+                    "Prism answered a redirect out of the mock ({to}), which the client followed: where it leads is not Prism's to answer"
+                )),
+                response: Ok(()),
+            };
+        }
         kind => Err((format!("response: {kind}{}", message_class(answer.message.as_deref())), detail(answer))),
     };
     Verdict { operation: answer.id.clone(), request, response }

@@ -280,3 +280,17 @@ fn decode_failures_and_unsent_calls_have_causes() {
     let v = judge(&answer("argument", None, None), &Context::default());
     assert!(matches!(&v.request, Request::NotSent { cause, .. } if cause == "not sent: argument (invalid type)"));
 }
+
+#[test]
+fn a_redirect_out_of_the_mock_is_the_mocks_limit_unless_the_request_was_rejected() {
+    let mut redirected = answer("redirect-elsewhere", Some(302), None);
+    redirected.message = Some("302 to https://codeload.github.com/o/r/legacy.tar.gz/main".into());
+    let verdict = judge(&redirected, &Context::default());
+    assert!(matches!(&verdict.request, Request::PrismFalsePositive(why) if why.contains("codeload")), "{verdict:?}");
+    assert!(verdict.failure().is_none());
+
+    let header =
+        r#"[{"location":["request","query","page"],"severity":"Error","code":"type","message":"must be integer"}]"#;
+    let rejected = answer("redirect-elsewhere", Some(302), Some(header));
+    assert!(matches!(judge(&rejected, &Context::default()).request, Request::Rejected { .. }));
+}
