@@ -7,7 +7,8 @@
 //! preference; weights do. JSON types, which the client decodes first, come
 //! first at full weight; when there are any, the other declared types follow
 //! at `q=0.9`, so a server that could send either picks JSON. An operation
-//! whose responses declare no content sends `*/*`. Each media type is kept
+//! whose responses declare no content sends `*/*`, and one that declares a
+//! type no header can carry adds `*/*;q=0.1` last. Each media type is kept
 //! as written, but only if it parses as a media range (RFC 9110 §8.3.1,
 //! §12.5.1) of visible ASCII: a document cannot add a header, a second list
 //! entry or a byte that `HeaderValue::from_static` refuses.
@@ -25,6 +26,9 @@ const ANYTHING: &str = "*/*";
 /// The weight of declared types that are not JSON, when JSON types are declared too.
 const OTHER_WEIGHT: &str = ";q=0.9";
 
+/// The weight of `*/*` after the declared types, when one of them is not a media range.
+const LAST_WEIGHT: &str = ";q=0.1";
+
 /// The `Accept` value of `at`, built from its responses' `content` keys.
 pub(super) fn lower_accept<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> String {
     let responses = &at.operation.responses;
@@ -40,6 +44,7 @@ pub(super) fn lower_accept<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> String {
 
     let mut json: Vec<&str> = Vec::new();
     let mut other: Vec<&str> = Vec::new();
+    let mut unnamed = false;
     for (status, r) in &listed {
         // An unresolvable response was reported where responses are lowered.
         let Ok(resolved) = resolve(cx, r, &join(&pointer, status)) else { continue };
@@ -57,6 +62,7 @@ pub(super) fn lower_accept<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> String {
                         ),
                     );
                 }
+                unnamed = true;
                 continue;
             }
             if json.iter().chain(other.iter()).any(|seen| same(seen, written)) {
@@ -77,6 +83,12 @@ pub(super) fn lower_accept<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> String {
             },
         ),
     );
+    // A type the document names in a way no header can carry (Cloudflare's worker scripts
+    // answer `string:`) is still one the server sends: anything else is accepted too, last, so a
+    // server that negotiates does not answer 406.
+    if unnamed {
+        entries.push(format!("{ANYTHING}{LAST_WEIGHT}"));
+    }
     entries.join(", ")
 }
 
@@ -211,5 +223,16 @@ mod tests {
         assert!(has_weight("text/csv; q=0.5"));
         assert!(!has_weight("text/csv; quality=high"));
         assert!(same("text/plain; charset=utf-8", "Text/Plain;charset=UTF-8"));
+    }
+
+    /// A media type no header can carry is left out, and anything is accepted after the rest.
+    #[test]
+    fn an_unnamed_media_type_accepts_anything_last() {
+        let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/script": {"get": {"operationId": "script", "responses": {
+                "200": {"description": "the script", "content": {"string": {"schema": {"example": "addEventListener()"}}}},
+                "4XX": {"description": "no", "content": {"application/json": {"schema": {"type": "object"}}}}}}}}}"##;
+        let generated = crate::generate_from_str("accept.json", doc, &crate::Settings::new()).unwrap();
+        assert!(generated.code().contains(r#""application/json, */*;q=0.1""#), "{}", generated.code());
     }
 }

@@ -106,7 +106,12 @@ pub(crate) fn shape(schema: &Schema) -> Shape<'_> {
                 Shape::OneOf(&a.one_of)
             } else if !a.any_of.is_empty() && !a.properties.is_empty() {
                 Shape::AnyOf(&a.any_of)
-            } else if !a.properties.is_empty() || a.typ.as_deref() == Some("object") {
+            } else if (!a.properties.is_empty() && a.typ.as_deref().is_none_or(|t| t == "object"))
+                || a.typ.as_deref() == Some("object")
+            {
+                // An object only when no other `type` is written: `properties` say nothing of
+                // a value of another type, so `type: array` beside them (Cloudflare's DNS
+                // analytics `metrics`, which mean `items`) is the array below.
                 Shape::Object {
                     properties: &a.properties,
                     required: &a.required,
