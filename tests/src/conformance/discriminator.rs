@@ -112,6 +112,43 @@ pub(crate) fn prism_misses_discriminator(
     selected_branch(doc, schema, value).is_some_and(|branch| check(doc, &without_one_of(schema, branch), value).is_ok())
 }
 
+/// Whether Prism's "must match exactly one schema in oneOf" at `location` is the document's: its
+/// branches overlap, so what the typed client sends for one branch matches another as well
+/// (Ably's subscription body is a `oneOf` of two open objects, `{channel, deviceId}` and
+/// `{channel, clientId}`, which every object matches). The rule: the schema at that location
+/// has a `oneOf` without a discriminator; the value sent there matches at least two branches
+/// ([`check`]); and one of those declares every member of the value, so the value is one
+/// branch's own, not a mix. The caller also asks that Prism listed no violation of a branch
+/// there: with none matching, it lists why each failed.
+pub(crate) fn branches_overlap(
+    doc: &Document,
+    body_schema: &Value,
+    sent: &Value,
+    location: &[String],
+    message: &str,
+) -> bool {
+    if !message.contains("must match exactly one schema in oneOf") {
+        return false;
+    }
+    let mut path = location.iter().map(String::as_str).skip_while(|s| *s == "request");
+    if path.next() != Some("body") {
+        return false;
+    }
+    let Some((schema, value)) = descend(doc, body_schema, sent, path.collect::<Vec<_>>().as_slice(), 0) else {
+        return false;
+    };
+    let schema = doc.resolve(schema);
+    let Some(branches) = schema.get("oneOf").and_then(Value::as_array) else { return false };
+    if discriminator_of(doc, schema).is_some() {
+        return false;
+    }
+    let matching: Vec<&Value> =
+        branches.iter().filter(|b| check(doc, &without_one_of(schema, b), value).is_ok()).collect();
+    let Value::Object(members) = value else { return false };
+    matching.len() >= 2
+        && matching.iter().any(|b| members.keys().all(|name| property(doc, b, value, name, 0).is_some()))
+}
+
 /// The schema with its `oneOf` replaced by the selected branch (its other keywords, such as
 /// sibling `properties`, still apply).
 fn without_one_of(schema: &Value, branch: &Value) -> Value {
@@ -257,5 +294,38 @@ components:
         assert!(!prism_misses_discriminator(&d, &holder, &sent, &location, "must be integer"));
         let top: Vec<String> = vec!["body".into()];
         assert!(!prism_misses_discriminator(&d, &holder, &sent, &top, message));
+    }
+
+    #[test]
+    fn one_of_branches_that_overlap_are_the_documents() {
+        let d = Document::parse(
+            r#"
+components:
+  schemas:
+    Subscription:
+      oneOf:
+        - {type: object, properties: {channel: {type: string}, deviceId: {type: string}}}
+        - {type: object, properties: {channel: {type: string}, clientId: {type: string}}}
+"#,
+        )
+        .unwrap();
+        let body = json!({"$ref": "#/components/schemas/Subscription"});
+        let at: Vec<String> = vec!["request".into(), "body".into()];
+        let message = "Request body must match exactly one schema in oneOf";
+        // One branch's own value, which the other branch accepts too.
+        assert!(branches_overlap(&d, &body, &json!({"channel": "c", "clientId": "me"}), &at, message));
+        // A value that mixes both branches' members is no branch's own.
+        assert!(!branches_overlap(
+            &d,
+            &body,
+            &json!({"channel": "c", "clientId": "me", "deviceId": "d"}),
+            &at,
+            message
+        ));
+        // One that only one branch accepts is no overlap: Prism had another reason.
+        assert!(!branches_overlap(&d, &body, &json!({"channel": "c", "deviceId": 5}), &at, message));
+        // A discriminator is Prism's own defect, judged by `prism_misses_discriminator`.
+        let holder = json!({"$ref": "#/components/schemas/Either"});
+        assert!(!branches_overlap(&doc(), &holder, &json!({"kind": "Dog"}), &at, message));
     }
 }

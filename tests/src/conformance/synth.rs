@@ -155,13 +155,55 @@ impl<'a> Synth<'a> {
         let wrapper = parts.len() == 1 && schema.get("properties").is_none();
         if !wrapper && (object(schema) || parts.iter().any(objectish)) {
             let merged = merge_all_of(self.doc, schema, &parts);
-            return self.at(&merged, depth);
+            return self.all_of_unions(schema, &merged, &parts, depth);
+        }
+        // A scalar: the first value of a part that meets every part (`allOf: [{$ref: Flag},
+        // {enum: [true]}]` is met by the second part's value only), else the first part's.
+        for part in &parts {
+            let value = self.at(part, depth);
+            if check(self.doc, schema, &value).is_ok() {
+                return value;
+            }
         }
         match parts.first() {
             Some(first) => self.at(first, depth),
             // Annotations only: the schema's own keywords are all there is.
             None => self.at(&strip(schema, &["allOf"]), depth),
         }
+    }
+
+    /// A value of the merged object of an `allOf`, which also meets the unions among its parts
+    /// (`allOf: [{oneOf: [{required: [account_app_id]}, {required: [managed_app_id]}]}, {anyOf:
+    /// [{required: [breakout]}, ...]}, {properties: ...}]`, as Cloudflare writes its bodies): a
+    /// value of each union beside the merged properties, merged in; tried again a few times
+    /// until the whole `allOf` is met, else the first.
+    fn all_of_unions(&mut self, schema: &Value, merged: &Value, parts: &[Value], depth: usize) -> Value {
+        let unions: Vec<(&str, Value)> = parts
+            .iter()
+            .map(|p| self.doc.resolve(p))
+            .filter_map(|p| ["oneOf", "anyOf"].into_iter().find_map(|k| p.get(k).map(|b| (k, b.clone()))))
+            .collect();
+        if unions.is_empty() {
+            return self.at(merged, depth);
+        }
+        let mut first = None;
+        for _ in 0..ONE_OF_TRIES {
+            let mut value = self.at(merged, depth);
+            for (keyword, branches) in &unions {
+                let mut with = merged.clone();
+                if let Value::Object(members) = &mut with {
+                    members.insert((*keyword).to_owned(), branches.clone());
+                }
+                if let (Value::Object(into), Value::Object(from)) = (&mut value, self.at(&with, depth + 1)) {
+                    into.extend(from);
+                }
+            }
+            if check(self.doc, schema, &value).is_ok() {
+                return value;
+            }
+            first.get_or_insert(value);
+        }
+        first.unwrap_or(Value::Null)
     }
 
     /// A value of one branch that matches that branch only, as `oneOf` requires (JSON Schema):

@@ -228,3 +228,35 @@ fn the_orders_fixture_gets_valid_arguments() {
     let payment = d.parameter("GET", "/payments/{paymentId}", "path", "paymentId").unwrap().clone();
     assert!(s.for_holder(&payment).as_str().is_some_and(|id| gusset::Uuid::parse_str(id).is_ok()));
 }
+
+#[test]
+fn a_scalar_all_of_meets_every_part() {
+    let d = doc(r##"
+components:
+  schemas:
+    Flag: {type: boolean}
+"##);
+    let values = satisfies(&d, json!({"allOf": [{"$ref": "#/components/schemas/Flag"}, {"enum": [true]}]}));
+    assert!(values.iter().all(|v| *v == json!(true)), "{values:?}");
+}
+
+#[test]
+fn an_all_of_of_unions_meets_each_union() {
+    let d = doc(r##"
+components:
+  schemas:
+    AppConfig:
+      type: object
+      allOf:
+        - oneOf:
+            - {properties: {account_app_id: {type: string}}, required: [account_app_id]}
+            - {properties: {managed_app_id: {type: string}}, required: [managed_app_id]}
+        - anyOf: [{required: [breakout]}, {required: [priority]}]
+        - properties: {breakout: {type: boolean}, priority: {type: integer}}
+"##);
+    let values = satisfies(&d, json!({"$ref": "#/components/schemas/AppConfig"}));
+    assert!(
+        values.iter().all(|v| v.get("account_app_id").is_some() != v.get("managed_app_id").is_some()),
+        "{values:?}"
+    );
+}

@@ -181,10 +181,33 @@ fn is_false_positive(v: &Violation, cx: &Context<'_>, sent: Option<&serde_json::
     let xml_body = place.first() == Some(&"body") && cx.body.is_some_and(|(content_type, _)| is_xml(content_type));
     header
         || big_integer
+        || untyped_enum_in_text(v, &place, cx)
         || discriminated
         || xml_body
         || prism_misreads_form_property(v, &place, cx)
         || prism_took_another_template(&place, cx)
+}
+
+/// Whether an `enum` violation of a query, path or header parameter is one no request can
+/// avoid: the parameter's schema says no `type` and lists values that are not strings
+/// (Cloudflare's `ssl: {enum: [0, 1]}`, `retry: {enum: [true]}`). Such a parameter's text is
+/// read as a string, since no type says to read it otherwise, and no string equals `0` or
+/// `true`. The typed client sends the value's text, as the values' type says; the document
+/// cannot be met, by it or by anyone.
+fn untyped_enum_in_text(v: &Violation, place: &[&str], cx: &Context<'_>) -> bool {
+    let ([location @ ("query" | "path" | "header"), name], Some(doc), Some(method), Some(path)) =
+        (place, cx.doc, cx.method, cx.path)
+    else {
+        return false;
+    };
+    if v.code.as_str() != Some("enum") {
+        return false;
+    }
+    let Some(parameter) = doc.parameter(method, path, location, name) else { return false };
+    let Some(schema) = parameter.get("schema").map(|s| doc.resolve(s)) else { return false };
+    let values = schema.get("enum").and_then(serde_json::Value::as_array);
+    schema.get("type").is_none()
+        && values.is_some_and(|values| !values.is_empty() && values.iter().all(|v| !v.is_string()))
 }
 
 /// Whether a path parameter violation names a parameter the operation's template does not
@@ -346,16 +369,23 @@ fn request(answer: &Answer, cx: &Context<'_>) -> Request {
         (Some(doc), Some(schema), Some(sent)) => super::validate::check(doc, schema, sent).is_ok(),
         _ => false,
     };
+    // A `oneOf` whose branches overlap, when Prism lists nothing else at or below its place.
+    let overlap = |v: &Violation| {
+        let (Some(doc), Some(schema), Some(sent)) = (cx.doc, cx.body_schema, sent) else { return false };
+        let alone = !errors.iter().any(|e| !std::ptr::eq(*e, v) && e.location.starts_with(&v.location));
+        alone && discriminator::branches_overlap(doc, schema, sent, &v.location, &v.message)
+    };
     let read_only_call = fits && errors.iter().any(|v| read_only(v));
     let unchecked = |v: &Violation| matches!(v.code.as_str(), Some("pattern" | "format"));
-    let false_positive =
-        |v: &Violation| is_false_positive(v, cx, sent) || read_only(v) || (read_only_call && !unchecked(v));
+    let false_positive = |v: &Violation| {
+        is_false_positive(v, cx, sent) || read_only(v) || overlap(v) || (read_only_call && !unchecked(v))
+    };
     if !errors.is_empty() {
         let verbatim = answer.violations.clone().unwrap_or_default();
         if errors.iter().all(|v| false_positive(v)) {
             return Request::PrismFalsePositive(verbatim);
         }
-        let Some(first) = errors.into_iter().find(|v| !false_positive(v)) else {
+        let Some(first) = errors.iter().copied().find(|v| !false_positive(v)) else {
             return Request::PrismFalsePositive(verbatim);
         };
         let code = match &first.code {

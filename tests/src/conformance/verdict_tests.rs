@@ -294,3 +294,56 @@ fn a_redirect_out_of_the_mock_is_the_mocks_limit_unless_the_request_was_rejected
     let rejected = answer("redirect-elsewhere", Some(302), Some(header));
     assert!(matches!(judge(&rejected, &Context::default()).request, Request::Rejected { .. }));
 }
+
+#[test]
+fn a_one_of_of_overlapping_branches_is_the_documents_only_when_prism_lists_nothing_else() {
+    let doc = Document::parse(
+        r##"
+components:
+  schemas:
+    Subscription:
+      oneOf:
+        - {type: object, properties: {channel: {type: string}, deviceId: {type: string}}}
+        - {type: object, properties: {channel: {type: string}, clientId: {type: string}}}
+"##,
+    )
+    .unwrap();
+    let schema = serde_json::json!({"$ref": "#/components/schemas/Subscription"});
+    let cx = Context { doc: Some(&doc), body_schema: Some(&schema), ..Context::default() };
+    let sent = serde_json::json!({"channel": "c", "clientId": "me"});
+    let one_of = r#"{"location":["request","body"],"severity":"Error","code":"oneOf","message":"Request body must match exactly one schema in oneOf"}"#;
+    let alone = format!("[{one_of}]");
+    let judged = judge(&Answer { sent: Some(sent.clone()), ..answer("success", Some(422), Some(&alone)) }, &cx);
+    assert!(matches!(judged.request, Request::PrismFalsePositive(_)), "{judged:?}");
+    let branch =
+        r#"{"location":["request","body","channel"],"severity":"Error","code":"type","message":"must be string"}"#;
+    let with_branch = format!("[{branch},{one_of}]");
+    let judged = judge(&Answer { sent: Some(sent), ..answer("success", Some(422), Some(&with_branch)) }, &cx);
+    assert!(matches!(judged.request, Request::Rejected { .. }), "{judged:?}");
+}
+
+#[test]
+fn an_enum_of_numbers_without_a_type_in_a_query_cannot_be_met() {
+    let doc = Document::parse(
+        r##"
+paths:
+  /hostnames:
+    get:
+      parameters:
+        - {in: query, name: ssl, schema: {enum: [0, 1]}}
+        - {in: query, name: order, schema: {enum: [ssl, ssl_status]}}
+        - {in: query, name: level, schema: {type: integer, enum: [0, 1]}}
+"##,
+    )
+    .unwrap();
+    let cx = Context { doc: Some(&doc), path: Some("/hostnames"), method: Some("GET"), ..Context::default() };
+    let violation = |name: &str| {
+        format!(
+            r#"[{{"location":["request","query","{name}"],"severity":"Error","code":"enum","message":"Request query parameter {name} must be equal to one of the allowed values"}}]"#
+        )
+    };
+    let judged = |name: &str| judge(&answer("success", Some(422), Some(&violation(name))), &cx).request;
+    assert!(matches!(judged("ssl"), Request::PrismFalsePositive(_)));
+    assert!(matches!(judged("order"), Request::Rejected { .. }), "string values can be met");
+    assert!(matches!(judged("level"), Request::Rejected { .. }), "a typed parameter is read by its type");
+}
