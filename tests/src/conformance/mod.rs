@@ -237,11 +237,25 @@ fn exercise(
             if let Err(e) = kept.write(&kept_file(logs, name, mode)) {
                 eprintln!("conformance: cannot keep the answers of `{name}`: {e}");
             }
+            // Prism loads it now: an older run's note says otherwise no more (none is fine).
+            let _ = std::fs::remove_file(unloadable_file(logs, name, mode));
             judge_all(row, &doc, &kept);
         }
-        Err(e) if e.starts_with("Prism") => row.status = Status::PrismCannotLoad(e),
+        Err(e) if e.starts_with("Prism") => {
+            // Kept too, so that `--rejudge` lists the document as Prism's, not as one that failed.
+            let file = unloadable_file(logs, name, mode);
+            if let Err(error) = std::fs::write(&file, &e) {
+                eprintln!("conformance: cannot write `{}`: {error}", file.display());
+            }
+            row.status = Status::PrismCannotLoad(e);
+        }
         Err(e) => row.status = Status::HarnessFailed(e),
     }
+}
+
+/// Where a run notes that Prism could not load a document (and why), for `--rejudge`.
+fn unloadable_file(logs: &Path, name: &str, mode: Mode) -> PathBuf {
+    logs.join(format!("{name}.{}.prism-cannot-load.txt", mode.name()))
 }
 
 /// What a run keeps of one document to judge it again (`--rejudge`): the operations listed,
@@ -272,6 +286,10 @@ fn rejudge(row: &mut Row, path: &Path, name: &str, mode: Mode, logs: &Path) {
         .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
     let kept = match kept {
         Ok(kept) => kept,
+        Err(_) if let Ok(why) = std::fs::read_to_string(unloadable_file(logs, name, mode)) => {
+            row.status = Status::PrismCannotLoad(why);
+            return;
+        }
         Err(e) => {
             row.status = Status::HarnessFailed(format!("no answers kept in `{}` to judge: {e}", file.display()));
             return;
