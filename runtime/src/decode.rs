@@ -149,6 +149,11 @@ pub(crate) fn finish<T, E>(
             let status: StatusCode = raw.status;
             Err(Error::Api { status, headers: raw.headers, body, context: context(op, raw.meta, true) })
         }
+        // A redirect reaches the caller only when it was not followed (a `304 Not Modified`, a
+        // `302` without `Location`, one to a host the client would not take its key to): its
+        // body is seldom the API's error body, so one the error type cannot read makes it a
+        // status the error type does not describe, its headers (`Location`) kept.
+        Err(_) if raw.status.is_redirection() => Err(rejection(op, raw, DecodeError::undocumented_status()).widen()),
         Err(e) => Err(rejection(op, raw, e).widen()),
     }
 }
@@ -198,6 +203,9 @@ mod tests {
         fn undocumented(_: &RawResponse<'_>) -> Result<(), DecodeError> {
             Err(DecodeError::undocumented_status())
         }
+        // A redirect not followed whose (empty) body the error type cannot read.
+        let moved = finish::<Pet, Pet>("op", raw(304, b""), decode_json, decode_json).unwrap_err();
+        assert!(matches!(moved, Error::UnexpectedStatus { status, .. } if status == 304), "{moved:?}");
         let odd = finish::<(), ()>("op", raw(418, b"teapot"), decode_empty, undocumented).unwrap_err();
         assert!(matches!(odd, Error::UnexpectedStatus { ref snippet, .. } if snippet == "teapot"), "{odd:?}");
         assert!(

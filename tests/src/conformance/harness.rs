@@ -26,6 +26,8 @@ struct Last {
     status: Option<u16>,
     violations: Option<String>,
     content_type: Option<String>,
+    /// The `Location` of a redirect the client did not follow.
+    location: Option<String>,
     /// The request body as sent, when it is JSON.
     sent: Option<Value>,
     /// Prism rejected the request with a problem document but no `sl-violations` header: it is
@@ -66,6 +68,7 @@ impl gusset::Interceptor for Watch {
             let sent = request.body().and_then(|b| serde_json::from_slice(b).ok());
             let violations = text("sl-violations");
             let content_type = text("content-type");
+            let location = text("location");
             let problem = content_type.as_deref().is_some_and(|t| t.contains("problem+json"));
             let unread_violations = status.as_u16() == 422 && problem && violations.is_none();
             let parts =
@@ -74,6 +77,7 @@ impl gusset::Interceptor for Watch {
                 status: Some(status.as_u16()),
                 violations,
                 content_type,
+                location,
                 sent,
                 unread_violations,
                 request: Some(parts),
@@ -196,6 +200,7 @@ fn run(url: &str, calls: &str) -> Result<(), String> {
             line["status"] = json!(l.status);
             line["violations"] = json!(l.violations);
             line["content_type"] = json!(l.content_type);
+            line["location"] = json!(l.location);
             line["sent"] = json!(l.sent);
         }
         let (request, unread_violations) =
@@ -379,6 +384,9 @@ pub(crate) struct Answer {
     /// Prism's `sl-violations` header, verbatim.
     pub(crate) violations: Option<String>,
     pub(crate) content_type: Option<String>,
+    /// The `Location` of a redirect the client did not follow.
+    #[serde(default)]
+    pub(crate) location: Option<String>,
     /// The request body the client sent, when it was JSON.
     #[serde(default)]
     pub(crate) sent: Option<Value>,

@@ -266,6 +266,26 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
                 response: Ok(()),
             };
         }
+        // A redirect the client did not follow: one without `Location` (the document gives its
+        // redirect none, so Prism sends none, and no client can follow it), or one to a host the
+        // client does not take its API key to. It comes back as the status it is, with its
+        // headers; the response says nothing more of the client.
+        "unexpected-status"
+            if request == Request::Accepted && answer.status.is_some_and(|s| (300..400).contains(&s)) =>
+        {
+            let status = answer.status.unwrap_or_default();
+            let why = match &answer.location {
+                Some(to) => format!("to {to}, a host the client does not take its API key to"),
+                None => "without `Location` (the document's redirect gives none)".to_owned(),
+            };
+            return Verdict {
+                operation: answer.id.clone(),
+                request: Request::PrismFalsePositive(format!(
+                    "Prism answered a {status} {why}: the client returns it as the status it is"
+                )),
+                response: Ok(()),
+            };
+        }
         kind => Err((format!("response: {kind}{}", message_class(answer.message.as_deref())), detail(answer))),
     };
     Verdict { operation: answer.id.clone(), request, response }

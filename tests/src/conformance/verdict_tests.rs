@@ -10,6 +10,7 @@ fn answer(outcome: &str, status: Option<u16>, violations: Option<&str>) -> Answe
         status,
         violations: violations.map(str::to_owned),
         content_type: Some("application/json".into()),
+        location: None,
         sent: None,
         body: None,
     }
@@ -346,4 +347,16 @@ paths:
     assert!(matches!(judged("ssl"), Request::PrismFalsePositive(_)));
     assert!(matches!(judged("order"), Request::Rejected { .. }), "string values can be met");
     assert!(matches!(judged("level"), Request::Rejected { .. }), "a typed parameter is read by its type");
+}
+
+#[test]
+fn a_redirect_the_client_cannot_follow_is_returned_as_its_status() {
+    let found = judge(&answer("unexpected-status", Some(302), None), &Context::default());
+    assert!(
+        matches!(&found.request, Request::PrismFalsePositive(why) if why.contains("without `Location`")),
+        "{found:?}"
+    );
+    // Any other status the error type does not describe is the client's to explain.
+    let teapot = judge(&answer("unexpected-status", Some(418), None), &Context::default());
+    assert!(teapot.failure().is_some(), "{teapot:?}");
 }
