@@ -442,14 +442,16 @@ mod tests {
         assert!(code.contains("pub type Described = Config;"), "{code}");
     }
 
-    /// An explicit `type` other than `object` wins over `properties` beside it.
+    /// An explicit `type` wins over `properties` or `items` that do not apply to it.
     #[test]
     fn properties_beside_another_type_say_nothing() {
         let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {
-            "Metrics": {"type": "array", "items": {"type": "array", "items": {}, "properties": {"items": {"type": "number"}}}}
+            "Metrics": {"type": "array", "items": {"type": "array", "items": {}, "properties": {"items": {"type": "number"}}}},
+            "Ids": {"type": "string", "items": {"type": "string", "format": "uuid"}}
         }}}"##;
         let generated = generate_from_str("metrics.json", doc, &Settings::new()).unwrap();
         let code = generated.code();
         assert!(code.contains("pub type Metrics = Vec<Vec<::gusset::__private::serde_json::Value>>;"), "{code}");
+        assert!(code.contains("pub type Ids = String;"), "{code}");
     }
 }

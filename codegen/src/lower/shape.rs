@@ -121,7 +121,9 @@ pub(crate) fn shape(schema: &Schema) -> Shape<'_> {
                 Shape::OneOf(&a.one_of)
             } else if !a.any_of.is_empty() {
                 Shape::AnyOf(&a.any_of)
-            } else if a.items.is_some() || a.typ.as_deref() == Some("array") {
+            } else if (a.items.is_some() && a.typ.is_none()) || a.typ.as_deref() == Some("array") {
+                // `items` beside another `type` say nothing of its values (Xero's budget `IDs`
+                // are `type: string` with `items`): that type, below.
                 Shape::Array(a.items.as_ref().map(SRef::from))
             } else if a.additional_properties.is_some() {
                 Shape::Object {
