@@ -149,6 +149,17 @@ pub(crate) fn branches_overlap(
         && matching.iter().any(|b| members.keys().all(|name| property(doc, b, value, name, 0).is_some()))
 }
 
+/// The schema of the member at `path` (`["shards"]`, `["items", "0"]`) of the body `sent`, whose
+/// schema is `body_schema`; `None` when the path leaves the schema or the value.
+pub(crate) fn schema_at<'a>(
+    doc: &'a Document,
+    body_schema: &'a Value,
+    sent: &'a Value,
+    path: &[&str],
+) -> Option<&'a Value> {
+    descend(doc, body_schema, sent, path, 0).map(|(schema, _)| schema)
+}
+
 /// The schema with its `oneOf` replaced by the selected branch (its other keywords, such as
 /// sibling `properties`, still apply).
 fn without_one_of(schema: &Value, branch: &Value) -> Value {

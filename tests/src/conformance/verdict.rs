@@ -182,6 +182,7 @@ fn is_false_positive(v: &Violation, cx: &Context<'_>, sent: Option<&serde_json::
     header
         || big_integer
         || untyped_enum_in_text(v, &place, cx)
+        || enum_of_another_type(v, &place, cx, sent)
         || discriminated
         || xml_body
         || prism_misreads_form_property(v, &place, cx)
@@ -208,6 +209,37 @@ fn untyped_enum_in_text(v: &Violation, place: &[&str], cx: &Context<'_>) -> bool
     let values = schema.get("enum").and_then(serde_json::Value::as_array);
     schema.get("type").is_none()
         && values.is_some_and(|values| !values.is_empty() && values.iter().all(|v| !v.is_string()))
+}
+
+/// Whether an `enum` violation is on a schema whose values are all of another type than its
+/// own, which no value can meet: BBC's `mixin` is `type: array` with `enum: [live,
+/// promotions]` (an array is never a string), WhatsApp's `shards` `type: integer` with
+/// `enum: ["1", "2", ...]`. The typed client sends a value of the type; the document cannot be
+/// met.
+fn enum_of_another_type(v: &Violation, place: &[&str], cx: &Context<'_>, sent: Option<&serde_json::Value>) -> bool {
+    if v.code.as_str() != Some("enum") {
+        return false;
+    }
+    let Some(doc) = cx.doc else { return false };
+    let schema = match place {
+        [location @ ("query" | "path" | "header" | "cookie"), name] => {
+            let (Some(method), Some(path)) = (cx.method, cx.path) else { return false };
+            doc.parameter(method, path, location, name).and_then(|p| p.get("schema"))
+        }
+        ["body", rest @ ..] => match (cx.body_schema, sent) {
+            (Some(body), Some(sent)) => discriminator::schema_at(doc, body, sent, rest),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(schema) = schema.map(|s| doc.resolve(s)) else { return false };
+    let (Some(typ), Some(values)) = (
+        schema.get("type").and_then(serde_json::Value::as_str),
+        schema.get("enum").and_then(serde_json::Value::as_array),
+    ) else {
+        return false;
+    };
+    !values.is_empty() && !values.iter().any(|value| super::validate::has_type(value, typ))
 }
 
 /// Whether a path parameter violation names a parameter the operation's template does not
@@ -433,9 +465,11 @@ fn request(answer: &Answer, cx: &Context<'_>) -> Request {
     // path. One with a query (`/total?since={since}`, which OpenAPI's path keys may not hold)
     // is sent as that query, and Prism, routing by the whole template again, finds no path. The
     // document's limit, counted apart with Prism's.
-    if problem && status == 404 && cx.path.is_some_and(|p| p.contains(['#', '?'])) {
+    // Where the template without its fragment is another operation's path, Prism finds that
+    // path and not the method (405).
+    if problem && matches!(status, 404 | 405) && cx.path.is_some_and(|p| p.contains(['#', '?'])) {
         return Request::PrismFalsePositive(format!(
-            "the path template carries a fragment or a query, which Prism routes by (404): {}",
+            "the path template carries a fragment or a query, which Prism routes by ({status}): {}",
             answer.message.clone().unwrap_or_default()
         ));
     }

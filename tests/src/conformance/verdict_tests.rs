@@ -185,6 +185,12 @@ fn a_404_for_a_path_template_with_a_fragment_or_a_query_is_the_documents() {
     assert!(matches!(judge(&not_found, &query).request, Request::PrismFalsePositive(_)));
     let plain = Context { path: Some("/tags"), ..Context::default() };
     assert_eq!(judge(&not_found, &plain).failure().unwrap().0, "request: Prism answered 404");
+    // The template without its fragment is another operation's path: Prism finds no method.
+    let mut no_method = answer("unexpected-status", Some(405), None);
+    no_method.content_type = Some("application/problem+json".into());
+    let tags = Context { path: Some("/prod/tags/{resource-arn}#tagKeys"), ..Context::default() };
+    assert!(matches!(judge(&no_method, &tags).request, Request::PrismFalsePositive(_)));
+    assert_eq!(judge(&no_method, &plain).failure().unwrap().0, "request: Prism answered 405");
 }
 
 #[test]
@@ -359,4 +365,41 @@ fn a_redirect_the_client_cannot_follow_is_returned_as_its_status() {
     // Any other status the error type does not describe is the client's to explain.
     let teapot = judge(&answer("unexpected-status", Some(418), None), &Context::default());
     assert!(teapot.failure().is_some(), "{teapot:?}");
+}
+
+#[test]
+fn an_enum_of_values_of_another_type_is_the_documents() {
+    let doc = Document::parse(
+        r##"
+paths:
+  /episodes:
+    get:
+      parameters:
+        - {in: query, name: mixin, schema: {type: array, items: {type: string}, enum: [live, promotions]}}
+        - {in: query, name: sort, schema: {type: string, enum: [title, date]}}
+components:
+  schemas:
+    Shards: {type: object, properties: {shards: {type: integer, enum: ["1", "2", "4"]}, level: {type: integer, enum: [1, 2]}}}
+"##,
+    )
+    .unwrap();
+    let body = serde_json::json!({"$ref": "#/components/schemas/Shards"});
+    let cx = Context {
+        doc: Some(&doc),
+        body_schema: Some(&body),
+        path: Some("/episodes"),
+        method: Some("GET"),
+        ..Context::default()
+    };
+    let judged = |location: &str, sent: serde_json::Value| {
+        let header = format!(
+            r#"[{{"location":{location},"severity":"Error","code":"enum","message":"must be equal to one of the allowed values"}}]"#
+        );
+        judge(&Answer { sent: Some(sent), ..answer("success", Some(422), Some(&header)) }, &cx).request
+    };
+    let shards = serde_json::json!({"shards": 4, "level": 3});
+    assert!(matches!(judged(r#"["request","query","mixin"]"#, shards.clone()), Request::PrismFalsePositive(_)));
+    assert!(matches!(judged(r#"["request","query","sort"]"#, shards.clone()), Request::Rejected { .. }));
+    assert!(matches!(judged(r#"["request","body","shards"]"#, shards.clone()), Request::PrismFalsePositive(_)));
+    assert!(matches!(judged(r#"["request","body","level"]"#, shards), Request::Rejected { .. }));
 }
