@@ -178,7 +178,7 @@ impl Client {
             security: &[],
         };
         static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
-            "application/vnd.example+json;version=2, application/problem+json, text/csv;q=0.9",
+            "application/vnd.example+json;version=2, application/problem+json, text/csv;q=0.9, */*;q=0.1",
         );
         let mut request = rt::Request::new(&OPERATION);
         request.accept(&ACCEPT);

@@ -367,7 +367,7 @@ fn the_wire_fixture_sends_what_the_document_says() {
     );
     let squashed: String = generated.code().split_whitespace().collect::<Vec<_>>().join(" ");
     for expected in [
-        r#"from_static( "application/vnd.example+json;version=2, application/problem+json, text/csv;q=0.9", );"#,
+        r#"from_static( "application/vnd.example+json;version=2, application/problem+json, text/csv;q=0.9, */*;q=0.1", );"#,
         r#"from_static("*/*")"#,
         r#"from_static( "application/json, application/octet-stream;q=0.9", );"#,
         r#"rt::FormField { name: "expand", encoding: rt::FormEncoding::Style(rt::Style::DeepObject, true), }"#,
