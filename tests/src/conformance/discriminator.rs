@@ -95,20 +95,7 @@ pub(crate) fn prism_misses_discriminator(
     location: &[String],
     message: &str,
 ) -> bool {
-    if !message.contains("must match exactly one schema in oneOf") {
-        return false;
-    }
-    let mut path = location.iter().map(String::as_str).skip_while(|s| *s == "request");
-    if path.next() != Some("body") {
-        return false;
-    }
-    let Some((schema, value)) = descend(doc, body_schema, sent, path.collect::<Vec<_>>().as_slice(), 0) else {
-        return false;
-    };
-    let schema = doc.resolve(schema);
-    if schema.get("oneOf").is_none() {
-        return false;
-    }
+    let Some((schema, value)) = one_of_at(doc, body_schema, sent, location, message) else { return false };
     selected_branch(doc, schema, value).is_some_and(|branch| check(doc, &without_one_of(schema, branch), value).is_ok())
 }
 
@@ -127,17 +114,7 @@ pub(crate) fn branches_overlap(
     location: &[String],
     message: &str,
 ) -> bool {
-    if !message.contains("must match exactly one schema in oneOf") {
-        return false;
-    }
-    let mut path = location.iter().map(String::as_str).skip_while(|s| *s == "request");
-    if path.next() != Some("body") {
-        return false;
-    }
-    let Some((schema, value)) = descend(doc, body_schema, sent, path.collect::<Vec<_>>().as_slice(), 0) else {
-        return false;
-    };
-    let schema = doc.resolve(schema);
+    let Some((schema, value)) = one_of_at(doc, body_schema, sent, location, message) else { return false };
     let Some(branches) = schema.get("oneOf").and_then(Value::as_array) else { return false };
     if discriminator_of(doc, schema).is_some() {
         return false;
@@ -147,6 +124,27 @@ pub(crate) fn branches_overlap(
     let Value::Object(members) = value else { return false };
     matching.len() >= 2
         && matching.iter().any(|b| members.keys().all(|name| property(doc, b, value, name, 0).is_some()))
+}
+
+/// The `oneOf` schema (resolved) and the value sent at `location` of the body, when `message`
+/// is Prism's "must match exactly one schema in oneOf" there.
+fn one_of_at<'a>(
+    doc: &'a Document,
+    body_schema: &'a Value,
+    sent: &'a Value,
+    location: &[String],
+    message: &str,
+) -> Option<(&'a Value, &'a Value)> {
+    if !message.contains("must match exactly one schema in oneOf") {
+        return None;
+    }
+    let mut path = location.iter().map(String::as_str).skip_while(|s| *s == "request");
+    if path.next() != Some("body") {
+        return None;
+    }
+    let (schema, value) = descend(doc, body_schema, sent, path.collect::<Vec<_>>().as_slice(), 0)?;
+    let schema = doc.resolve(schema);
+    schema.get("oneOf").is_some().then_some((schema, value))
 }
 
 /// The schema of the member at `path` (`["shards"]`, `["items", "0"]`) of the body `sent`, whose
