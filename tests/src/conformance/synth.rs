@@ -230,7 +230,7 @@ impl<'a> Synth<'a> {
         for attempt in 0..ONE_OF_TRIES.min(2 * candidates.len()) {
             let Some(branch) = candidates.get((start + attempt / 2) % candidates.len()).copied() else { break };
             let greedy = std::mem::replace(&mut self.greedy, attempt % 2 == 1);
-            let value = self.branch(schema, branch, depth);
+            let value = self.branch(schema, branch, &candidates, depth);
             self.greedy = greedy;
             if check(self.doc, schema, &value).is_ok() {
                 return value;
@@ -241,15 +241,29 @@ impl<'a> Synth<'a> {
     }
 
     /// A value of `branch` of the `oneOf` (or `anyOf`) `schema`, with its siblings and discriminator.
-    fn branch(&mut self, schema: &Value, branch: &Value, depth: usize) -> Value {
+    fn branch(&mut self, schema: &Value, branch: &Value, branches: &[&Value], depth: usize) -> Value {
         // A branch that only constrains the object beside it (`anyOf: [{required: [target]},
-        // {required: [all]}]`) is that object with the branch's constraints.
+        // {required: [all]}]`) is that object with the branch's constraints, and without the
+        // properties only the other branches require (Vercel's member is one of `uid`,
+        // `username`, `email`: a value with two matches two branches).
         let resolved = self.doc.resolve(branch);
-        let constraint_only = ["type", "properties", "oneOf", "anyOf", "allOf", "enum", "const", "items"]
-            .iter()
-            .all(|k| resolved.get(k).is_none());
-        if constraint_only && schema.get("properties").is_some() {
-            let base = strip(schema, &["oneOf", "anyOf", "discriminator"]);
+        let constraint_only = |b: &Value| {
+            ["type", "properties", "oneOf", "anyOf", "allOf", "enum", "const", "items"]
+                .iter()
+                .all(|k| b.get(k).is_none())
+        };
+        if constraint_only(resolved) && schema.get("properties").is_some() {
+            let required =
+                |b: &Value| -> Vec<Value> { b.get("required").and_then(Value::as_array).cloned().unwrap_or_default() };
+            let own = required(resolved);
+            let mut base = strip(schema, &["oneOf", "anyOf", "discriminator"]);
+            if let Some(Value::Object(properties)) = base.get_mut("properties") {
+                let others =
+                    branches.iter().map(|b| self.doc.resolve(b)).filter(|b| constraint_only(b)).flat_map(required);
+                for name in others.filter(|n| !own.contains(n)) {
+                    properties.remove(name.as_str().unwrap_or_default());
+                }
+            }
             return self.at(&json!({"allOf": [base, resolved]}), depth);
         }
         // Sibling properties of the oneOf (a common shape) apply to every branch.

@@ -260,3 +260,24 @@ components:
         "{values:?}"
     );
 }
+
+#[test]
+fn a_one_of_of_required_names_only_sends_one_of_them() {
+    let d = doc(r##"
+components:
+  schemas:
+    Member:
+      type: object
+      additionalProperties: false
+      required: [role]
+      oneOf: [{required: [uid]}, {required: [username]}, {required: [email]}]
+      properties:
+        uid: {type: string, maxLength: 256}
+        username: {type: string, maxLength: 256}
+        email: {type: string, format: email}
+        role: {type: string, enum: [ADMIN, PROJECT_VIEWER]}
+"##);
+    let values = satisfies(&d, json!({"$ref": "#/components/schemas/Member"}));
+    let named = |v: &Value| ["uid", "username", "email"].iter().filter(|n| v.get(**n).is_some()).count();
+    assert!(values.iter().all(|v| named(v) == 1), "{values:?}");
+}
