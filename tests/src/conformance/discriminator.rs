@@ -103,7 +103,7 @@ pub(crate) fn prism_misses_discriminator(
 /// branches overlap, so what the typed client sends for one branch matches another as well
 /// (Ably's subscription body is a `oneOf` of two open objects, `{channel, deviceId}` and
 /// `{channel, clientId}`, which every object matches). The rule: the schema at that location
-/// has a `oneOf` without a discriminator; the value sent there matches at least two branches
+/// has a `oneOf` with no discriminator that selects a branch for the value; the value sent there matches at least two branches
 /// ([`check`]); and one of those declares every member of the value, so the value is one
 /// branch's own, not a mix. The caller also asks that Prism listed no violation of a branch
 /// there: with none matching, it lists why each failed.
@@ -116,7 +116,10 @@ pub(crate) fn branches_overlap(
 ) -> bool {
     let Some((schema, value)) = one_of_at(doc, body_schema, sent, location, message) else { return false };
     let Some(branches) = schema.get("oneOf").and_then(Value::as_array) else { return false };
-    if discriminator_of(doc, schema).is_some() {
+    // A discriminator that selects a branch for the value is `prism_misses_discriminator`'s to
+    // judge; one that selects none (its property is not in the value: readme's
+    // `connector_type` sits beside the union, not in its branches) tells no branch apart.
+    if selected_branch(doc, schema, value).is_some() {
         return false;
     }
     let matching: Vec<&Value> =
@@ -333,8 +336,10 @@ components:
         ));
         // One that only one branch accepts is no overlap: Prism had another reason.
         assert!(!branches_overlap(&d, &body, &json!({"channel": "c", "deviceId": 5}), &at, message));
-        // A discriminator is Prism's own defect, judged by `prism_misses_discriminator`.
-        let holder = json!({"$ref": "#/components/schemas/Either"});
-        assert!(!branches_overlap(&doc(), &holder, &json!({"kind": "Dog"}), &at, message));
+        // A discriminator that selects a branch is Prism's own defect, judged by
+        // `prism_misses_discriminator`; one whose property the value lacks tells nothing apart.
+        let either = json!({"$ref": "#/components/schemas/Either"});
+        assert!(!branches_overlap(&doc(), &either, &json!({"kind": "Dog"}), &at, message));
+        assert!(branches_overlap(&doc(), &either, &json!({"kind": "cow"}), &at, message));
     }
 }
