@@ -332,13 +332,17 @@ fn pattern_properties(pointer: &str, object: &mut Map<String, Value>, warnings: 
 }
 
 /// `anyOf`/`oneOf` with a `{type: "null"}` member: the member goes, the
-/// schema becomes `nullable` (the 3.1 idiom for an optional reference).
+/// schema becomes `nullable` (the 3.1 idiom for an optional reference). A
+/// member that is `nullable` itself (Sentry's `{type: object, nullable:
+/// true}` beside typed branches) makes the schema `nullable` too: `null`
+/// meets the union through it.
 fn null_members(object: &mut Map<String, Value>) {
     for field in ["anyOf", "oneOf"] {
         let Some(Value::Array(members)) = object.get_mut(field) else { continue };
         let before = members.len();
         members.retain(|m| !is_null_schema(m));
-        if members.len() != before && !members.is_empty() {
+        let nullable_member = members.iter().any(|m| m.get("nullable") == Some(&Value::Bool(true)));
+        if (members.len() != before || nullable_member) && !members.is_empty() {
             object.insert("nullable".to_owned(), Value::Bool(true));
         }
     }

@@ -454,4 +454,17 @@ mod tests {
         assert!(code.contains("pub type Metrics = Vec<Vec<::gusset::__private::serde_json::Value>>;"), "{code}");
         assert!(code.contains("pub type Ids = String;"), "{code}");
     }
+
+    /// A union member that admits `null` makes the union admit it.
+    #[test]
+    fn a_nullable_union_member_makes_the_union_optional() {
+        let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {
+            "Process": {"type": "object", "required": ["source_map"], "properties": {"source_map": {"anyOf": [
+                {"type": "object", "properties": {"url": {"type": "string"}}, "required": ["url"]},
+                {"type": "object", "nullable": true}]}}}
+        }}}"##;
+        let generated = generate_from_str("nullable-member.json", doc, &Settings::new()).unwrap();
+        let code = generated.code();
+        assert!(code.contains("pub source_map: Option<ProcessSourceMap>,"), "{code}");
+    }
 }

@@ -40,6 +40,9 @@ pub(crate) fn lower_union<'a>(
         if is_null(cx, m) {
             nullable = true;
         } else {
+            // A member that admits `null` (Sentry's `{type: object, nullable: true}` beside its
+            // typed branches) makes the union admit it: no variant decodes `null`.
+            nullable |= resolve_schema(cx, m).is_some_and(|s| s.schema_data.nullable);
             present.push((i, m));
         }
     }
