@@ -85,6 +85,15 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(r: &RawResponse<'_>) -> Resul
     })
 }
 
+/// A JSON body, or `None` for an empty one: for operations that answer with content on one
+/// success status and without on another (`201` with what was created, `204` when nothing was).
+pub fn decode_json_or_empty<T: serde::de::DeserializeOwned>(r: &RawResponse<'_>) -> Result<Option<T>, DecodeError> {
+    if r.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    decode_json(r).map(Some)
+}
+
 /// `application/json`, `application/problem+json`, `application/vnd.x+json; charset=utf-8`...
 fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
@@ -212,6 +221,17 @@ mod tests {
             odd.to_string().starts_with("`op` got undocumented status 418 I'm a teapot with body `teapot`"),
             "{odd}"
         );
+    }
+
+    #[test]
+    fn json_or_nothing() {
+        let headers = HeaderMap::new();
+        let (empty, pet, bad) =
+            (Bytes::from_static(b""), Bytes::from_static(br#"{"name":"Rex"}"#), Bytes::from_static(b"{"));
+        let view = |body| RawResponse { status: 200, headers: &headers, body };
+        assert_eq!(decode_json_or_empty::<Pet>(&view(&empty)).unwrap(), None);
+        assert_eq!(decode_json_or_empty::<Pet>(&view(&pet)).unwrap(), Some(Pet { name: "Rex".into() }));
+        assert!(decode_json_or_empty::<Pet>(&view(&bad)).is_err());
     }
 
     #[test]

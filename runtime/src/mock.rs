@@ -136,6 +136,14 @@ pub fn encode_json<T: serde::Serialize>(body: &T) -> Result<Bytes, String> {
     serde_json::to_vec(body).map(Bytes::from).map_err(|e| format!("the reply body does not encode as JSON: {e}"))
 }
 
+/// The JSON reply body of an operation that may answer without one: `None` is no body.
+pub fn encode_json_or_empty<T: serde::Serialize>(body: &Option<T>) -> Result<Bytes, String> {
+    match body {
+        Some(body) => encode_json(body),
+        None => Ok(Bytes::new()),
+    }
+}
+
 /// The reply body of an operation that answers without one.
 pub fn encode_empty(_body: &()) -> Result<Bytes, String> {
     Ok(Bytes::new())

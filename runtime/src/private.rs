@@ -23,7 +23,7 @@
 //! | [`call`] | `call(&self.client, request, ok, err)` is the body of every generated method; returns [`Call`](crate::Call) | stable |
 //! | [`paged`], [`Pagination`], [`Next`] (`Link`, `BodyLink`, `Cursor { param, from, has_more }`, `Offset { param, limit }`, `Page { param, first, size }`), [`CursorFrom`] (`Field`, `LastItem`) | a paginated operation's method wraps its call: `paged(call(..), &PAGINATION)` with a `static` literal; returns [`Paged`](crate::Paged) | new variants may be added; fields only with codegen |
 //! | [`events`], [`decode_event_json`], [`decode_event`], [`EventDecoder`] | a `text/event-stream` operation's method wraps its call: `events(call(.., decode_empty, err), decode_event_json)` (typed data) or `decode_event` (raw [`Event`](crate::sse::Event)s); returns [`EventsCall`](crate::EventsCall) | decoders may be added |
-//! | [`decode_json`], [`decode_empty`], [`decode_bytes`], [`decode_text`], [`decode_value`] | the `ok` and `err` decoders, as function pointers of type [`Decoder`] | decoders may be added |
+//! | [`decode_json`], [`decode_json_or_empty`], [`decode_empty`], [`decode_bytes`], [`decode_text`], [`decode_value`] | the `ok` and `err` decoders, as function pointers of type [`Decoder`] | decoders may be added |
 //! | [`Decoder`], [`RawResponse`], [`DecodeError`] | the decoder type; hand-written decoders (the project's own tests) name the other two | stable |
 //! | [`de`]: [`object`](de::object), [`FromObject`](de::FromObject), [`key`](de::key), [`field`](de::field), [`skip`](de::skip), [`extra`](de::extra), [`optional`](de::optional), [`required`](de::required), [`any_or_null`](de::any_or_null), [`Key`](de::Key) | the `Deserialize` impls of generated structs (see `de.rs` for why not `#[derive]`) | only with codegen |
 //! | [`reply`], [`to_json`], [`bytes_to_json`], [`DynamicFuture`] (and the public [`dynamic`](crate::dynamic) module) | in clients generated with `Settings::dynamic_calls(true)`, each operation's private caller ends with `reply(id, self.method(..).await, to_json, to_json)`, and `call_dynamic` boxes the one it dispatches to as a `DynamicFuture` | only with codegen |
@@ -44,7 +44,8 @@ pub use crate::api::{ApiInfo, ApiKeyLocation, Operation, SchemeKind, SecuritySch
 pub use crate::builder::{GeneratedClient, builder};
 pub use crate::call::call;
 pub use crate::decode::{
-    DecodeError, Decoder, RawResponse, decode_bytes, decode_empty, decode_json, decode_text, decode_value,
+    DecodeError, Decoder, RawResponse, decode_bytes, decode_empty, decode_json, decode_json_or_empty, decode_text,
+    decode_value,
 };
 pub use crate::dynamic::{DynamicFuture, bytes_to_json, reply, to_json};
 pub use crate::form::{FormEncoding, FormField};

@@ -67,7 +67,7 @@ impl Client {
     pub fn create_item(
         &self,
         body: &NewItem,
-    ) -> ::gusset::Call<'_, Item, ::gusset::__private::serde_json::Value> {
+    ) -> ::gusset::Call<'_, Option<Item>, ::gusset::__private::serde_json::Value> {
         use ::gusset::__private as rt;
         static OPERATION: rt::Operation = rt::Operation {
             id: "createItem",
@@ -82,7 +82,7 @@ impl Client {
         let mut request = rt::Request::new(&OPERATION);
         request.accept(&ACCEPT);
         request.json(body);
-        rt::call(&self.inner, request, rt::decode_json, rt::decode_value)
+        rt::call(&self.inner, request, rt::decode_json_or_empty, rt::decode_value)
     }
 
     /// `GET /items/{id}`

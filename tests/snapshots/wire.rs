@@ -44,6 +44,30 @@ impl Client {
         &self.inner
     }
 
+    /// Answers with the invitation it sent, or with nothing when none was needed.
+    ///
+    /// `PUT /collaborators/{user}`
+    pub fn add_collaborator(
+        &self,
+        user: &str,
+    ) -> ::gusset::Call<'_, Option<Charge>, ::gusset::__private::serde_json::Value> {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "addCollaborator",
+            method: rt::http::Method::PUT,
+            path: "/collaborators/{user}",
+            idempotency: rt::Idempotency::Default,
+            security: &[],
+        };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
+        let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
+        request.path_param("user", &user, rt::Style::Simple, false);
+        rt::call(&self.inner, request, rt::decode_json_or_empty, rt::decode_value)
+    }
+
     /// Declares JSON without a schema, and answers nothing.
     ///
     /// `POST /reports/{id}/archive`

@@ -44,6 +44,30 @@ impl Client {
         &self.inner
     }
 
+    /// Answers with the invitation it sent, or with nothing when none was needed.
+    ///
+    /// `PUT /collaborators/{user}`
+    pub fn add_collaborator(
+        &self,
+        user: &str,
+    ) -> ::gusset::Call<'_, Option<Charge>, ::gusset::__private::serde_json::Value> {
+        use ::gusset::__private as rt;
+        static OPERATION: rt::Operation = rt::Operation {
+            id: "addCollaborator",
+            method: rt::http::Method::PUT,
+            path: "/collaborators/{user}",
+            idempotency: rt::Idempotency::Default,
+            security: &[],
+        };
+        static ACCEPT: rt::http::HeaderValue = rt::http::HeaderValue::from_static(
+            "application/json",
+        );
+        let mut request = rt::Request::new(&OPERATION);
+        request.accept(&ACCEPT);
+        request.path_param("user", &user, rt::Style::Simple, false);
+        rt::call(&self.inner, request, rt::decode_json_or_empty, rt::decode_value)
+    }
+
     /// Declares JSON without a schema, and answers nothing.
     ///
     /// `POST /reports/{id}/archive`
@@ -264,6 +288,25 @@ pub mod mock {
         pub fn runtime(&self) -> &::gusset::mock::Server {
             &self.0
         }
+        /// Answers with the invitation it sent, or with nothing when none was needed.
+        ///
+        /// `PUT /collaborators/{user}`
+        pub fn add_collaborator(
+            &self,
+        ) -> ::gusset::mock::Endpoint<
+            '_,
+            (),
+            Option<super::Charge>,
+            ::gusset::__private::serde_json::Value,
+        > {
+            ::gusset::mock::Endpoint::new(
+                &self.0,
+                &SPEC_ADD_COLLABORATOR,
+                ::gusset::mock::decode_none,
+                ::gusset::mock::encode_json_or_empty,
+                ::gusset::mock::encode_json::<::gusset::__private::serde_json::Value>,
+            )
+        }
         /// Declares JSON without a schema, and answers nothing.
         ///
         /// `POST /reports/{id}/archive`
@@ -378,6 +421,7 @@ pub mod mock {
     }
 
     static OPERATIONS: &[&::gusset::mock::Spec] = &[
+        &SPEC_ADD_COLLABORATOR,
         &SPEC_ARCHIVE_REPORT,
         &SPEC_CONVERT_DOCUMENT,
         &SPEC_CREATE_CHARGE,
@@ -385,6 +429,17 @@ pub mod mock {
         &SPEC_PURGE_REPORTS,
         &SPEC_SEND_MESSAGE,
     ];
+    static SPEC_ADD_COLLABORATOR: ::gusset::mock::Spec = ::gusset::mock::Spec {
+        id: "addCollaborator",
+        method: ::gusset::http::Method::PUT,
+        path: "/collaborators/{user}",
+        query: &[],
+        headers: &[],
+        body: None,
+        statuses: &["201", "204"],
+        ok_type: "application/json",
+        error_type: "application/json",
+    };
     static SPEC_ARCHIVE_REPORT: ::gusset::mock::Spec = ::gusset::mock::Spec {
         id: "archiveReport",
         method: ::gusset::http::Method::POST,

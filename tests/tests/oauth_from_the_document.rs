@@ -117,7 +117,7 @@ async fn the_documents_flow_and_scopes_are_used_and_no_secret_is_logged() {
         .build()
         .unwrap();
     let item = client.create_item(&lamp()).await.unwrap();
-    assert_eq!(item.name, "Lamp");
+    assert_eq!(item.as_ref().map(|i| i.name.as_str()), Some("Lamp"));
     assert_eq!(item.attempts(), 2, "the invalid_token 401, then the resend");
 
     let requests = seen.lock().unwrap().token_requests.clone();

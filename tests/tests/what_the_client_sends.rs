@@ -52,6 +52,7 @@ async fn record(
                 .into_response()
         }
         (Method::DELETE, _) => StatusCode::NO_CONTENT.into_response(),
+        (Method::PUT, "/collaborators/already") => StatusCode::NO_CONTENT.into_response(),
         // JSON declared without a schema: answered with nothing, or with anything.
         (_, "/reports/empty/archive") => (StatusCode::OK, json, "").into_response(),
         (_, path) if path.ends_with("/archive") => (StatusCode::OK, json, r#"{"archived":true}"#).into_response(),
@@ -213,4 +214,14 @@ async fn form_bodies_without_encoding_keep_the_defaults() {
         "To=%2B15550100&StatusCallbackEvent=initiated&StatusCallbackEvent=ringing\
          &TranscriptionsConfiguration=%7B%22lang%22%3A%22de%22%7D"
     );
+}
+
+#[tokio::test]
+async fn a_success_with_content_or_without_is_the_content_or_none() {
+    let server = Server::start().await;
+    let client = server.client();
+    let invited = client.add_collaborator("new").await.unwrap();
+    assert_eq!((invited.status().as_u16(), invited.as_ref().map(|c| c.id.as_str())), (201, Some("ch_1")));
+    let already = client.add_collaborator("already").await.unwrap();
+    assert_eq!((already.status().as_u16(), already.into_inner()), (204, None));
 }

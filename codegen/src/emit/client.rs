@@ -146,6 +146,7 @@ fn form_field(field: &FormField) -> TokenStream {
 fn decoder(decode: Decode) -> TokenStream {
     match decode {
         Decode::Json => quote!(rt::decode_json),
+        Decode::JsonOrEmpty => quote!(rt::decode_json_or_empty),
         Decode::Value => quote!(rt::decode_value),
         Decode::Empty => quote!(rt::decode_empty),
         Decode::Bytes => quote!(rt::decode_bytes),

@@ -130,7 +130,9 @@ fn pass(p: &Param, local: &proc_macro2::Ident) -> TokenStream {
 fn converter(decode: Decode) -> TokenStream {
     match decode {
         Decode::Bytes => quote!(::gusset::__private::bytes_to_json),
-        Decode::Json | Decode::Value | Decode::Empty | Decode::Text => quote!(::gusset::__private::to_json),
+        Decode::Json | Decode::JsonOrEmpty | Decode::Value | Decode::Empty | Decode::Text => {
+            quote!(::gusset::__private::to_json)
+        }
     }
 }
 

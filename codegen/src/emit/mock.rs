@@ -105,6 +105,7 @@ fn endpoint_method(op: &Operation, taken: &[&str], deprecated: &Deprecated<'_>) 
 fn encoder(decode: Decode, ty: &TokenStream) -> TokenStream {
     match decode {
         Decode::Json | Decode::Value => quote!(::gusset::mock::encode_json::<#ty>),
+        Decode::JsonOrEmpty => quote!(::gusset::mock::encode_json_or_empty),
         Decode::Empty => quote!(::gusset::mock::encode_empty),
         Decode::Bytes => quote!(::gusset::mock::encode_bytes),
         Decode::Text => quote!(::gusset::mock::encode_text),
@@ -115,7 +116,7 @@ fn encoder(decode: Decode, ty: &TokenStream) -> TokenStream {
 fn media_type(decode: Decode, problem: bool) -> &'static str {
     match decode {
         Decode::Json | Decode::Value if problem => "application/problem+json",
-        Decode::Json | Decode::Value => "application/json",
+        Decode::Json | Decode::JsonOrEmpty | Decode::Value => "application/json",
         Decode::Empty => "",
         Decode::Bytes => "application/octet-stream",
         Decode::Text => "text/plain",

@@ -384,6 +384,10 @@ pub(crate) enum FormEncoding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Decode {
     Json,
+    /// JSON, or `None` for an empty body: for operations whose success responses include one
+    /// without content (GitHub's collaborator invitation: `201` with the invitation, `204`
+    /// when there is none to send). The type is the `Option`.
+    JsonOrEmpty,
     /// JSON if it parses, else the text, else null: for undocumented errors.
     Value,
     Empty,

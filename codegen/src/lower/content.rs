@@ -206,27 +206,42 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
     } else {
         Response { ty: TypeRef::Unit, decode: Decode::Empty }
     };
+    // The first success with content gives the type; the others are looked at for whether
+    // one has none.
+    let (mut lowered, mut empty_success) = (false, false);
     for (status, response) in &success {
         let response_pointer = join(&pointer, status);
         let Some((response, response_pointer)) = response_at(cx, response, &response_pointer, "read as an empty body")
         else {
             continue;
         };
+        if response.content.is_empty() {
+            empty_success = true;
+            continue;
+        }
         // A server cannot send content with a 204 or 205 (RFC 9110 §15.3.5, §15.3.6): a type
         // read from it would fail on every real reply.
-        if matches!(status.as_str(), "204" | "205") && !response.content.is_empty() {
+        if matches!(status.as_str(), "204" | "205") {
             cx.drop_with(
                 join(&response_pointer, "content"),
                 Cause::ContentOnEmptyStatus,
                 format!("a {status} response has no content in HTTP (RFC 9110); its `content` is not read"),
             );
+            empty_success = true;
+            continue;
+        }
+        if lowered {
             continue;
         }
         let context = format!("{}Response", at.type_base);
-        if let Some(lowered) = lower_response(cx, response, &context, &response_pointer) {
-            ok = lowered;
-            break;
+        if let Some(response) = lower_response(cx, response, &context, &response_pointer) {
+            ok = response;
+            lowered = true;
         }
+    }
+    // A success without content beside one with JSON: the JSON or nothing.
+    if empty_success && ok.decode == Decode::Json {
+        ok = Response { ty: ok.ty.option(), decode: Decode::JsonOrEmpty };
     }
 
     let mut typed: Vec<Response> = Vec::new();

@@ -27,7 +27,7 @@ pub(super) fn mark_directions(types: &mut [TypeDef], operations: &[Operation]) {
             send.from(&body.ty);
         }
         for response in [&op.success, &op.error] {
-            if response.decode == Decode::Json {
+            if matches!(response.decode, Decode::Json | Decode::JsonOrEmpty) {
                 receive.from(&response.ty);
             }
         }
