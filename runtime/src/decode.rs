@@ -72,7 +72,7 @@ impl std::error::Error for DecodeError {}
 /// proxy, say), then serde's reason.
 pub fn decode_json<T: serde::de::DeserializeOwned>(r: &RawResponse<'_>) -> Result<T, DecodeError> {
     serde_json::from_slice(r.body).map_err(|e| {
-        if r.body.iter().all(u8::is_ascii_whitespace) {
+        if blank(r.body) {
             return DecodeError::new("expected a json body, got an empty one");
         }
         let content_type = r.headers.get(http::header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()));
@@ -88,10 +88,15 @@ pub fn decode_json<T: serde::de::DeserializeOwned>(r: &RawResponse<'_>) -> Resul
 /// A JSON body, or `None` for an empty one: for operations that answer with content on one
 /// success status and without on another (`201` with what was created, `204` when nothing was).
 pub fn decode_json_or_empty<T: serde::de::DeserializeOwned>(r: &RawResponse<'_>) -> Result<Option<T>, DecodeError> {
-    if r.body.iter().all(u8::is_ascii_whitespace) {
+    if blank(r.body) {
         return Ok(None);
     }
     decode_json(r).map(Some)
+}
+
+/// Whether a body is empty, or only whitespace: no value at all.
+fn blank(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
 }
 
 /// `application/json`, `application/problem+json`, `application/vnd.x+json; charset=utf-8`...
@@ -118,7 +123,7 @@ pub fn decode_text(r: &RawResponse<'_>) -> Result<String, DecodeError> {
 /// Any body, leniently: empty is `null`, JSON is parsed, anything else becomes a JSON string of the
 /// (lossily decoded) text. Never fails; for responses the document leaves untyped.
 pub fn decode_value(r: &RawResponse<'_>) -> Result<serde_json::Value, DecodeError> {
-    if r.body.iter().all(u8::is_ascii_whitespace) {
+    if blank(r.body) {
         return Ok(serde_json::Value::Null);
     }
     Ok(serde_json::from_slice(r.body)

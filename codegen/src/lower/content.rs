@@ -172,7 +172,7 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
     let pointer = join(&at.pointer, "responses");
     let mut success: Vec<(String, &ReferenceOr<Resp>)> = Vec::new();
     let mut errors: Vec<(String, &ReferenceOr<Resp>)> = Vec::new();
-    let mut redirects = false;
+    let redirect_only = answered_only_by_redirect(responses);
     for (status, response) in &responses.responses {
         let (key, ok) = match status {
             StatusCode::Code(c) => (c.to_string(), (200..300).contains(c)),
@@ -180,14 +180,12 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
         };
         if ok {
             success.push((key, response));
-        } else if is_followed_redirect(status) {
-            redirects = true;
-        } else {
+        } else if !is_followed_redirect(status) {
             errors.push((key, response));
         }
     }
     if let Some(default) = &responses.default {
-        if success.is_empty() && !redirects {
+        if success.is_empty() && !redirect_only {
             success.push(("default".to_string(), default));
         }
         errors.push(("default".to_string(), default));
@@ -201,7 +199,7 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
     // a short-lived URL elsewhere; Twilio's 307 to a file) answers with what the redirect
     // leads to: the client follows redirects (credentials are not carried to another host),
     // and the document cannot say what the other end serves, so its body is bytes.
-    let mut ok = if success.is_empty() && redirects {
+    let mut ok = if redirect_only {
         Response { ty: TypeRef::Bytes, decode: Decode::Bytes }
     } else {
         Response { ty: TypeRef::Unit, decode: Decode::Empty }
@@ -275,9 +273,16 @@ pub(super) fn lower_responses<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>) -> (Response, 
     (ok, error)
 }
 
+/// Whether an operation answers only with redirects the client follows (no `2XX` response):
+/// its success is what they lead to.
+pub(super) fn answered_only_by_redirect(responses: &openapiv3::Responses) -> bool {
+    let success = |s: &StatusCode| matches!(s, StatusCode::Code(200..=299) | StatusCode::Range(2));
+    !responses.responses.keys().any(success) && responses.responses.keys().any(is_followed_redirect)
+}
+
 /// The redirects the client follows (reqwest's default policy: RFC 9110's 301, 302, 303, 307
 /// and 308); 304 and the others come back as they are.
-pub(super) fn is_followed_redirect(status: &StatusCode) -> bool {
+fn is_followed_redirect(status: &StatusCode) -> bool {
     matches!(status, StatusCode::Code(301 | 302 | 303 | 307 | 308))
 }
 

@@ -37,7 +37,6 @@ pub(super) fn lower_streaming<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>, success: &Resp
         .collect();
     // By status, not as listed: the result must not depend on key order.
     listed.sort_by(|a, b| a.0.cmp(&b.0));
-    let no_success = listed.is_empty();
     let mut stream = None;
     let mut other = false;
     for (status, r) in listed {
@@ -54,7 +53,7 @@ pub(super) fn lower_streaming<'a>(cx: &mut Cx<'a>, at: &OpCx<'a>, success: &Resp
     }
     let Some((media, media_pointer)) = stream else {
         // Bytes and no 2XX response: what a redirect leads to (see `lower_responses`).
-        let redirected = no_success && responses.responses.keys().any(super::content::is_followed_redirect);
+        let redirected = super::content::answered_only_by_redirect(responses);
         return (success.decode == Decode::Bytes).then_some(Streaming::Bytes { redirected });
     };
     let data = media.schema.as_ref().and_then(|schema| {

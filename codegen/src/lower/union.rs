@@ -41,7 +41,9 @@ pub(crate) fn lower_union<'a>(
             nullable = true;
         } else {
             // A member that admits `null` (Sentry's `{type: object, nullable: true}` beside its
-            // typed branches) makes the union admit it: no variant decodes `null`.
+            // typed branches) makes the union admit it: no variant decodes `null`. Inline
+            // members already made the schema `nullable` (`normalize::null_members`, so that a
+            // component's uses see it too); this covers members that are references.
             nullable |= resolve_schema(cx, m).is_some_and(|s| s.schema_data.nullable);
             present.push((i, m));
         }

@@ -181,65 +181,47 @@ fn is_false_positive(v: &Violation, cx: &Context<'_>, sent: Option<&serde_json::
     let xml_body = place.first() == Some(&"body") && cx.body.is_some_and(|(content_type, _)| is_xml(content_type));
     header
         || big_integer
-        || untyped_enum_in_text(v, &place, cx)
-        || enum_of_another_type(v, &place, cx, sent)
+        || unmeetable_enum(v, &place, cx, sent)
         || discriminated
         || xml_body
         || prism_misreads_form_property(v, &place, cx)
         || prism_took_another_template(&place, cx)
 }
 
-/// Whether an `enum` violation of a query, path or header parameter is one no request can
-/// avoid: the parameter's schema says no `type` and lists values that are not strings
-/// (Cloudflare's `ssl: {enum: [0, 1]}`, `retry: {enum: [true]}`). Such a parameter's text is
-/// read as a string, since no type says to read it otherwise, and no string equals `0` or
-/// `true`. The typed client sends the value's text, as the values' type says; the document
-/// cannot be met, by it or by anyone.
-fn untyped_enum_in_text(v: &Violation, place: &[&str], cx: &Context<'_>) -> bool {
-    let ([location @ ("query" | "path" | "header"), name], Some(doc), Some(method), Some(path)) =
-        (place, cx.doc, cx.method, cx.path)
-    else {
-        return false;
-    };
-    if v.code.as_str() != Some("enum") {
-        return false;
-    }
-    let Some(parameter) = doc.parameter(method, path, location, name) else { return false };
-    let Some(schema) = parameter.get("schema").map(|s| doc.resolve(s)) else { return false };
-    let values = schema.get("enum").and_then(serde_json::Value::as_array);
-    schema.get("type").is_none()
-        && values.is_some_and(|values| !values.is_empty() && values.iter().all(|v| !v.is_string()))
-}
-
-/// Whether an `enum` violation is on a schema whose values are all of another type than its
-/// own, which no value can meet: BBC's `mixin` is `type: array` with `enum: [live,
-/// promotions]` (an array is never a string), WhatsApp's `shards` `type: integer` with
-/// `enum: ["1", "2", ...]`. The typed client sends a value of the type; the document cannot be
-/// met.
-fn enum_of_another_type(v: &Violation, place: &[&str], cx: &Context<'_>, sent: Option<&serde_json::Value>) -> bool {
+/// Whether an `enum` violation is on a schema no value can meet:
+/// - its values are all of another type than its own: BBC's `mixin` is `type: array` with
+///   `enum: [live, promotions]` (an array is never a string), WhatsApp's `shards`
+///   `type: integer` with `enum: ["1", "2", ...]`;
+/// - a parameter's schema says no `type` and lists values that are not strings (Cloudflare's
+///   `ssl: {enum: [0, 1]}`, `retry: {enum: [true]}`): a parameter's text is read as a string,
+///   since no type says to read it otherwise, and no string equals `0` or `true`.
+///
+/// The typed client sends a value of the type (the value's text, for a parameter); the
+/// document cannot be met, by it or by anyone.
+fn unmeetable_enum(v: &Violation, place: &[&str], cx: &Context<'_>, sent: Option<&serde_json::Value>) -> bool {
     if v.code.as_str() != Some("enum") {
         return false;
     }
     let Some(doc) = cx.doc else { return false };
-    let schema = match place {
+    let (schema, text) = match place {
         [location @ ("query" | "path" | "header" | "cookie"), name] => {
             let (Some(method), Some(path)) = (cx.method, cx.path) else { return false };
-            doc.parameter(method, path, location, name).and_then(|p| p.get("schema"))
+            (doc.parameter(method, path, location, name).and_then(|p| p.get("schema")), true)
         }
         ["body", rest @ ..] => match (cx.body_schema, sent) {
-            (Some(body), Some(sent)) => discriminator::schema_at(doc, body, sent, rest),
-            _ => None,
+            (Some(body), Some(sent)) => (discriminator::schema_at(doc, body, sent, rest), false),
+            _ => (None, false),
         },
-        _ => None,
+        _ => (None, false),
     };
     let Some(schema) = schema.map(|s| doc.resolve(s)) else { return false };
-    let (Some(typ), Some(values)) = (
-        schema.get("type").and_then(serde_json::Value::as_str),
-        schema.get("enum").and_then(serde_json::Value::as_array),
-    ) else {
+    let Some(values) = schema.get("enum").and_then(serde_json::Value::as_array).filter(|v| !v.is_empty()) else {
         return false;
     };
-    !values.is_empty() && !values.iter().any(|value| super::validate::has_type(value, typ))
+    match schema.get("type").and_then(serde_json::Value::as_str) {
+        Some(typ) => !values.iter().any(|value| super::validate::has_type(value, typ)),
+        None => text && values.iter().all(|value| !value.is_string()),
+    }
 }
 
 /// Whether a path parameter violation names a parameter the operation's template does not
@@ -268,11 +250,7 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
         // an object): that it does not decode says nothing of the client.
         "decode" if request == Request::Accepted && prism_broke_its_response(answer) => {
             let verbatim = answer.violations.clone().unwrap_or_default();
-            return Verdict {
-                operation: answer.id.clone(),
-                request: Request::PrismFalsePositive(format!("Prism's response breaks the document: {verbatim}")),
-                response: Ok(()),
-            };
+            return prisms(answer, format!("Prism's response breaks the document: {verbatim}"));
         }
         "decode" if request == Request::Accepted => match response_breaking_its_schema(answer, cx) {
             Some(judged) => {
@@ -290,13 +268,12 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
         // with Prism's.
         "redirect-elsewhere" if request == Request::Accepted => {
             let to = answer.message.clone().unwrap_or_default();
-            return Verdict {
-                operation: answer.id.clone(),
-                request: Request::PrismFalsePositive(format!(
+            return prisms(
+                answer,
+                format!(
                     "Prism answered a redirect out of the mock ({to}), which the client followed: where it leads is not Prism's to answer"
-                )),
-                response: Ok(()),
-            };
+                ),
+            );
         }
         // A redirect the client did not follow: one without `Location` (the document gives its
         // redirect none, so Prism sends none, and no client can follow it), or one to a host the
@@ -310,17 +287,19 @@ pub(crate) fn judge(answer: &Answer, cx: &Context<'_>) -> Verdict {
                 Some(to) => format!("to {to}, a host the client does not take its API key to"),
                 None => "without `Location` (the document's redirect gives none)".to_owned(),
             };
-            return Verdict {
-                operation: answer.id.clone(),
-                request: Request::PrismFalsePositive(format!(
-                    "Prism answered a {status} {why}: the client returns it as the status it is"
-                )),
-                response: Ok(()),
-            };
+            return prisms(
+                answer,
+                format!("Prism answered a {status} {why}: the client returns it as the status it is"),
+            );
         }
         kind => Err((format!("response: {kind}{}", message_class(answer.message.as_deref())), detail(answer))),
     };
     Verdict { operation: answer.id.clone(), request, response }
+}
+
+/// A call whose answer says nothing of the client, for `reason`: counted with Prism's.
+fn prisms(answer: &Answer, reason: String) -> Verdict {
+    Verdict { operation: answer.id.clone(), request: Request::PrismFalsePositive(reason), response: Ok(()) }
 }
 
 /// What the body of a response that did not decode says of it.
